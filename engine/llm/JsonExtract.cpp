@@ -10,7 +10,7 @@ namespace recurrent::engine {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json; // keeps the model's key order in what we pass on
 
 /// Parses an object, or nullopt (never throws; invalid UTF-8 is rejected by the parser too).
 std::optional<json> parseObject(std::string_view text) {
