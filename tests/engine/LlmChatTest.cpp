@@ -345,6 +345,27 @@ TEST_CASE("a server that rejects response_format gets the schema in the prompt, 
   CHECK_FALSE(reqs[2].json.contains("response_format"));
 }
 
+TEST_CASE("a server that refuses stream_options is asked again without it, and usage is estimated") {
+  FakeLlmServer server;
+  server.enqueue(FakeResponse::error(400, "Unknown field: stream_options"));
+  ChatStreamOptions noUsage;
+  noUsage.usage = false;
+  server.enqueue(chatStream("Fine.", noUsage));
+  server.enqueue(chatStream("Again.", noUsage));
+  OpenAiChatModel model(configFor(server));
+  auto r = model.chat(simpleRequest(), CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->text == "Fine.");
+  CHECK(r->usage.estimated);
+  r = model.chat(simpleRequest(), CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  auto reqs = server.requests();
+  REQUIRE(reqs.size() == 3);
+  CHECK(reqs[0].json.contains("stream_options"));
+  CHECK_FALSE(reqs[1].json.contains("stream_options"));
+  CHECK_FALSE(reqs[2].json.contains("stream_options"));
+}
+
 TEST_CASE("a 400 that is not about response_format is reported, and nothing is remembered") {
   FakeLlmServer server;
   server.enqueue(FakeResponse::error(400, "messages: too long"));
