@@ -284,6 +284,9 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       return Error{ErrorKind::InvalidArgument, "the " + request.task + " request's JSON schema is not a JSON object"};
   }
   const std::string endpoint = config_.baseUrl + "\n" + *model;
+  // A server that supports json_schema but finds one of our schemas invalid (OpenAI's
+  // strict mode: "Invalid schema for response_format ...") loses it for that schema only.
+  const std::string schemaEndpoint = endpoint + "\n#" + request.schemaName;
 
   std::vector<ChatMessage> repair; // what the previous bad answer was, and why it was refused
   auto buildBody = [&](const Quirks &quirks) {
@@ -325,23 +328,24 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
   RetryPolicy policy{config_.maxAttempts, config_.backoffBaseSeconds, config_.backoffMaxSeconds};
   auto attempt = [&](int) -> Status {
     Quirks quirks = quirksOf(endpoint);
+    quirks.noJsonSchema = quirks.noJsonSchema || quirksOf(schemaEndpoint).noJsonSchema;
     auto answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
     if (isRejection(answer) && !quirks.noStreamOptions && containsNoCase(answer.error().message, "stream_options")) {
       quirks.noStreamOptions = true; // usage is then estimated
-      remember(endpoint, quirks);
+      remember(endpoint, Quirks{false, true});
       answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
     }
     if (isRejection(answer) && wantsJson && !quirks.noJsonSchema) {
       // Most likely the server does not support response_format json_schema. Retry at once
       // with the schema in the prompt; remember that only if the server named the feature
       // or the plain request went through (a 400 for another reason would repeat).
-      const auto &msg = answer.error().message;
+      const std::string msg = answer.error().message; // a copy: `answer` is replaced below
       bool named = containsNoCase(msg, "response_format") || containsNoCase(msg, "json_schema") ||
                    containsNoCase(msg, "schema") || containsNoCase(msg, "structured");
       quirks.noJsonSchema = true;
       answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
       if (named || !isRejection(answer))
-        remember(endpoint, quirks);
+        remember(containsNoCase(msg, "invalid schema") ? schemaEndpoint : endpoint, Quirks{true, false});
     }
     const bool fallback = wantsJson && quirks.noJsonSchema;
     if (!answer)

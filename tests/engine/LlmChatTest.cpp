@@ -345,6 +345,24 @@ TEST_CASE("a server that rejects response_format gets the schema in the prompt, 
   CHECK_FALSE(reqs[2].json.contains("response_format"));
 }
 
+TEST_CASE("a schema the server finds invalid falls back for that schema only") {
+  FakeLlmServer server;
+  server.enqueue(FakeResponse::error(400, "Invalid schema for response_format 'plans': additionalProperties is required"));
+  server.enqueue(chatStream(kGoodPlans));
+  server.enqueue(chatStream(R"({"title":"T"})"));
+  OpenAiChatModel model(configFor(server));
+  auto r = model.chat(schemaRequest(), CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->schemaFallback);
+  ChatRequest other = simpleRequest();
+  other.jsonSchema = R"({"type":"object","properties":{"title":{"type":"string"}},"required":["title"]})";
+  other.schemaName = "title";
+  r = model.chat(other, CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK_FALSE(r->schemaFallback);
+  CHECK(server.requests()[2].json["response_format"]["json_schema"]["name"] == "title");
+}
+
 TEST_CASE("a server that refuses stream_options is asked again without it, and usage is estimated") {
   FakeLlmServer server;
   server.enqueue(FakeResponse::error(400, "Unknown field: stream_options"));
