@@ -24,7 +24,7 @@ BackendConfig configFor(const FakeLlmServer &server, int maxAttempts = 4) {
   c.model = "fake-model";
   c.maxAttempts = maxAttempts;
   c.connectTimeoutSeconds = 5;
-  c.stallTimeoutSeconds = 1;
+  c.stallTimeoutSeconds = 10; // generous: a loaded machine must not turn into spurious stalls
   c.backoffBaseSeconds = 0.01;
   c.backoffMaxSeconds = 0.05;
   return c;
@@ -191,7 +191,9 @@ TEST_CASE("a stall past the stall timeout is a Timeout, then retried") {
   FakeLlmServer server;
   server.enqueue(chatStream("This answer stalls in the middle.").stall(80, std::chrono::milliseconds(4000)));
   server.enqueue(chatStream("Second time lucky."));
-  OpenAiChatModel model(configFor(server, 2)); // stall timeout 1 s
+  auto config = configFor(server, 2);
+  config.stallTimeoutSeconds = 1;
+  OpenAiChatModel model(config);
   std::vector<RetryNotice> retries;
   ChatCallbacks cb;
   cb.onRetry = [&](const RetryNotice &n) { retries.push_back(n); };
