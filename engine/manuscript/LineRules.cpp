@@ -180,7 +180,7 @@ bool isBareRoman(std::string_view t) {
 }
 
 bool isChineseNumeral(char32_t cp) {
-  static constexpr std::u32string_view kNumerals = U"〇零一二三四五六七八九十百千两兩壹贰貳叁參肆伍陆陸柒捌玖拾佰仟";
+  static constexpr std::u32string_view kNumerals = U"〇○零一二三四五六七八九十百千两兩壹贰貳叁參肆伍陆陸柒捌玖拾佰仟";
   return (cp >= U'0' && cp <= U'9') || (cp >= U'０' && cp <= U'９') || kNumerals.find(cp) != std::u32string_view::npos;
 }
 
@@ -383,17 +383,33 @@ bool isSceneBreakLine(std::string_view line) {
   return marks >= 3;
 }
 
-Standalone classifyStandalone(std::string_view line) {
-  std::string_view t = trim(line);
-  if (t.empty() || t.size() > kMaxHeadingChars * 4)
-    return Standalone::Prose;
+namespace {
+bool longerThan(std::string_view t, std::size_t maxChars) {
+  if (t.size() <= maxChars)
+    return false;
   std::size_t chars = 0, i = 0, len = 0;
   while (i < t.size()) {
     decodeAt(t, i, len);
     i += len;
-    if (++chars > kMaxHeadingChars)
-      return Standalone::Prose;
+    if (++chars > maxChars)
+      return true;
   }
+  return false;
+}
+} // namespace
+
+bool isHeadingSubtitle(std::string_view line) {
+  std::string_view t = trim(line);
+  if (t.empty() || longerThan(t, kMaxSubtitleChars) || classifyStandalone(t) != Standalone::Prose)
+    return false;
+  char last = t.back();
+  return last != '.' && last != ',' && last != ';' && last != ':';
+}
+
+Standalone classifyStandalone(std::string_view line) {
+  std::string_view t = trim(line);
+  if (t.empty() || longerThan(t, kMaxHeadingChars))
+    return Standalone::Prose;
   if (isEnglishChapter(t) || isNumberedCapsTitle(t) || isChineseChapter(t))
     return Standalone::Chapter;
   if (isBareRoman(t))

@@ -63,5 +63,10 @@ enum class Standalone { Prose, Chapter, SceneBreak };
 /// numbered section). Lines longer than kMaxHeadingChars code points are always prose.
 Standalone classifyStandalone(std::string_view line);
 inline constexpr std::size_t kMaxHeadingChars = 80;
+/// The second line of a two-line heading paragraph ("CHAPTER I." then "Down the Rabbit-Hole"):
+/// short, not itself a chapter line, and not ending like a sentence (. , ; :) so that a
+/// one-line paragraph written right under a heading is not taken for its title.
+bool isHeadingSubtitle(std::string_view line);
+inline constexpr std::size_t kMaxSubtitleChars = 60;
 
 } // namespace recurrent::engine::lines

@@ -198,6 +198,15 @@ private:
       case lines::Standalone::Prose:
         break;
       }
+    } else if (paragraphLast_ == paragraphFirst_ + 1 &&
+               lines::classifyStandalone(content(paragraphFirst_)) == lines::Standalone::Chapter &&
+               lines::isHeadingSubtitle(content(paragraphLast_))) {
+      out_.kinds[rel] = out_.kinds[rel + 1] = Kind::Heading;
+      std::string title(lines::trim(content(paragraphFirst_)));
+      title += ' ';
+      title += lines::trim(content(paragraphLast_));
+      out_.headings.push_back({paragraphFirst_, 1, std::move(title)});
+      return;
     }
     Paragraph p;
     p.begin = starts_[paragraphFirst_];
@@ -243,6 +252,15 @@ void splice(std::vector<T> &v, std::vector<T> &fresh, std::uint32_t fromLine, st
              std::make_move_iterator(fresh.begin() + static_cast<std::ptrdiff_t>(removed)),
              std::make_move_iterator(fresh.end()));
   }
+}
+
+/// Index of the first element whose line is in [fromLine, toLine), and how many are.
+template <typename T, typename LineOf>
+std::pair<std::size_t, std::size_t> rangeOfLines(const std::vector<T> &v, std::uint32_t fromLine, std::uint32_t toLine,
+                                                 LineOf lineOf) {
+  auto first = std::partition_point(v.begin(), v.end(), [&](const T &x) { return lineOf(x) < fromLine; });
+  auto last = std::partition_point(first, v.end(), [&](const T &x) { return lineOf(x) < toLine; });
+  return {static_cast<std::size_t>(first - v.begin()), static_cast<std::size_t>(last - first)};
 }
 
 } // namespace
@@ -338,6 +356,27 @@ void Manuscript::replace(std::size_t begin, std::size_t end, std::string_view re
       lineKinds_.insert(last, out.kinds.begin() + static_cast<std::ptrdiff_t>(removed), out.kinds.end());
     }
   }
+  // What the edit replaced, to update the chapter tree in place when it touched prose only.
+  const auto [firstRemoved, removedCount] = rangeOfLines(paragraphs_, restart, o, [](const Paragraph &p) { return p.firstLine; });
+  const bool proseOnly = removedCount > 0 && !out.paragraphs.empty() && out.headings.empty() &&
+                         out.sceneBreaks.empty() &&
+                         rangeOfLines(headings_, restart, o, [](const Heading &h) { return h.line; }).second == 0 &&
+                         rangeOfLines(sceneBreaks_, restart, o, [](std::uint32_t line) { return line; }).second == 0;
+  ProseEdit edit;
+  if (proseOnly) {
+    edit.firstParagraph = firstRemoved;
+    edit.removed = removedCount;
+    edit.added = out.paragraphs.size();
+    edit.chapter = paragraphs_[firstRemoved].chapter;
+    edit.scene = paragraphs_[firstRemoved].scene;
+    edit.lineDelta = lineDelta;
+    edit.byteDelta = byteDelta;
+    for (std::size_t i = 0; i < removedCount; ++i)
+      edit.wordDelta -= paragraphs_[firstRemoved + i].words;
+    for (const auto &p : out.paragraphs)
+      edit.wordDelta += p.words;
+  }
+
   auto moveLine = [&](std::uint32_t &line) { line = static_cast<std::uint32_t>(line + lineDelta); };
   auto moveOffset = [&](std::size_t &offset) { offset = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(offset) + byteDelta); };
   splice(
@@ -361,7 +400,54 @@ void Manuscript::replace(std::size_t begin, std::size_t end, std::string_view re
         moveOffset(p.end);
         moveLine(p.line);
       });
-  assemble();
+  if (proseOnly)
+    assembleAfterProseEdit(edit);
+  else
+    assemble();
+}
+
+void Manuscript::assembleAfterProseEdit(const ProseEdit &edit) {
+  // The fresh paragraphs replace ones of a single scene: give them its chapter and scene.
+  for (std::size_t i = 0; i < edit.added; ++i) {
+    paragraphs_[edit.firstParagraph + i].chapter = edit.chapter;
+    paragraphs_[edit.firstParagraph + i].scene = edit.scene;
+  }
+  const auto countDelta = static_cast<std::ptrdiff_t>(edit.added) - static_cast<std::ptrdiff_t>(edit.removed);
+  // Scenes from `from` on move; the first of them is the edited one when `edited`.
+  auto update = [&](std::vector<Scene> &scenes, std::size_t from, bool edited) {
+    for (std::size_t k = from; k < scenes.size(); ++k) {
+      Scene &s = scenes[k];
+      if (edited && k == from) {
+        s.paragraphCount = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(s.paragraphCount) + countDelta);
+        const Paragraph &first = paragraphs_[s.firstParagraph];
+        const Paragraph &last = paragraphs_[s.firstParagraph + s.paragraphCount - 1];
+        s.begin = first.begin;
+        s.firstLine = first.firstLine;
+        s.end = last.end;
+        s.lastLine = last.lastLine;
+        continue;
+      }
+      s.firstParagraph = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(s.firstParagraph) + countDelta);
+      s.begin = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(s.begin) + edit.byteDelta);
+      s.end = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(s.end) + edit.byteDelta);
+      s.firstLine = static_cast<std::uint32_t>(s.firstLine + edit.lineDelta);
+      s.lastLine = static_cast<std::uint32_t>(s.lastLine + edit.lineDelta);
+    }
+  };
+  if (edit.chapter < 0)
+    update(preamble_, static_cast<std::size_t>(edit.scene), true);
+  const std::size_t firstChapter = edit.chapter < 0 ? 0 : static_cast<std::size_t>(edit.chapter);
+  for (std::size_t c = firstChapter; c < chapters_.size(); ++c) {
+    Chapter &ch = chapters_[c];
+    const bool last = c + 1 == headings_.size();
+    ch.begin = lineStarts_[headings_[c].line];
+    ch.headingLine = headings_[c].line;
+    ch.end = last ? text_.size() : lineStarts_[headings_[c + 1].line];
+    ch.lastLine = last ? lineCount() - 1 : headings_[c + 1].line - 1;
+    const bool edited = static_cast<int>(c) == edit.chapter;
+    update(ch.scenes, edited ? static_cast<std::size_t>(edit.scene) : 0, edited);
+  }
+  totalWords_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(totalWords_) + edit.wordDelta);
 }
 
 void Manuscript::assemble() {

@@ -118,6 +118,14 @@ private:
   void parseAll();
   /// Rebuilds chapters_, preamble_ and each paragraph's chapter/scene from the segments.
   void assemble();
+  /// An edit that replaced paragraphs of one scene by others, with no heading or scene break on
+  /// either side: the chapter tree keeps its shape and only moves.
+  struct ProseEdit {
+    std::size_t firstParagraph = 0, removed = 0, added = 0;
+    int chapter = -1, scene = 0;
+    std::int64_t lineDelta = 0, byteDelta = 0, wordDelta = 0;
+  };
+  void assembleAfterProseEdit(const ProseEdit &edit);
 
   std::string text_;
   std::vector<std::size_t> lineStarts_{0};
