@@ -17,7 +17,7 @@
 namespace recurrent::engine {
 
 ParagraphHash hashParagraphText(std::string_view text) {
-  constexpr std::uint64_t kOffset = 1469598103934665603ull, kPrime = 1099511628211ull;
+  constexpr std::uint64_t kOffset = 14695981039346656037ull, kPrime = 1099511628211ull;
   std::uint64_t h = kOffset;
   bool firstLine = true;
   while (true) {
