@@ -36,6 +36,8 @@ TEST_CASE("http: status errors carry advice, the server's message and Retry-Afte
   CHECK(e.message == "rate limited (429): Rate limit reached");
   e = httpStatusError(502, "<html><body>Bad gateway</body></html>", -1, "http://user:pw@h/v1");
   CHECK(e.message == "the model server at http://h/v1 failed (502)");
+  e = httpStatusError(301, "", -1, "http://h/v1");
+  CHECK(e.message == "the model server at http://h/v1 redirects (301): set RECURRENT_BASE_URL to the final address (https?)");
   e = httpStatusError(400, R"({"error":"bad things\nhappened"})", -1, "x");
   CHECK(e.message == "the model server rejected the request (400): bad things happened");
 }
