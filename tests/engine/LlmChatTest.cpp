@@ -501,3 +501,27 @@ TEST_CASE("an unreachable server is a Network error naming it") {
   CHECK_MESSAGE(r.error().message.find("cannot reach " + c.baseUrl + ": connection refused") != std::string::npos, r.error().message);
   CHECK(r.error().message.find("gave up after 2 attempts") != std::string::npos);
 }
+
+TEST_CASE("one model serves several threads at once") {
+  FakeLlmServer server;
+  server.setHandler([](const recurrent::test::FakeRequest &req) {
+    auto prompt = req.json["messages"].back()["content"].get<std::string>();
+    return chatStream("echo: " + prompt).split(3, 9);
+  });
+  OpenAiChatModel model(configFor(server));
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        std::string prompt = "thread " + std::to_string(t) + " call " + std::to_string(i);
+        auto r = model.chat(simpleRequest(prompt), CancelToken());
+        if (r.ok() && r->text == "echo: " + prompt)
+          ++good;
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  CHECK(good == 20);
+  CHECK(server.requestCount() == 20);
+}
