@@ -50,6 +50,7 @@ struct Answer {
 struct Quirks {
   bool noJsonSchema = false;    ///< rejects response_format json_schema
   bool noStreamOptions = false; ///< rejects stream_options
+  bool noTemperature = false;   ///< rejects temperature (reasoning models)
 };
 
 std::mutex gQuirksMutex;
@@ -66,6 +67,7 @@ void remember(const std::string &endpoint, const Quirks &quirks) {
   auto &q = gQuirks[endpoint];
   q.noJsonSchema = q.noJsonSchema || quirks.noJsonSchema;
   q.noStreamOptions = q.noStreamOptions || quirks.noStreamOptions;
+  q.noTemperature = q.noTemperature || quirks.noTemperature;
 }
 
 bool isRejection(const Result<Answer> &answer) {
@@ -307,8 +309,9 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       messages.push_back({{"role", m.role}, {"content", m.content}});
     json body = {{"model", *model},
                  {"messages", std::move(messages)},
-                 {"stream", true},
-                 {"temperature", config_.temperature.value_or(request.temperature)}};
+                 {"stream", true}};
+    if (!quirks.noTemperature)
+      body["temperature"] = config_.temperature.value_or(request.temperature);
     if (!quirks.noStreamOptions)
       body["stream_options"] = {{"include_usage", true}};
     if (request.maxTokens > 0)
@@ -330,9 +333,17 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
     Quirks quirks = quirksOf(endpoint);
     quirks.noJsonSchema = quirks.noJsonSchema || quirksOf(schemaEndpoint).noJsonSchema;
     auto answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
-    if (isRejection(answer) && !quirks.noStreamOptions && containsNoCase(answer.error().message, "stream_options")) {
-      quirks.noStreamOptions = true; // usage is then estimated
-      remember(endpoint, Quirks{false, true});
+    // Optional fields some servers refuse: drop the one the server names, once each.
+    for (int tries = 0; tries < 2 && isRejection(answer); ++tries) {
+      const std::string msg = answer.error().message;
+      Quirks learnt;
+      if (!quirks.noStreamOptions && containsNoCase(msg, "stream_options"))
+        learnt.noStreamOptions = quirks.noStreamOptions = true; // usage is then estimated
+      else if (!quirks.noTemperature && containsNoCase(msg, "temperature"))
+        learnt.noTemperature = quirks.noTemperature = true;
+      else
+        break;
+      remember(endpoint, learnt);
       answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
     }
     if (isRejection(answer) && wantsJson && !quirks.noJsonSchema) {
@@ -345,7 +356,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       quirks.noJsonSchema = true;
       answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
       if (named || !isRejection(answer))
-        remember(containsNoCase(msg, "invalid schema") ? schemaEndpoint : endpoint, Quirks{true, false});
+        remember(containsNoCase(msg, "invalid schema") ? schemaEndpoint : endpoint, Quirks{true, false, false});
     }
     const bool fallback = wantsJson && quirks.noJsonSchema;
     if (!answer)

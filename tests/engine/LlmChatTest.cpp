@@ -365,9 +365,10 @@ TEST_CASE("a schema the server finds invalid falls back for that schema only") {
   CHECK(server.requests()[2].json["response_format"]["json_schema"]["name"] == "title");
 }
 
-TEST_CASE("a server that refuses stream_options is asked again without it, and usage is estimated") {
+TEST_CASE("a server that refuses stream_options and temperature is asked again without them") {
   FakeLlmServer server;
   server.enqueue(FakeResponse::error(400, "Unknown field: stream_options"));
+  server.enqueue(FakeResponse::error(400, "Unsupported parameter: 'temperature' is not supported with this model."));
   ChatStreamOptions noUsage;
   noUsage.usage = false;
   server.enqueue(chatStream("Fine.", noUsage));
@@ -380,10 +381,15 @@ TEST_CASE("a server that refuses stream_options is asked again without it, and u
   r = model.chat(simpleRequest(), CancelToken());
   REQUIRE_MESSAGE(r.ok(), r.error().message);
   auto reqs = server.requests();
-  REQUIRE(reqs.size() == 3);
+  REQUIRE(reqs.size() == 4);
   CHECK(reqs[0].json.contains("stream_options"));
+  CHECK(reqs[0].json.contains("temperature"));
   CHECK_FALSE(reqs[1].json.contains("stream_options"));
-  CHECK_FALSE(reqs[2].json.contains("stream_options"));
+  CHECK(reqs[1].json.contains("temperature"));
+  for (size_t i = 2; i < 4; ++i) {
+    CHECK_FALSE(reqs[i].json.contains("stream_options"));
+    CHECK_FALSE(reqs[i].json.contains("temperature"));
+  }
 }
 
 TEST_CASE("a 400 that is not about response_format is reported, and nothing is remembered") {
