@@ -61,8 +61,8 @@ public:
     std::size_t defaultK = 3;
     std::size_t maxK = 50;
     int indexM = 16;
-    int indexEfConstruction = 100;
-    int indexEf = 64;
+    int indexEfConstruction = 40;
+    int indexEf = 96;
   };
 
   /// Loads the memory of the manuscript at `paths` (an absent file is an empty

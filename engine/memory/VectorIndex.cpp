@@ -6,11 +6,13 @@
 #include <hnswlib/hnswlib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fcntl.h>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -23,6 +25,8 @@ namespace {
 
 constexpr int kFormat = 1;
 constexpr std::size_t kInitialCapacity = 64;
+/// Below this many vectors in one add(), threads cost more than they save.
+constexpr std::size_t kParallelInsertMinimum = 512;
 
 std::string hex(std::uint64_t v) {
   char buf[17];
@@ -232,7 +236,14 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
       return Error{ErrorKind::Internal, std::string("cannot grow the vector index: ") + e.what()};
     }
   }
-  Vector unit;
+  // Labels first (single-threaded bookkeeping), then the graph insertions.
+  struct Job {
+    Label label;
+    const Vector *vector;
+  };
+  std::vector<Job> jobs;
+  std::unordered_map<std::uint64_t, std::size_t> jobOf; // an id twice in one call: the last vector wins
+  Label nextNew = impl.hnsw->cur_element_count;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     Label label;
     if (auto it = impl.byId.find(ids[i]); it != impl.byId.end()) {
@@ -243,22 +254,51 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
         label = impl.freeLabels.back();
         impl.freeLabels.pop_back();
       } else {
-        label = impl.hnsw->cur_element_count;
-        impl.idOfLabel.resize(label + 1);
+        label = nextNew++;
+        impl.idOfLabel.resize(nextNew);
       }
       impl.byId.emplace(ids[i], Impl::Slot{label, versions[i]});
       impl.idOfLabel[label] = ids[i];
     }
-    unit = vectors[i];
-    normalise(unit);
-    try {
-      // On an existing label (a replaced or a reused free one) this overwrites the
-      // vector and clears the deletion mark.
-      impl.hnsw->addPoint(unit.data(), label);
-    } catch (const std::exception &e) {
-      return Error{ErrorKind::Internal, std::string("cannot add to the vector index: ") + e.what()};
-    }
+    if (auto [it, fresh] = jobOf.emplace(ids[i], jobs.size()); fresh)
+      jobs.push_back({label, &vectors[i]});
+    else
+      jobs[it->second].vector = &vectors[i];
   }
+  // On an existing label (a replaced or a reused free one) addPoint overwrites the
+  // vector and clears the deletion mark. Distinct labels may be inserted in parallel
+  // (hnswlib locks per element); building the graph is most of a cold index's time.
+  auto insert = [&](std::size_t first, std::size_t stride, std::string &error) {
+    Vector unit;
+    for (std::size_t j = first; j < jobs.size(); j += stride) {
+      unit = *jobs[j].vector;
+      normalise(unit);
+      try {
+        impl.hnsw->addPoint(unit.data(), jobs[j].label);
+      } catch (const std::exception &e) {
+        error = e.what();
+        return;
+      }
+    }
+  };
+  std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  if (jobs.size() < kParallelInsertMinimum || options_.insertThreads == 1)
+    threads = 1;
+  else if (options_.insertThreads > 0)
+    threads = static_cast<std::size_t>(options_.insertThreads);
+  std::vector<std::string> errors(threads);
+  if (threads == 1) {
+    insert(0, 1, errors[0]);
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t)
+      pool.emplace_back(insert, t, threads, std::ref(errors[t]));
+    for (auto &t : pool)
+      t.join();
+  }
+  for (const auto &e : errors)
+    if (!e.empty())
+      return Error{ErrorKind::Internal, "cannot add to the vector index: " + e};
   return okStatus();
 }
 
