@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <mutex>
 #include <shared_mutex>
-#include <thread>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -25,8 +24,6 @@ namespace {
 
 constexpr int kFormat = 1;
 constexpr std::size_t kInitialCapacity = 64;
-/// Below this many vectors in one add(), threads cost more than they save.
-constexpr std::size_t kParallelInsertMinimum = 512;
 
 std::string hex(std::uint64_t v) {
   char buf[17];
@@ -266,39 +263,18 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
       jobs[it->second].vector = &vectors[i];
   }
   // On an existing label (a replaced or a reused free one) addPoint overwrites the
-  // vector and clears the deletion mark. Distinct labels may be inserted in parallel
-  // (hnswlib locks per element); building the graph is most of a cold index's time.
-  auto insert = [&](std::size_t first, std::size_t stride, std::string &error) {
-    Vector unit;
-    for (std::size_t j = first; j < jobs.size(); j += stride) {
-      unit = *jobs[j].vector;
-      normalise(unit);
-      try {
-        impl.hnsw->addPoint(unit.data(), jobs[j].label);
-      } catch (const std::exception &e) {
-        error = e.what();
-        return;
-      }
+  // vector and clears the deletion mark. One thread only: hnswlib 0.6.2 draws each
+  // new point's level from an unguarded shared generator (a data race under TSan).
+  Vector unit;
+  for (const auto &job : jobs) {
+    unit = *job.vector;
+    normalise(unit);
+    try {
+      impl.hnsw->addPoint(unit.data(), job.label);
+    } catch (const std::exception &e) {
+      return Error{ErrorKind::Internal, std::string("cannot add to the vector index: ") + e.what()};
     }
-  };
-  std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
-  if (jobs.size() < kParallelInsertMinimum || options_.insertThreads == 1)
-    threads = 1;
-  else if (options_.insertThreads > 0)
-    threads = static_cast<std::size_t>(options_.insertThreads);
-  std::vector<std::string> errors(threads);
-  if (threads == 1) {
-    insert(0, 1, errors[0]);
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < threads; ++t)
-      pool.emplace_back(insert, t, threads, std::ref(errors[t]));
-    for (auto &t : pool)
-      t.join();
   }
-  for (const auto &e : errors)
-    if (!e.empty())
-      return Error{ErrorKind::Internal, "cannot add to the vector index: " + e};
   return okStatus();
 }
 

@@ -36,7 +36,6 @@ public:
     int m = 16;               ///< graph degree
     int efConstruction = 100; ///< build-time beam width
     int ef = 64;              ///< search-time beam width (raised to k when k is larger)
-    int insertThreads = 0;    ///< threads for large add() calls; 0: up to 4, by the machine
   };
   struct Hit {
     std::uint64_t id = 0;
