@@ -96,19 +96,48 @@ public:
   std::uint32_t lineOf(std::size_t offset) const;
   std::string_view lineText(std::uint32_t line) const;
 
-  std::uint64_t totalWords() const;
+  std::uint64_t totalWords() const { return totalWords_; }
 
   /// Structural equality (text, paragraphs, chapters, scenes, plans, line index):
   /// what the incremental-vs-full-parse property test compares.
   bool operator==(const Manuscript &) const = default;
 
+  /// What the segmenter made of one line (kept per line so an edit can find where to resume).
+  enum class LineKind : std::uint8_t { Blank, Prose, Heading, SceneBreak, FrontMatter, Fence, Comment };
+  LineKind lineKind(std::uint32_t line) const;
+
+  /// A chapter heading line, before chapters() is assembled from it.
+  struct Heading {
+    std::uint32_t line = 0;
+    int level = 1;
+    std::string title;
+    bool operator==(const Heading &) const = default;
+  };
+
 private:
+  void parseAll();
+  /// Rebuilds chapters_, preamble_ and each paragraph's chapter/scene from the segments.
+  void assemble();
+  /// An edit that replaced paragraphs of one scene by others, with no heading or scene break on
+  /// either side: the chapter tree keeps its shape and only moves.
+  struct ProseEdit {
+    std::size_t firstParagraph = 0, removed = 0, added = 0;
+    int chapter = -1, scene = 0;
+    std::int64_t lineDelta = 0, byteDelta = 0, wordDelta = 0;
+  };
+  void assembleAfterProseEdit(const ProseEdit &edit);
+
   std::string text_;
   std::vector<std::size_t> lineStarts_{0};
   std::vector<Paragraph> paragraphs_;
   std::vector<Chapter> chapters_;
   std::vector<Scene> preamble_;
   std::vector<PlanComment> plans_;
+  // Segments (the source of chapters_ and preamble_), all sorted by line.
+  std::vector<LineKind> lineKinds_{LineKind::Blank};
+  std::vector<Heading> headings_;
+  std::vector<std::uint32_t> sceneBreaks_; ///< lines of scene-break markers
+  std::uint64_t totalWords_ = 0;
 };
 
 } // namespace recurrent::engine
