@@ -104,7 +104,7 @@ struct StreamCallbacks {
 class StorySession {
 public:
   /// `summarizer` writes the long-term-memory summaries when indexing (ExtractiveSummarizer
-  /// offline, LlmSummarizer over `model` otherwise). Loads the state leniently; notes()
+  /// offline); null means an LlmSummarizer over `model`, its calls logged like the others. Loads the state leniently; notes()
   /// says what had to be repaired.
   static Result<std::unique_ptr<StorySession>> open(const std::filesystem::path &manuscript,
                                                     std::shared_ptr<ChatModel> model,
