@@ -58,7 +58,6 @@ struct PendingStep {
   std::string paragraph, rationale, shortTermMemory, summary;
   std::vector<std::string> plans;
   std::size_t insertAt = 0;      ///< byte offset where the paragraph belongs (after the cursor's paragraph)
-  ManuscriptMark basedOn;        ///< the manuscript it was written for
   bool newCharacterInvited = false;
   std::string model;             ///< who wrote it
   bool offline = false;
