@@ -266,18 +266,25 @@ std::string_view trimLeft(std::string_view s) {
 }
 
 std::string_view trimRight(std::string_view s) {
-  // Fast path for ASCII endings; otherwise scan forward (decoding backwards is error-prone).
-  while (!s.empty() && (s.back() == ' ' || (s.back() >= '\t' && s.back() <= '\r')))
-    s.remove_suffix(1);
-  if (s.empty() || static_cast<unsigned char>(s.back()) < 0x80)
-    return s;
-  std::size_t i = 0, len = 0, keep = 0;
-  while (i < s.size()) {
-    if (!isSpace(decodeAt(s, i, len)))
-      keep = i + len;
-    i += len;
+  while (!s.empty()) {
+    auto last = static_cast<unsigned char>(s.back());
+    if (last < 0x80) {
+      if (!isSpace(last))
+        return s;
+      s.remove_suffix(1);
+      continue;
+    }
+    // Step back to the lead byte of the last sequence; a stray continuation byte is not a space.
+    std::size_t start = s.size() - 1;
+    while (start > 0 && s.size() - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80)
+      --start;
+    std::size_t len = 0;
+    char32_t cp = decodeAt(s, start, len);
+    if (start + len != s.size() || !isSpace(cp))
+      return s;
+    s.remove_suffix(len);
   }
-  return s.substr(0, keep);
+  return s;
 }
 
 std::uint32_t countWords(std::string_view text) {

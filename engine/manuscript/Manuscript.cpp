@@ -13,6 +13,7 @@
 #include "engine/manuscript/LineRules.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace recurrent::engine {
 
@@ -232,6 +233,18 @@ private:
   std::uint32_t paragraphFirst_ = 0, paragraphLast_ = 0;
 };
 
+/// Replaces v[from, to) with [freshBegin, freshEnd), moving the tail of `v` once.
+template <typename T, typename It> void replaceRange(std::vector<T> &v, std::size_t from, std::size_t to, It freshBegin, It freshEnd) {
+  const auto fresh = static_cast<std::size_t>(std::distance(freshBegin, freshEnd));
+  const std::size_t removed = to - from;
+  const auto overlap = static_cast<std::ptrdiff_t>(std::min(fresh, removed));
+  std::copy(freshBegin, std::next(freshBegin, overlap), v.begin() + static_cast<std::ptrdiff_t>(from));
+  if (fresh <= removed)
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(from + fresh), v.begin() + static_cast<std::ptrdiff_t>(to));
+  else
+    v.insert(v.begin() + static_cast<std::ptrdiff_t>(to), std::next(freshBegin, overlap), freshEnd);
+}
+
 /// Replaces the elements of `v` whose line lies in [fromLine, toLine) with `fresh`, and moves the
 /// elements after them by the edit's deltas.
 template <typename T, typename LineOf, typename Shift>
@@ -241,17 +254,8 @@ void splice(std::vector<T> &v, std::vector<T> &fresh, std::uint32_t fromLine, st
   auto last = std::partition_point(first, v.end(), [&](const T &x) { return lineOf(x) < toLine; });
   for (auto it = last; it != v.end(); ++it)
     shift(*it);
-  std::size_t removed = static_cast<std::size_t>(last - first);
-  std::size_t at = static_cast<std::size_t>(first - v.begin());
-  if (fresh.size() <= removed) {
-    std::move(fresh.begin(), fresh.end(), first);
-    v.erase(first + static_cast<std::ptrdiff_t>(fresh.size()), last);
-  } else {
-    std::move(fresh.begin(), fresh.begin() + static_cast<std::ptrdiff_t>(removed), first);
-    v.insert(v.begin() + static_cast<std::ptrdiff_t>(at + removed),
-             std::make_move_iterator(fresh.begin() + static_cast<std::ptrdiff_t>(removed)),
-             std::make_move_iterator(fresh.end()));
-  }
+  replaceRange(v, static_cast<std::size_t>(first - v.begin()), static_cast<std::size_t>(last - v.begin()),
+               std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
 }
 
 /// Index of the first element whose line is in [fromLine, toLine), and how many are.
@@ -312,17 +316,7 @@ void Manuscript::replace(std::size_t begin, std::size_t end, std::string_view re
     inserted.push_back(begin + i + 1);
   for (std::size_t k = endLine + 1; k < lineStarts_.size(); ++k)
     lineStarts_[k] = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(lineStarts_[k]) + byteDelta);
-  {
-    auto first = lineStarts_.begin() + startLine + 1, last = lineStarts_.begin() + endLine + 1;
-    std::size_t removed = endLine - startLine;
-    if (inserted.size() <= removed) {
-      std::copy(inserted.begin(), inserted.end(), first);
-      lineStarts_.erase(first + static_cast<std::ptrdiff_t>(inserted.size()), last);
-    } else {
-      std::copy(inserted.begin(), inserted.begin() + static_cast<std::ptrdiff_t>(removed), first);
-      lineStarts_.insert(last, inserted.begin() + static_cast<std::ptrdiff_t>(removed), inserted.end());
-    }
-  }
+  replaceRange(lineStarts_, startLine + 1, endLine + 1, inserted.begin(), inserted.end());
   const std::uint32_t newEndLine = startLine + static_cast<std::uint32_t>(inserted.size());
   const std::int64_t lineDelta = static_cast<std::int64_t>(newEndLine) - static_cast<std::int64_t>(endLine);
 
@@ -345,17 +339,7 @@ void Manuscript::replace(std::size_t begin, std::size_t end, std::string_view re
     seg.finish();
 
   // Splice the fresh segments over old lines [restart, o) and move everything after them.
-  {
-    auto first = lineKinds_.begin() + restart, last = lineKinds_.begin() + o;
-    std::size_t removed = o - restart;
-    if (out.kinds.size() <= removed) {
-      std::copy(out.kinds.begin(), out.kinds.end(), first);
-      lineKinds_.erase(first + static_cast<std::ptrdiff_t>(out.kinds.size()), last);
-    } else {
-      std::copy(out.kinds.begin(), out.kinds.begin() + static_cast<std::ptrdiff_t>(removed), first);
-      lineKinds_.insert(last, out.kinds.begin() + static_cast<std::ptrdiff_t>(removed), out.kinds.end());
-    }
-  }
+  replaceRange(lineKinds_, restart, o, out.kinds.begin(), out.kinds.end());
   // What the edit replaced, to update the chapter tree in place when it touched prose only.
   const auto [firstRemoved, removedCount] = rangeOfLines(paragraphs_, restart, o, [](const Paragraph &p) { return p.firstLine; });
   const bool proseOnly = removedCount > 0 && !out.paragraphs.empty() && out.headings.empty() &&

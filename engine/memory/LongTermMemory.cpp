@@ -205,21 +205,30 @@ Status LongTermMemory::loadEntries() {
 }
 
 void LongTermMemory::loadIndex() {
-  VectorIndex::Options o{embedder_->dimension(), embedder_->id(), options_.indexM, options_.indexEfConstruction,
-                         options_.indexEf};
   std::error_code ec;
   if (fs::exists(paths_.vectorIndexMeta(), ec)) {
     auto loaded = VectorIndex::load(paths_.vectorIndex(), paths_.vectorIndexMeta());
     if (!loaded) {
       warnings_.push_back("vector index: " + loaded.error().message + "; rebuilding it");
-    } else if ((*loaded)->options().embedderId != o.embedderId || (*loaded)->options().dimension != o.dimension) {
-      // Made by another embedder: its vectors mean nothing to this one. Rebuilt silently (a cache).
-    } else {
+    } else if ((*loaded)->options().embedderId == embedder_->id() &&
+               (embedder_->dimension() == 0 || (*loaded)->options().dimension == embedder_->dimension())) {
       index_ = std::move(loaded.value());
       return;
     }
+    // Otherwise it was made by another embedder: its vectors mean nothing to this
+    // one, and the cache is rebuilt without a warning.
   }
-  index_ = std::make_unique<VectorIndex>(o);
+  if (embedder_->dimension() > 0)
+    index_ = std::make_shared<VectorIndex>(indexOptions(embedder_->dimension()));
+}
+
+VectorIndex::Options LongTermMemory::indexOptions(int dimension) const {
+  return {dimension, embedder_->id(), options_.indexM, options_.indexEfConstruction, options_.indexEf};
+}
+
+std::shared_ptr<VectorIndex> LongTermMemory::currentIndex() const {
+  std::shared_lock lock(mutex_);
+  return index_;
 }
 
 void LongTermMemory::rebuildLookups() {
@@ -268,9 +277,12 @@ Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, 
 
   std::vector<MemoryHit> hits;
   // Ask for more than k: excluded paragraphs and ids whose entry is gone are skipped.
+  auto index = currentIndex();
+  if (!index)
+    return hits;
   std::size_t want = k + exclude.size() + 4;
   for (;;) {
-    auto found = index_->search(q, want);
+    auto found = index->search(q, want);
     hits.clear();
     std::set<std::size_t> taken;
     std::shared_lock lock(mutex_);
@@ -287,7 +299,7 @@ Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, 
           return hits;
       }
     }
-    if (found.size() < want || want >= index_->size())
+    if (found.size() < want || want >= index->size())
       return hits;
     want *= 2;
   }

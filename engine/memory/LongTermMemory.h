@@ -22,6 +22,7 @@
 #include "engine/StatePaths.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/memory/Embedder.h"
+#include "engine/memory/VectorIndex.h"
 #include "support/Error.h"
 
 #include <cstdint>
@@ -34,8 +35,6 @@
 #include <vector>
 
 namespace recurrent::engine {
-
-class VectorIndex;
 
 struct MemoryEntry {
   ParagraphHash hash = 0;     ///< of the paragraph text the summary summarises
@@ -110,6 +109,7 @@ private:
   LongTermMemory(StatePaths paths, std::shared_ptr<Embedder> embedder, Options options);
   Status loadEntries();
   void loadIndex();
+  VectorIndex::Options indexOptions(int dimension) const;
   /// Serialises entries_ (caller holds at least a shared lock).
   std::string serialise() const;
   Status saveLocked() const;
@@ -123,7 +123,10 @@ private:
   std::unordered_map<ParagraphHash, std::vector<std::size_t>> byHash_; ///< hash -> indices into entries_
   std::unordered_map<ParagraphHash, Summary> pending_;                ///< remember()ed, not yet placed
   std::vector<std::string> warnings_;
-  std::unique_ptr<VectorIndex> index_;                                ///< internally synchronised
+  /// Internally synchronised; the pointer itself is guarded by mutex_. Null until
+  /// the embedder's dimension is known (a remote embedder learns it from its first answer).
+  std::shared_ptr<VectorIndex> index_;
+  std::shared_ptr<VectorIndex> currentIndex() const;
 };
 
 /// The text whose vector represents an entry: the paragraph and its summary.

@@ -153,11 +153,12 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     return *failure;
 
   // Vectors: drop the ones whose text left, (re)compute the missing and stale ones.
-  VectorIndex &index = *memory_.index_;
+  std::shared_ptr<VectorIndex> index = memory_.currentIndex();
   bool indexChanged = false;
-  for (auto id : index.ids())
-    if (!current.count(id))
-      indexChanged |= index.remove(id);
+  if (index)
+    for (auto id : index->ids())
+      if (!current.count(id))
+        indexChanged |= index->remove(id);
   struct Stale {
     ParagraphHash hash;
     std::size_t paragraph;
@@ -171,7 +172,7 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
       if (!seen.insert(e.hash).second)
         continue;
       auto version = memoryEmbeddingVersion(e.hash, e.summary);
-      if (index.version(e.hash) != version)
+      if (!index || index->version(e.hash) != version)
         stale.push_back({e.hash, e.paragraph, version});
     }
   }
@@ -199,7 +200,20 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
       failure = vectors.error();
       break;
     }
-    if (auto s = index.add(ids, *vectors, versions); !s) {
+    if (vectors->empty() || vectors->size() != ids.size()) {
+      failure = Error{ErrorKind::BadAnswer, "the embedder returned " + std::to_string(vectors->size()) +
+                                                " vectors for " + std::to_string(ids.size()) + " texts"};
+      break;
+    }
+    // First vectors of a remote embedder, or a dimension that changed under the same
+    // model name: start a fresh index (every entry is stale for it anyway).
+    int dimension = static_cast<int>(vectors->front().size());
+    if (!index || index->options().dimension != dimension) {
+      index = std::make_shared<VectorIndex>(memory_.indexOptions(dimension));
+      std::unique_lock lock(memory_.mutex_);
+      memory_.index_ = index;
+    }
+    if (auto s = index->add(ids, *vectors, versions); !s) {
       failure = s.error();
       break;
     }
@@ -208,8 +222,8 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     if (progress)
       progress({"embedding", end, stale.size()});
   }
-  if (indexChanged)
-    if (auto s = index.save(memory_.paths_.vectorIndex(), memory_.paths_.vectorIndexMeta()); !s)
+  if (indexChanged && index)
+    if (auto s = index->save(memory_.paths_.vectorIndex(), memory_.paths_.vectorIndexMeta()); !s)
       return s.error();
   if (failure)
     return *failure;

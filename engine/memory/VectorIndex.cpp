@@ -343,6 +343,7 @@ Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) co
     return Error{ErrorKind::Io, "cannot write " + indexPath.string() + " (" + std::to_string(written) + " of " +
                                     std::to_string(bytes) + " bytes written; disk full?)"};
   }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec); // like every state file
   if (auto s = syncFile(tmp); !s)
     return s;
   fs::rename(tmp, indexPath, ec);

@@ -90,6 +90,20 @@ TEST_CASE("paragraph hash: FNV-1a 64, identical text hashes alike, trailing whit
   CHECK(m.paragraphs()[0].hash == hashParagraphText("He said yes."));
 }
 
+TEST_CASE("trimming knows Unicode spaces and leaves broken UTF-8 alone") {
+  using lines::trimLeft;
+  using lines::trimRight;
+  CHECK(trimRight("abc\xE3\x80\x80 \t\r") == "abc");
+  CHECK(trimRight("字\xC2\xA0") == "字");
+  CHECK(trimRight("字") == "字");
+  CHECK(trimRight("a\x80") == "a\x80");
+  CHECK(trimRight("\x80\x80\x80\x80") == "\x80\x80\x80\x80");
+  CHECK(trimRight("\xE3\x80\x80") == "");
+  CHECK(trimLeft("\xE3\x80\x80\xEF\xBB\xBF x") == "x");
+  CHECK(lines::isBlank("\xE2\x80\x83\xE3\x80\x80\r"));
+  CHECK_FALSE(lines::isBlank("\xE2\x80\x8B")); // a zero-width space is not white space
+}
+
 TEST_CASE("words: white-space tokens, one per CJK character, CJK punctuation separates") {
   using lines::countWords;
   CHECK(countWords("") == 0);
