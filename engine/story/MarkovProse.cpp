@@ -114,7 +114,7 @@ std::string MarkovProse::paragraph(const Steering &steering, int count, std::mt1
       boostIds.insert(id);
   // Whole sentences of the recent text are never repeated; their word 4-grams are
   // discouraged, so consecutive paragraphs draw on different parts of the story.
-  std::unordered_set<std::uint64_t> avoid, recentGrams;
+  std::unordered_set<std::uint64_t> avoid, recentGrams, paragraphGrams;
   auto gramsOf = [](const std::vector<Id> &ids, std::unordered_set<std::uint64_t> &into) {
     for (std::size_t i = 0; i + 4 <= ids.size(); ++i)
       into.insert(hashIds({ids[i], ids[i + 1], ids[i + 2], ids[i + 3]}));
@@ -200,9 +200,14 @@ std::string MarkovProse::paragraph(const Steering &steering, int count, std::mt1
           score += 0.4;
       }
       score = std::min(score, 3.0);
-      int shared = 0;
-      for (std::size_t i = 0; i + 4 <= ids.size(); ++i)
-        shared += recentGrams.count(hashIds({ids[i], ids[i + 1], ids[i + 2], ids[i + 3]})) ? 1 : 0;
+      int shared = 0, repeated = 0;
+      for (std::size_t i = 0; i + 4 <= ids.size(); ++i) {
+        auto g = hashIds({ids[i], ids[i + 1], ids[i + 2], ids[i + 3]});
+        shared += recentGrams.count(g) ? 1 : 0;
+        repeated += paragraphGrams.count(g) ? 1 : 0;
+      }
+      if (repeated >= 2)
+        continue; // a paragraph never says the same six words twice
       score -= std::min(3.0, 0.5 * shared);
       if (learntSentences_.count(h))
         score -= 1.2; // a verbatim line of the story: allowed, not preferred
@@ -225,6 +230,7 @@ std::string MarkovProse::paragraph(const Steering &steering, int count, std::mt1
       continue;
     avoid.insert(hashIds(best));
     gramsOf(best, recentGrams);
+    gramsOf(best, paragraphGrams);
     previousContent.clear();
     std::vector<std::string> toks;
     for (Id id : best) {

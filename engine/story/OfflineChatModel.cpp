@@ -237,18 +237,26 @@ std::vector<std::string> templateOpening(const std::string &topic, const std::st
           ", and liked the quiet of it. The " + t1 + " hummed in the walls, the " + t2 +
           " kept its own slow rhythm, and one day went by much like another. The old people said that " + about +
           " was a story for children, and the children said it was a story for the old. " + hero +
-          " believed neither of them, and said nothing. That changed on the evening the first sign came.",
+          " believed neither of them, and kept that to " + std::string("themself") + ". In the evenings " + hero +
+          " walked the long way home, past the " + t3 + " and the empty square, counting the lit windows. There were " +
+          "fewer of them every year. People left " + place + " and did not come back, and nobody asked why. " +
+          "That changed on the evening the first sign came.",
       "It began with the " + t1 + ". " + hero + " noticed it a little after dark: a pause, then a sound that did not " +
           "belong to anything in " + place + ". " + hero + " stood very still and listened. The sound came again, " +
           "closer this time, and with it a cold feeling that had nothing to do with the weather. \"Did you hear that?\" " +
-          hero + " asked, though there was nobody there to answer. The " + t2 +
-          " was quiet. The " + t3 + " was quiet. Only the " + t1 + " went on, patient and strange, as if it were waiting.",
+          hero + " asked, though there was nobody there to answer. The " + t2 + " was quiet. The " + t3 +
+          " was quiet. Only the " + t1 + " went on, patient and strange, as if it were waiting for something. " + hero +
+          " wrote the time on the back of an envelope, then the length of each pause, then a question that had no " +
+          "answer yet. By midnight the envelope was full. By morning the sound had stopped, and the silence it left " +
+          "behind was worse.",
       ally + " came by the next morning, as " + ally + " did every morning, and found " + hero +
           " sitting by the window with the " + t3 + " on the table. \"You look as if you haven't slept,\" " + ally +
           " said. \"I haven't,\" " + hero + " said. \"Something is happening, and I think it has to do with " + about +
           ".\" " + ally + " laughed at first, and then saw that " + hero + " was not joking. For a long moment neither " +
-          "of them spoke. Outside, the " + t2 + " kept its slow rhythm, and the whole of " + place +
-          " went about its business as if nothing had changed at all.",
+          "of them spoke. " + hero + " pushed the envelope across the table, and " + ally +
+          " read it twice, slowly, the way a person reads a letter with bad news in it. \"We should tell someone,\" " +
+          ally + " said at last. \"Who would believe us?\" " + hero + " asked. Outside, the " + t2 +
+          " kept its slow rhythm, and the whole of " + place + " went about its business as if nothing had changed at all.",
   };
   if (!premise.empty())
     paragraphs[2] += " " + hero + " thought of what everyone half knew and nobody said: " + premise +

@@ -360,7 +360,8 @@ std::vector<std::string> keywords(std::string_view text, std::size_t max) {
   for (const auto &[w, n] : freq) {
     std::string phrase = w;
     for (const auto &[next, m] : following[w])
-      if (m * 10 >= n * 6 && n >= 2 && !isStopword(next) && next.size() >= 3)
+      if (m * 10 >= n * 6 && m >= 3 && !isStopword(next) && next.size() >= 3 &&
+          next.compare(next.size() - 2, 2, "ed") != 0)
         phrase = w + " " + next;
     ranked.emplace_back(n, phrase);
   }

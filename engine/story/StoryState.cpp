@@ -501,6 +501,10 @@ Status StateStore::save(const StoryState &state) const {
   return saveTo(state, paths_.story(), paths_.shortTermMemory(), paths_.plans());
 }
 
+Status StateStore::saveStoryJson(const StoryState &state) const {
+  return writeFileAtomically(paths_.story(), renderStoryJson(state));
+}
+
 Status StateStore::snapshot(const StoryState &state) const {
   auto dir = snapshotDir(paths_, state.step + 1);
   StoryState copy = state;

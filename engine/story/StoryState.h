@@ -123,6 +123,9 @@ public:
   /// Writes the Markdown files, then story.json (the commit point), each atomically.
   Status save(const StoryState &state) const;
 
+  /// Writes story.json only (the step journal: the Markdown files keep the state before the step).
+  Status saveStoryJson(const StoryState &state) const;
+
   /// Keeps `state` (the state before the next step) as history/step-NNNNNN, for undo.
   Status snapshot(const StoryState &state) const;
   /// Makes the newest snapshot the current state (saved), then removes it from history.
