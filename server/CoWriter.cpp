@@ -491,7 +491,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
       });
     };
   }
-  callbacks.onRetry = [this, stream, streamedAny, progress](const RetryNotice &notice) {
+  callbacks.onRetry = [this, stream, streamedAny, progress](const engine::RetryNotice &notice) {
     std::string message = notice.reason.message + "; retrying in " +
                           std::to_string(static_cast<int>(std::ceil(notice.delaySeconds))) + " s (attempt " +
                           std::to_string(notice.attempt + 1) + " of " + std::to_string(notice.maxAttempts) + ")";
