@@ -147,7 +147,10 @@ int main(int argc, char **argv) {
     s.language = "English";
     s.shortTermMemory = paragraph(rng, 5);
     s.plans = {paragraph(rng, 1), paragraph(rng, 1), paragraph(rng, 1)};
-    StateStore(StatePaths::forManuscript(file)).save(s);
+    if (auto st = StateStore(StatePaths::forManuscript(file)).save(s); !st) {
+      std::fprintf(stderr, "%s\n", st.error().message.c_str());
+      return 1;
+    }
     Manuscript m(text);
     auto indexStart = Clock::now();
     if (auto st = (*session)->refreshMemory(m, {}); !st) {

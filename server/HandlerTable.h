@@ -31,7 +31,7 @@ inline bool fromJson(const protocol::json &v, RawParams &out, const std::string 
 class HandlerTable {
 public:
   using RequestHandler = std::function<void(const protocol::json &params, ReplyOnce reply)>;
-  /// Returns false (after logging) when params do not parse.
+  /// Bad params are reported through the owner's reportBadNotification (a notification has no reply).
   using NotificationHandler = std::function<void(const protocol::json &params)>;
 
   template <typename Params, typename Owner>

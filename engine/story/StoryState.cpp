@@ -298,7 +298,8 @@ ShortTermMemoryDoc parseShortTermMemoryMarkdown(std::string_view bytes) {
   bool inRationale = false;
   for (const auto &line : lines(stripComments(bytes))) {
     if (isHeading(line)) {
-      auto h = lower(trim(line.substr(line.find_first_not_of('#'))));
+      auto text = line.find_first_not_of('#');
+      auto h = text == std::string::npos ? std::string() : lower(trim(line.substr(text)));
       if (h.rfind("why", 0) == 0 || h.rfind("rationale", 0) == 0 || h.rfind("reason", 0) == 0)
         inRationale = true;
       continue; // other headings (the title) are not content

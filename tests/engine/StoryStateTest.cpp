@@ -129,3 +129,8 @@ TEST_CASE("the step journal survives a round trip") {
   CHECK(parsed.state.journal->paragraph == j.paragraph);
   CHECK(parsed.state.journal->after == j.after);
 }
+
+TEST_CASE("a bare '#' line in the memory file is a heading, not a crash (found by fuzzing)") {
+  auto doc = parseShortTermMemoryMarkdown("#\nMara keeps the ledger.\n##\n");
+  CHECK(doc.memory == "Mara keeps the ledger.");
+}
