@@ -169,7 +169,8 @@ void CoWriter::documentChanged(const std::string &uri) {
   DocState *st = docState(uri);
   if (!st)
     return;
-  st->offer.reset();
+  // The ghost-text offer survives edits: accepting it is itself an edit. acceptInline checks
+  // that its paragraph is in the document.
   if (st->indexing && !st->writing) // an index of stale text: start over after the debounce
     st->indexAgain = true;
   scheduleIndex(uri, options_.indexDebounce);
@@ -886,13 +887,18 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
   if (auto plan = planCommentAt(doc->manuscript, params.range.start.line))
     command("Continue from my plan: " + shorten(*plan, 60), kContinue,
             {{"uri", uri}, {"position", position}, {"plan", *plan}});
-  std::vector<std::string> plans;
-  if (auto session = sessionFor(uri))
-    plans = (*session)->state().plans;
-  for (std::size_t i = 0; i < plans.size(); ++i)
-    command("Continue: " + shorten(plans[i], 70), kContinue, {{"uri", uri}, {"position", position}, {"planIndex", i}});
-  if (plans.empty() && !doc->manuscript.paragraphs().empty())
-    command("Continue the story", kContinue, {{"uri", uri}, {"position", position}});
+  auto session = sessionFor(uri);
+  engine::StoryState state = session ? (*session)->state() : engine::StoryState{};
+  if (session && !state.initialised()) {
+    // The story needs its state first: adopting reads the manuscript once (summaries, plans).
+    if (!doc->manuscript.paragraphs().empty())
+      command("Adopt this manuscript (build its story memory and plans)", kAdopt, {{"uri", uri}});
+    reply(actions);
+    return;
+  }
+  for (std::size_t i = 0; i < state.plans.size(); ++i)
+    command("Continue: " + shorten(state.plans[i], 70), kContinue,
+            {{"uri", uri}, {"position", position}, {"planIndex", i}});
   command("Suggest plans", kSuggestPlans, {{"uri", uri}});
   reply(actions);
 }
@@ -945,7 +951,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
     return;
   }
   auto session = sessionFor(uri);
-  if (!session) {
+  if (!session || !(*session)->state().initialised()) { // ghost text is unasked-for: stay quiet
     reply(empty);
     return;
   }

@@ -25,6 +25,28 @@ const char *kManuscript = "# The Harbour\n\n"
                           "The ships came less often that winter, and the village grew quiet.\n\n"
                           "One evening a stranger rowed in from the fog, carrying a sealed letter.\n";
 
+/// Enough prose for the offline stand-in to learn a continuation from.
+std::string longManuscript() {
+  std::string text = kManuscript;
+  const char *more[] = {
+      "Mara read the letter by the lamp. It spoke of a ship that had sailed north and never come back, and of a "
+      "map that the stranger had kept hidden for years.",
+      "The stranger said his name was Tomas. He had come from the south with the map, and he asked Mara to light "
+      "the lamp every night until the ship came home.",
+      "In the morning the fog lifted from the harbour. Mara walked down to the village with the letter, and the "
+      "fishermen gathered to hear what the stranger had said.",
+      "Old Ines remembered the ship. She said the ship had sailed in the winter of the great storm, and that her "
+      "brother had been on it with the map.",
+      "That night Mara climbed the stairs again and lit the lamp. Far out on the water she saw a light answer hers, "
+      "and she knew the ship was coming home.",
+      "Tomas watched the light from the harbour. He unfolded the map and traced the route the ship had taken, "
+      "north past the cape and into the fog.",
+  };
+  for (const char *p : more)
+    text += std::string("\n") + p + "\n";
+  return text;
+}
+
 /// The editor's copy of one document: applies the server's workspace/applyEdit and reports the
 /// change back with didChange, as VS Code and Neovim do.
 class EditorMirror {
@@ -304,15 +326,23 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
 TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   TempDir dir;
   auto path = dir / "harbour.md";
-  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  const std::string manuscript = longManuscript();
+  REQUIRE(writeFileAtomically(path, manuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
   LspTestClient client(clientOptions());
   client.settings = {{"provider", "offline"}};
-  EditorMirror editor(client, uri, kManuscript);
+  EditorMirror editor(client, uri, manuscript);
   client.initialize(kCapabilities);
-  client.open(uri, kManuscript);
+  client.open(uri, manuscript);
   waitForState(client, uri, memoryReady);
+  // Before adoption, the only action is to adopt; there is no ghost text yet.
+  json actions = client.call("textDocument/codeAction",
+                             {{"textDocument", {{"uri", uri}}},
+                              {"range", {{"start", editor.endPosition()}, {"end", editor.endPosition()}}}}).take();
+  REQUIRE(actions.size() == 1);
+  CHECK(actions[0]["command"]["command"] == "recurrent.adopt");
+  client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
 
   json end = editor.endPosition();
   // The cursor on the empty line after the last paragraph.
