@@ -117,6 +117,8 @@ public:
   std::vector<std::string> notes() const;
   bool busy() const;
   std::size_t memoryEntries() const;
+  /// The long-term memory (internally synchronised): hover summaries, workspace search.
+  const LongTermMemory &memory() const { return *memory_; }
 
   /// Re-reads the state files (a writer's edits). prepareStep() does this itself.
   Status reload();
