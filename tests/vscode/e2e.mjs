@@ -1,0 +1,154 @@
+// Drives the Recurrent extension inside code-server with Playwright over Debian's Chromium, as a writer would:
+// open a manuscript, run "Recurrent: Continue" from the command palette, choose and edit a plan, look at the
+// last prompt. Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
+//
+// Usage: node e2e.mjs URL WORKSPACE OUT_DIR   (prints one line per check, then "N passed, N failed")
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [url, workspace, outDir] = process.argv.slice(2);
+const kMarker = 'from the test model';
+const results = [];
+mkdirSync(outDir, { recursive: true });
+
+const browser = await chromium.launchPersistentContext(join(outDir, 'chromium-profile'), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1200, height: 720 },
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const page = browser.pages()[0] ?? (await browser.newPage());
+page.setDefaultTimeout(30_000);
+
+async function shot(name) {
+  await page.screenshot({ path: join(outDir, name) });
+}
+
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push(true);
+    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push(false);
+    console.log(`FAIL ${name}: ${String(e?.message ?? e).split('\n')[0]}`);
+    await shot(`failed-${results.length}.png`).catch(() => undefined);
+  }
+}
+
+/** The active editor's visible text, with the non-breaking spaces Monaco renders turned back into spaces. */
+async function editorText() {
+  const text = await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+function count(text, needle) {
+  return text.split(needle).length - 1;
+}
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await predicate().catch((e) => e);
+    if (last === true) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+/** F1, type the command's title, wait until the palette lists it first, Enter. */
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page
+    .locator('.quick-input-widget .monaco-list-row.focused')
+    .filter({ hasText: title })
+    .first()
+    .waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+async function paragraphsWritten() {
+  return count(await editorText(), kMarker);
+}
+
+await check('code-server shows the workbench', async () => {
+  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ state: 'visible', timeout: 60_000 });
+});
+
+await check('the manuscript opens and the extension starts', async () => {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('chapter-one.md');
+  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: 'chapter-one.md' }).waitFor();
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await editorText()).includes('The lighthouse'), 30_000, 'the manuscript in the editor');
+  // The status bar item appears once the extension has activated.
+  await page.locator('.statusbar-item').filter({ hasText: /Recurrent|offline|openai|test-model/ }).first().waitFor({ timeout: 30_000 });
+  await shot('01-manuscript.png');
+});
+
+await check('the status bar shows the provider and model from the server', async () => {
+  await page.locator('.statusbar-item').filter({ hasText: 'test-model' }).first().waitFor({ timeout: 30_000 });
+});
+
+await check('Recurrent: Continue writes a new paragraph into the editor', async () => {
+  const before = await paragraphsWritten();
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, `a paragraph containing "${kMarker}"`);
+  await page.waitForTimeout(500);
+  await shot('02-continue.png');
+});
+
+await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, and writes it', async () => {
+  const before = await paragraphsWritten();
+  await page.keyboard.press('Control+End');
+  await runCommand('Recurrent: Choose Plan');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await rows.filter({ hasText: 'plan 1' }).first().waitFor({ timeout: 30_000 });
+  await shot('03-plans.png');
+  const firstPlan = (await rows.first().innerText()).replace(/\u00a0/g, ' ');
+  await page.keyboard.press('Enter');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await waitFor(async () => (await input.inputValue()).length > 0, 10_000, 'the plan prefilled in the input box');
+  const prefilled = await input.inputValue();
+  if (!firstPlan.includes(prefilled.slice(0, 20))) throw new Error(`input box holds "${prefilled}", not the chosen plan "${firstPlan}"`);
+  await page.keyboard.press('End');
+  await page.keyboard.type(' She takes the lantern.');
+  await shot('04-edit-plan.png');
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the paragraph for the chosen plan');
+  await page.waitForTimeout(500);
+  await shot('05-after-plan.png');
+});
+
+await check('Recurrent: Show Last Prompt opens the prompt and the answer', async () => {
+  await runCommand('Recurrent: Show Last Prompt');
+  await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
+  await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
+  await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
+  await shot('06-last-prompt.png');
+});
+
+await browser.close();
+const passed = results.filter(Boolean).length;
+console.log(`${passed} passed, ${results.length - passed} failed`);
+process.exit(passed === results.length ? 0 : 1);
