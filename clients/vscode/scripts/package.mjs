@@ -25,9 +25,15 @@ try {
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, `recurrent-linux-x64-${version}.vsix`);
-execFileSync(
-  join(root, 'node_modules', '.bin', 'vsce'),
-  ['package', '--target', 'linux-x64', '--allow-missing-repository', '--skip-license', '--out', out],
-  { cwd: root, stdio: 'inherit' },
-);
+// README links stay relative: they point into the repository (docs/images), which a .vsix does not carry.
+try {
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'vsce'),
+    ['package', '--target', 'linux-x64', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out],
+    { cwd: root, stdio: 'inherit' },
+  );
+} catch {
+  console.error('package: vsce failed (see above)');
+  process.exit(1);
+}
 console.log(`package: ${out}`);
