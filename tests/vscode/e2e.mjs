@@ -140,12 +140,23 @@ await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, a
   await shot('05-after-plan.png');
 });
 
+await check('ghost text from the server\'s inline completion, accepted with Tab', async () => {
+  const before = await paragraphsWritten();
+  await page.keyboard.press('Control+End');
+  await runCommand('Recurrent: Show Continuation as Ghost Text');
+  const ghost = page.locator('.editor-group-container.active .ghost-text-decoration, .editor-group-container.active .ghost-text');
+  await ghost.filter({ hasText: /\S/ }).first().waitFor({ state: 'visible', timeout: 90_000 });
+  await shot('06-ghost-text.png');
+  await page.keyboard.press('Tab');
+  await waitFor(async () => (await paragraphsWritten()) > before, 10_000, 'the accepted ghost text in the editor');
+});
+
 await check('Recurrent: Show Last Prompt opens the prompt and the answer', async () => {
   await runCommand('Recurrent: Show Last Prompt');
   await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
   await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
   await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
-  await shot('06-last-prompt.png');
+  await shot('07-last-prompt.png');
 });
 
 await browser.close();
