@@ -69,20 +69,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const serverOptions = async () => {
     const s = settings();
     const bundled = context.asAbsolutePath(path.join('server', 'recurrent'));
-    const cmd = resolveServerCommand(s.serverPath, bundled, existsSync);
-    if (cmd.source === 'setting' && !existsSync(cmd.command))
-      throw new Error(`recurrent.server.path points to ${cmd.command}, which does not exist.`);
+    const cmd = resolveServerCommand(s.serverPath, bundled, process.env.PATH, existsSync);
+    const cannotStart = (why: string): Error => {
+      void vscode.window
+        .showErrorMessage(`Recurrent: ${why}`, 'Open Settings')
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'recurrent.server.path'));
+      return new Error(why);
+    };
+    if (cmd.source === 'missing')
+      throw cannotStart(
+        s.serverPath
+          ? `recurrent.server.path points to ${s.serverPath}, which does not exist.`
+          : 'no recurrent server: this package has none bundled and recurrent is not on PATH. Set recurrent.server.path.',
+      );
     const key = await context.secrets.get(kSecretKey);
     output.info(`starting ${cmd.command} lsp --stdio (${cmd.source})`);
     const child = spawn(cmd.command, ['lsp', '--stdio'], {
       env: serverEnvironment(s, key, process.env),
       cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
     });
-    child.on('error', (e) => {
-      void vscode.window
-        .showErrorMessage(`Recurrent: cannot start the server (${e.message}). Set recurrent.server.path or put recurrent on PATH.`, 'Open Settings')
-        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'recurrent.server.path'));
-    });
+    child.on('error', (e) => cannotStart(`cannot start ${cmd.command} (${e.message}).`));
     return child;
   };
 
@@ -310,7 +316,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (manuscript()) await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   });
   register('recurrent.restartServer', async () => {
-    await lc.restart();
+    if (lc.state === State.Stopped) await lc.start();
+    else await lc.restart();
     await refreshStatus();
   });
   register('recurrent.setApiKey', async () => {

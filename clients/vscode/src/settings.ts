@@ -114,17 +114,26 @@ export function needsRestart(before: RecurrentSettings, after: RecurrentSettings
 
 export interface ServerCommand {
   command: string;
-  /** Where it came from, for messages: the setting, the copy bundled in the extension, or PATH. */
-  source: 'setting' | 'bundled' | 'path';
+  /** Where it came from, for messages: the setting, the copy bundled in the extension, PATH, or nowhere. */
+  source: 'setting' | 'bundled' | 'path' | 'missing';
 }
 
-/** The executable to start: the `recurrent.server.path` setting, else the bundled binary, else `recurrent` on PATH. */
+/**
+ * The executable to start: the `recurrent.server.path` setting, else the bundled binary, else `recurrent` on
+ * PATH (`pathEnv`, searched with `exists`); `missing` when none of them is there.
+ */
 export function resolveServerCommand(
   settingPath: string,
   bundledPath: string,
+  pathEnv: string | undefined,
   exists: (path: string) => boolean,
 ): ServerCommand {
-  if (settingPath) return { command: settingPath, source: 'setting' };
+  if (settingPath) return { command: settingPath, source: exists(settingPath) ? 'setting' : 'missing' };
   if (exists(bundledPath)) return { command: bundledPath, source: 'bundled' };
-  return { command: 'recurrent', source: 'path' };
+  for (const dir of (pathEnv ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = `${dir.replace(/\/+$/, '')}/recurrent`;
+    if (exists(candidate)) return { command: candidate, source: 'path' };
+  }
+  return { command: 'recurrent', source: 'missing' };
 }

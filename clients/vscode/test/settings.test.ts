@@ -57,11 +57,23 @@ test('a new path or backend restarts the server; tuning does not', () => {
   assert.equal(needsRestart(a, from({ provider: 'offline' })), true);
 });
 
-test('the server path: setting, then bundled binary, then PATH', () => {
-  assert.deepEqual(resolveServerCommand('/opt/r', '/ext/server/recurrent', () => true), { command: '/opt/r', source: 'setting' });
-  assert.deepEqual(resolveServerCommand('', '/ext/server/recurrent', (p) => p === '/ext/server/recurrent'), {
+test('the server path: setting, then bundled binary, then PATH, else missing', () => {
+  const has = (...paths: string[]) => (p: string) => paths.includes(p);
+  assert.deepEqual(resolveServerCommand('/opt/r', '/ext/server/recurrent', '/usr/bin', has('/opt/r', '/ext/server/recurrent')), {
+    command: '/opt/r',
+    source: 'setting',
+  });
+  assert.deepEqual(resolveServerCommand('/opt/r', '/ext/server/recurrent', '/usr/bin', has('/ext/server/recurrent')), {
+    command: '/opt/r',
+    source: 'missing',
+  });
+  assert.deepEqual(resolveServerCommand('', '/ext/server/recurrent', '/usr/bin', has('/ext/server/recurrent')), {
     command: '/ext/server/recurrent',
     source: 'bundled',
   });
-  assert.deepEqual(resolveServerCommand('', '/ext/server/recurrent', () => false), { command: 'recurrent', source: 'path' });
+  assert.deepEqual(resolveServerCommand('', '/ext/server/recurrent', '/usr/bin:/home/w/bin/', has('/home/w/bin/recurrent')), {
+    command: '/home/w/bin/recurrent',
+    source: 'path',
+  });
+  assert.deepEqual(resolveServerCommand('', '/ext/server/recurrent', undefined, has()), { command: 'recurrent', source: 'missing' });
 });
