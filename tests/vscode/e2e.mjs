@@ -2,12 +2,12 @@
 // open a manuscript, run "Recurrent: Continue" from the command palette, choose and edit a plan, look at the
 // last prompt. Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
-// Usage: node e2e.mjs URL WORKSPACE OUT_DIR   (prints one line per check, then "N passed, N failed")
+// Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, workspace, outDir] = process.argv.slice(2);
+const [url, workspace, outDir, modelUrl] = process.argv.slice(2);
 const kMarker = 'from the test model';
 const results = [];
 mkdirSync(outDir, { recursive: true });
@@ -151,12 +151,39 @@ await check('ghost text from the server\'s inline completion, accepted with Tab'
   await waitFor(async () => (await paragraphsWritten()) > before, 10_000, 'the accepted ghost text in the editor');
 });
 
+await check('Recurrent: Show Memory opens the short-term memory; an edit saved with Ctrl+S reaches the next prompt', async () => {
+  const edited = 'Edited by the writer: Mara no longer trusts the voice on the radio.';
+  await runCommand('Recurrent: Show Memory');
+  await page.locator('.tab').filter({ hasText: 'short-term memory' }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.tab').filter({ hasText: 'long-term memory' }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.tab.active').filter({ hasText: 'short-term memory' }).first().waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(edited);
+  await page.keyboard.press('Control+S');
+  await waitFor(
+    async () => (await page.locator('.tab.dirty').filter({ hasText: 'short-term memory' }).count()) === 0,
+    15_000,
+    'the memory saved (tab no longer dirty)',
+  );
+  await shot('07-memory.png');
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+End');
+  const before = await paragraphsWritten();
+  const chatsBefore = (await (await fetch(`${modelUrl}/__chats`)).json()).length;
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the next paragraph');
+  const chats = (await (await fetch(`${modelUrl}/__chats`)).json()).slice(chatsBefore);
+  if (!chats.some((messages) => JSON.stringify(messages).includes(edited)))
+    throw new Error('the edited short-term memory is not in any prompt of the next step');
+});
+
 await check('Recurrent: Show Last Prompt opens the prompt and the answer', async () => {
   await runCommand('Recurrent: Show Last Prompt');
   await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
   await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
   await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
-  await shot('07-last-prompt.png');
+  await shot('08-last-prompt.png');
 });
 
 await browser.close();

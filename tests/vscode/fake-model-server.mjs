@@ -5,7 +5,8 @@
 // 127.0.0.1 at a free port. A chat answer is valid JSON for whatever schema the request carries in
 // `response_format.json_schema.schema`, filled with plausible strings chosen by property name; without a
 // schema it answers with a plain paragraph. Every generated paragraph contains "the test model" and a
-// running number, so a test can find it in the editor. GET /__requests returns how many calls each path got.
+// running number, so a test can find it in the editor. GET /__requests returns how many calls each path got,
+// GET /__chats the messages of every chat request so far (to check what reached a prompt).
 //
 // Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin]
 // Prints "listening http://127.0.0.1:PORT". Stops on SIGTERM/SIGINT, and with --exit-with-stdin when its stdin
@@ -14,6 +15,7 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 
 const counts = {};
+const chats = [];
 let paragraphs = 0;
 let plans = 0;
 
@@ -122,6 +124,7 @@ function send(res, status, body) {
 }
 
 function chat(request, res) {
+  chats.push(request.messages ?? []);
   const content = answerFor(request);
   const id = `chatcmpl-test-${Date.now()}`;
   const model = request.model || 'test-model';
@@ -173,6 +176,7 @@ const server = createServer((req, res) => {
       return send(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
     }
     if (req.method === 'GET' && path === '/__requests') return send(res, 200, counts);
+    if (req.method === 'GET' && path === '/__chats') return send(res, 200, chats);
     if (req.method === 'GET' && path.endsWith('/models'))
       return send(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'test' }, { id: 'test-embed', object: 'model', owned_by: 'test' }] });
     if (req.method === 'POST' && path.endsWith('/chat/completions')) return chat(request, res);

@@ -293,10 +293,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const e = manuscript();
     if (!e) return;
     const uri = e.document.uri;
-    const stm = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(uri, 'short-term'));
-    await vscode.window.showTextDocument(stm, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    // Both in one group beside the manuscript, the editable short-term memory in front.
     const ltm = await vscode.workspace.openTextDocument(ViewProvider.uriFor(uri, 'memory'));
-    await vscode.window.showTextDocument(ltm, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+    const shown = await vscode.window.showTextDocument(ltm, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    const stm = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(uri, 'short-term'));
+    await vscode.window.showTextDocument(stm, { viewColumn: shown.viewColumn ?? vscode.ViewColumn.Beside, preview: false });
   });
   register('recurrent.ui.editPlans', async () => {
     const e = manuscript();
