@@ -38,7 +38,7 @@ function M.continue(args, on_done)
   end
   args = vim.tbl_extend("keep", args or {}, { uri = uri(bufnr), position = position(bufnr) })
   running[bufnr] = lsp.execute(bufnr, "recurrent.continue", args, function(r)
-    lsp.notify(string.format("step %s: %s words", tostring(r and r.step or "?"), tostring(r and r.words or "?")))
+    lsp.notify(string.format("paragraph written: step %s, %s words", tostring(r and r.step or "?"), tostring(r and r.words or "?")))
     if on_done then
       on_done(r)
     end
