@@ -107,18 +107,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
+  // A save that the server refuses must fail (the tab stays dirty and VS Code says why), so these throw.
   const memoryFs = new MemoryFileSystem({
     storyState: (uri) => storyState(uri),
     setShortTermMemory: async (uri, text) => {
-      await runCommand('recurrent.setShortTermMemory', { uri, text });
+      await (await ensureRunning()).sendRequest(ExecuteCommandRequest.type, { command: 'recurrent.setShortTermMemory', arguments: [{ uri, text }] });
     },
     setPlans: async (uri, plans) => {
-      await runCommand('recurrent.setPlans', { uri, plans });
+      await (await ensureRunning()).sendRequest(ExecuteCommandRequest.type, { command: 'recurrent.setPlans', arguments: [{ uri, plans }] });
     },
   });
   const views = new ViewProvider({
     storyState: (uri) => storyState(uri),
-    lastPrompt: (uri) => lc.sendRequest<LastPrompt | null>(kLastPrompt, { uri }),
+    lastPrompt: async (uri) => (await ensureRunning()).sendRequest<LastPrompt | null>(kLastPrompt, { uri }),
     readFile: async (p) => {
       try {
         return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(p)));
