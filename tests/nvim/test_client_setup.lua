@@ -64,7 +64,7 @@ h.test("a markdown buffer attaches and initialises; one client per root", functi
   local buf, path, dir = h.open_manuscript(h.kStory)
   local c = h.attached(buf)
   h.eq(dir, c.config.root_dir, "root")
-  h.truthy(c.server_capabilities.executeCommandProvider, "the server advertises executeCommandProvider")
+  h.truthy(c.server_capabilities.documentSymbolProvider, "the server's capabilities reached the client")
   -- A second manuscript in the same folder shares the client.
   vim.fn.writefile({ "Another chapter." }, dir .. "/two.md")
   vim.cmd("edit " .. vim.fn.fnameescape(dir .. "/two.md"))

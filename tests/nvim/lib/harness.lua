@@ -52,12 +52,26 @@ function h.contains(haystack, needle, what)
   end
 end
 
---- Waits (processing events) until fn() is true; fails with `what` after timeout_ms.
+local notes = nil -- the notifications recorded by h.capture_notify()
+
+--- Waits (processing events) until fn() is true; fails with `what` after timeout_ms, and at once when the
+--- plugin shows an error notification meanwhile (the server's message then explains the failure).
 function h.wait(fn, timeout_ms, what)
+  local first = notes and #notes + 1 or 1
+  local failure
   local ok = vim.wait(timeout_ms or 20000, function()
+    for i = first, notes and #notes or 0 do
+      if notes[i] and notes[i].level == vim.log.levels.ERROR then
+        failure = notes[i].msg
+        return true
+      end
+    end
     local good, r = pcall(fn)
     return good and r
   end, 20)
+  if failure then
+    error(string.format("while waiting for %s, an error was shown: %s", what or "a condition", failure), 2)
+  end
   if not ok then
     error("timed out waiting for " .. (what or "a condition"), 2)
   end
@@ -116,6 +130,7 @@ function h.capture_notify()
   vim.notify = function(msg, level)
     table.insert(seen, { msg = msg, level = level })
   end
+  notes = seen
   return seen
 end
 
