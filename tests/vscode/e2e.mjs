@@ -56,12 +56,22 @@ function count(text, needle) {
   return text.split(needle).length - 1;
 }
 
+/** The texts of the error notifications on screen (e.g. the server refused a command). */
+async function errorToasts() {
+  const toasts = page.locator('.notification-toast .notification-list-item').filter({ has: page.locator('.codicon-error') });
+  return (await toasts.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** Polls predicate until true; fails at once when a new error notification appears meanwhile. */
 async function waitFor(predicate, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
+  const known = new Set(await errorToasts().catch(() => []));
   let last;
   while (Date.now() < deadline) {
     last = await predicate().catch((e) => e);
     if (last === true) return;
+    const fresh = (await errorToasts().catch(() => [])).find((t) => !known.has(t));
+    if (fresh) throw new Error(`while waiting for ${what}, VS Code showed: ${fresh}`);
     await page.waitForTimeout(250);
   }
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
@@ -145,7 +155,7 @@ await check('ghost text from the server\'s inline completion, accepted with Tab'
   await page.keyboard.press('Control+End');
   await runCommand('Recurrent: Show Continuation as Ghost Text');
   const ghost = page.locator('.editor-group-container.active .ghost-text-decoration, .editor-group-container.active .ghost-text');
-  await ghost.filter({ hasText: /\S/ }).first().waitFor({ state: 'visible', timeout: 90_000 });
+  await ghost.filter({ hasText: /\S/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
   await shot('06-ghost-text.png');
   await page.keyboard.press('Tab');
   await waitFor(async () => (await paragraphsWritten()) > before, 10_000, 'the accepted ghost text in the editor');

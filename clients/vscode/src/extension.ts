@@ -4,6 +4,7 @@
 // `workspace/executeCommand` requests and shows what the server sends back. Runs on the extension host's single
 // thread.
 import { spawn } from 'node:child_process';
+import * as readline from 'node:readline';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -19,6 +20,7 @@ import { continueArguments, type PlanAction, planItems } from './plans';
 import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
 import { kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
 import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
+import { logLevelOf } from './serverLog';
 import { statusView } from './status';
 
 const kSecretKey = 'recurrent.apiKey';
@@ -49,6 +51,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'plaintext' },
     ],
     outputChannel: output,
+    stdioOptions: {
+      stdout: () => undefined, // the LSP stream itself, read by the client
+      stderr: (input, channel) => {
+        readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', (line) => channel[logLevelOf(line)](line));
+      },
+    },
     middleware: {
       workspace: {
         // The server pulls section `recurrent`: answer with the typed, cleaned settings (no "auto", no empty strings).

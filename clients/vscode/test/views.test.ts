@@ -1,6 +1,7 @@
 // The read-only views (last prompt, long-term memory) and the status bar text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { logLevelOf } from '../src/serverLog';
 import { statusView } from '../src/status';
 import { renderLastPrompt, renderLongTermMemory } from '../src/views';
 
@@ -47,4 +48,12 @@ test('the status bar shows provider, model, memory and busy state', () => {
   assert.equal(busy.text, '$(sync~spin) offline · writing');
   assert.match(busy.tooltip, /Click to choose the next plan/);
   assert.match(statusView(undefined).tooltip, /starting/);
+});
+
+test('server log lines keep their level in the output channel', () => {
+  assert.equal(logLevelOf('[2026-11-27 23:59:40.052] [recurrent] [info] recurrent lsp 0.1.0 started'), 'info');
+  assert.equal(logLevelOf('[t] [recurrent] [warning] workspace/configuration gave no settings'), 'warn');
+  assert.equal(logLevelOf('[t] [recurrent] [error] model call failed'), 'error');
+  assert.equal(logLevelOf('[t] [recurrent] [debug] step 3'), 'debug');
+  assert.equal(logLevelOf('terminate called after throwing an instance of std::bad_alloc'), 'error');
 });
