@@ -118,6 +118,15 @@ await check('the status bar shows the provider and model from the server', async
   await page.locator('.statusbar-item').filter({ hasText: 'test-model' }).first().waitFor({ timeout: 30_000 });
 });
 
+await check('Recurrent: Adopt This Manuscript builds the memory and offers the plans', async () => {
+  await runCommand('Recurrent: Adopt This Manuscript');
+  const toast = page.locator('.notification-toast').filter({ hasText: /Recurrent: adopted \d+ paragraphs/ });
+  await waitFor(async () => (await toast.count()) > 0, 90_000, 'the "adopted" notification');
+  await shot('02-adopted.png');
+  await page.keyboard.press('Escape');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+});
+
 await check('Recurrent: Continue writes a new paragraph into the editor', async () => {
   const before = await paragraphsWritten();
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
@@ -125,7 +134,7 @@ await check('Recurrent: Continue writes a new paragraph into the editor', async 
   await runCommand('Recurrent: Continue');
   await waitFor(async () => (await paragraphsWritten()) > before, 90_000, `a paragraph containing "${kMarker}"`);
   await page.waitForTimeout(500);
-  await shot('02-continue.png');
+  await shot('03-continue.png');
 });
 
 await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, and writes it', async () => {
@@ -134,7 +143,7 @@ await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, a
   await runCommand('Recurrent: Choose Plan');
   const rows = page.locator('.quick-input-widget .monaco-list-row');
   await rows.filter({ hasText: 'plan 1' }).first().waitFor({ timeout: 30_000 });
-  await shot('03-plans.png');
+  await shot('04-plans.png');
   const firstPlan = (await rows.first().innerText()).replace(/\u00a0/g, ' ');
   await page.keyboard.press('Enter');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -143,11 +152,11 @@ await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, a
   if (!firstPlan.includes(prefilled.slice(0, 20))) throw new Error(`input box holds "${prefilled}", not the chosen plan "${firstPlan}"`);
   await page.keyboard.press('End');
   await page.keyboard.type(' She takes the lantern.');
-  await shot('04-edit-plan.png');
+  await shot('05-edit-plan.png');
   await page.keyboard.press('Enter');
   await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the paragraph for the chosen plan');
   await page.waitForTimeout(500);
-  await shot('05-after-plan.png');
+  await shot('06-after-plan.png');
 });
 
 await check('ghost text from the server\'s inline completion, accepted with Tab', async () => {
@@ -156,7 +165,7 @@ await check('ghost text from the server\'s inline completion, accepted with Tab'
   await runCommand('Recurrent: Show Continuation as Ghost Text');
   const ghost = page.locator('.editor-group-container.active .ghost-text-decoration, .editor-group-container.active .ghost-text');
   await ghost.filter({ hasText: /\S/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
-  await shot('06-ghost-text.png');
+  await shot('07-ghost-text.png');
   await page.keyboard.press('Tab');
   await waitFor(async () => (await paragraphsWritten()) > before, 10_000, 'the accepted ghost text in the editor');
 });
@@ -176,7 +185,7 @@ await check('Recurrent: Show Memory opens the short-term memory; an edit saved w
     15_000,
     'the memory saved (tab no longer dirty)',
   );
-  await shot('07-memory.png');
+  await shot('08-memory.png');
   await page.keyboard.press('Control+1');
   await page.keyboard.press('Control+End');
   const before = await paragraphsWritten();
@@ -193,7 +202,28 @@ await check('Recurrent: Show Last Prompt opens the prompt and the answer', async
   await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
   await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
   await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
-  await shot('08-last-prompt.png');
+  await shot('09-last-prompt.png');
+});
+
+await check('Recurrent: New Story asks genre, topic, premise and language and writes an opening', async () => {
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('new-story.md');
+  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: 'new-story.md' }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active').filter({ hasText: 'new-story.md' }).waitFor();
+  await runCommand('Recurrent: New Story');
+  for (const answer of ['science fiction', 'a lighthouse keeper hears her own voice on the radio', '', 'English']) {
+    await input.waitFor({ state: 'visible' });
+    await input.fill(answer);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+  }
+  await waitFor(async () => (await editorText()).trim().length > 40, 90_000, 'an opening in new-story.md');
+  await page.waitForTimeout(500);
+  await shot('10-new-story.png');
 });
 
 await browser.close();
