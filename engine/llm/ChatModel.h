@@ -47,6 +47,7 @@ struct ChatRequest {
 struct ChatUsage {
   long promptTokens = 0;
   long completionTokens = 0;
+  bool estimated = false;           ///< counted from characters: the server sent no usage
 };
 
 struct ChatResult {

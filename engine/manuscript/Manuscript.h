@@ -5,6 +5,24 @@
 // such as `Chapter 12`, `CHAPTER XII`, `BOOK ONE: 1805`, `第一回` open chapters;
 // `***` or `* * *` separate scenes. Front matter, HTML comments and fenced code
 // are not prose. `<!-- plan: ... -->` is the writer's plan for the next paragraph.
+// In detail (engine/manuscript/LineRules.h has each line rule):
+// - Headings and scene breaks are not paragraphs. A Markdown heading, a scene-break
+//   line, a fence or a comment ends the paragraph above it, as in CommonMark.
+// - A plain-text chapter line (`Chapter 12`, `CHAPTER I. Title`, `Chapter the First`,
+//   `BOOK ONE: 1805`, `Part Two`, `FIRST EPILOGUE`, `I. A SCANDAL IN BOHEMIA`, `第一回`,
+//   `第十二章 ...`) is a heading only when it is a paragraph of its own and at most 80
+//   characters; `CHAPTER I.` with a short title line under it (no blank line between)
+//   is one heading. BOOK/PART lines and CHAPTER lines are all level-1 chapters, in text
+//   order (no nesting: a BOOK line directly followed by a CHAPTER line is a chapter with
+//   no scenes). A table of contents written one entry per paragraph reads as such
+//   empty chapters; one written as a single paragraph is prose.
+// - Scene breaks: `***`, `* * *`, `---`, `___` (3+ marks), `⁂`, `#` alone, and a bare
+//   upper-case Roman numeral paragraph (`II.`, a numbered section).
+// - Front matter: `---` on the first line up to the next `---` or `...` line; without
+//   that closing line, the first line is a scene break.
+// - Comments: from a line starting with `<!--` through the line holding `-->` (whole
+//   lines; an unclosed comment runs to the end). A comment inside a prose line is prose.
+//   Fences: ``` or ~~~ (3+) up to a closing run of the same mark at least as long.
 //
 // Offsets are byte offsets into the UTF-8 text; lines are 0-based. Editors speak
 // UTF-16 positions: the server converts with the line index exposed here.
@@ -29,7 +47,7 @@ using ParagraphHash = std::uint64_t;
 ParagraphHash hashParagraphText(std::string_view text);
 
 struct Paragraph {
-  std::size_t begin = 0;      ///< byte offset of its first character
+  std::size_t begin = 0;      ///< byte offset of its first character (its first line's start, indentation included)
   std::size_t end = 0;        ///< byte offset just past its last non-newline character
   std::uint32_t firstLine = 0;
   std::uint32_t lastLine = 0; ///< inclusive
@@ -96,19 +114,48 @@ public:
   std::uint32_t lineOf(std::size_t offset) const;
   std::string_view lineText(std::uint32_t line) const;
 
-  std::uint64_t totalWords() const;
+  std::uint64_t totalWords() const { return totalWords_; }
 
   /// Structural equality (text, paragraphs, chapters, scenes, plans, line index):
   /// what the incremental-vs-full-parse property test compares.
   bool operator==(const Manuscript &) const = default;
 
+  /// What the segmenter made of one line (kept per line so an edit can find where to resume).
+  enum class LineKind : std::uint8_t { Blank, Prose, Heading, SceneBreak, FrontMatter, Fence, Comment };
+  LineKind lineKind(std::uint32_t line) const;
+
+  /// A chapter heading line, before chapters() is assembled from it.
+  struct Heading {
+    std::uint32_t line = 0;
+    int level = 1;
+    std::string title;
+    bool operator==(const Heading &) const = default;
+  };
+
 private:
+  void parseAll();
+  /// Rebuilds chapters_, preamble_ and each paragraph's chapter/scene from the segments.
+  void assemble();
+  /// An edit that replaced paragraphs of one scene by others, with no heading or scene break on
+  /// either side: the chapter tree keeps its shape and only moves.
+  struct ProseEdit {
+    std::size_t firstParagraph = 0, removed = 0, added = 0;
+    int chapter = -1, scene = 0;
+    std::int64_t lineDelta = 0, byteDelta = 0, wordDelta = 0;
+  };
+  void assembleAfterProseEdit(const ProseEdit &edit);
+
   std::string text_;
   std::vector<std::size_t> lineStarts_{0};
   std::vector<Paragraph> paragraphs_;
   std::vector<Chapter> chapters_;
   std::vector<Scene> preamble_;
   std::vector<PlanComment> plans_;
+  // Segments (the source of chapters_ and preamble_), all sorted by line.
+  std::vector<LineKind> lineKinds_{LineKind::Blank};
+  std::vector<Heading> headings_;
+  std::vector<std::uint32_t> sceneBreaks_; ///< lines of scene-break markers
+  std::uint64_t totalWords_ = 0;
 };
 
 } // namespace recurrent::engine

@@ -1,0 +1,86 @@
+// Tolerant JSON extraction from model answers, and the JSON-Schema subset check.
+#include "engine/llm/JsonExtract.h"
+
+#include <doctest/doctest.h>
+
+using namespace recurrent;
+using namespace recurrent::engine;
+
+namespace {
+std::string extract(std::string_view answer) {
+  auto r = extractJsonObject(answer);
+  return r.ok() ? *r : "ERROR: " + r.error().message;
+}
+} // namespace
+
+TEST_CASE("extraction: plain, fenced, chattered and messy answers") {
+  CHECK(extract(R"({"a":1})") == R"({"a":1})");
+  CHECK(extract("  \n{ \"a\" : [1, 2] }\n") == R"({"a":[1,2]})");
+  CHECK(extract("```json\n{\"a\":1}\n```") == R"({"a":1})");
+  CHECK(extract("```\n{\"a\":1}\n```") == R"({"a":1})");
+  CHECK(extract("```JSON\n{\"a\":1}\n```\nHope this helps!") == R"({"a":1})");
+  CHECK(extract("Here is the plan:\n{\"a\":\"x\"}\nLet me know.") == R"({"a":"x"})");
+  CHECK(extract("Sure. {\"a\": {\"b\": {\"c\": 3}}} done") == R"({"a":{"b":{"c":3}}})");
+  // Braces and quotes inside strings do not confuse the scan.
+  CHECK(extract(R"(Note {"text":"a } brace and a \" quote {","n":1} end)") ==
+        R"({"text":"a } brace and a \" quote {","n":1})");
+  // Trailing commas, as models like to write them.
+  CHECK(extract("{\"plans\": [\"a\", \"b\",],\n}") == R"({"plans":["a","b"]})");
+  // A comma inside a string stays.
+  CHECK(extract(R"({"s":"x,]"})") == R"({"s":"x,]"})");
+  // An example object in prose before the real one: the first parseable one wins.
+  CHECK(extract("Use {braces} like this: {\"ok\":true}") == R"({"ok":true})");
+  // UTF-8 is kept as is.
+  CHECK(extract("{\"t\":\"船は行く\"}") == "{\"t\":\"船は行く\"}");
+  // An unclosed fence still yields its object.
+  CHECK(extract("```json\n{\"a\":2}\n") == R"({"a":2})");
+}
+
+TEST_CASE("extraction: answers without a usable object fail with a reason") {
+  auto r = extractJsonObject("");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::BadAnswer);
+  CHECK(r.error().message == "the answer is empty");
+  CHECK(extract("I cannot do that.") == "ERROR: the answer holds no JSON object");
+  CHECK(extract("{\"a\": [1, 2") == "ERROR: the answer's JSON object is incomplete or malformed");
+  CHECK(extract("[1, 2, 3]") == "ERROR: the answer holds no JSON object");
+  CHECK(extract("{\"a\": \"\xff\"}").rfind("ERROR", 0) == 0); // invalid UTF-8
+}
+
+TEST_CASE("schema: conforming documents pass") {
+  const char *schema = R"({"type":"object","required":["title","plans","n"],"properties":{
+    "title":{"type":"string","minLength":1},
+    "plans":{"type":"array","minItems":3,"maxItems":3,"items":{"type":"string"}},
+    "n":{"type":"integer","minimum":0,"maximum":10},
+    "mood":{"enum":["dark","light"]},
+    "extra":{"type":["string","null"]}}})";
+  CHECK_FALSE(checkJsonSchema(R"({"title":"T","plans":["a","b","c"],"n":3})", schema));
+  CHECK_FALSE(checkJsonSchema(R"({"title":"T","plans":["a","b","c"],"n":3.0,"mood":"dark","extra":null})", schema));
+  CHECK_FALSE(checkJsonSchema(R"({"title":"T","plans":["a","b","c"],"n":3,"unknown":1})", schema));
+}
+
+TEST_CASE("schema: each violation names the place") {
+  const char *schema = R"({"type":"object","required":["title","plans","n"],"properties":{
+    "title":{"type":"string","minLength":2},
+    "plans":{"type":"array","minItems":3,"maxItems":3,"items":{"type":"string"}},
+    "n":{"type":"integer","minimum":0,"maximum":10},
+    "mood":{"enum":["dark","light"]},
+    "nested":{"type":"object","required":["x"]}}})";
+  auto check = [&](const char *doc) { return checkJsonSchema(doc, schema).value_or("OK"); };
+  CHECK(check(R"({"plans":["a","b","c"],"n":1})") == "$: missing the required property \"title\"");
+  CHECK(check(R"({"title":5,"plans":["a","b","c"],"n":1})") == "$.title: expected string, got integer");
+  CHECK(check(R"({"title":"船","plans":["a","b","c"],"n":1})") == "$.title: expected at least 2 characters");
+  CHECK(check(R"({"title":"TT","plans":["a","b"],"n":1})") == "$.plans: expected at least 3 items, got 2");
+  CHECK(check(R"({"title":"TT","plans":["a","b","c","d"],"n":1})") == "$.plans: expected at most 3 items, got 4");
+  CHECK(check(R"({"title":"TT","plans":["a",2,"c"],"n":1})") == "$.plans[1]: expected string, got integer");
+  CHECK(check(R"({"title":"TT","plans":["a","b","c"],"n":1.5})") == "$.n: expected integer, got number");
+  CHECK(check(R"({"title":"TT","plans":["a","b","c"],"n":11})") == "$.n: 11 is above the maximum 10");
+  CHECK(check(R"({"title":"TT","plans":["a","b","c"],"n":-1})") == "$.n: -1 is below the minimum 0");
+  CHECK(check(R"({"title":"TT","plans":["a","b","c"],"n":1,"mood":"grey"})") ==
+        "$.mood: \"grey\" is not one of [\"dark\",\"light\"]");
+  CHECK(check(R"({"title":"TT","plans":["a","b","c"],"n":1,"nested":{}})") ==
+        "$.nested: missing the required property \"x\"");
+  CHECK(check(R"([1])") == "$: expected object, got array");
+  CHECK(checkJsonSchema("{}", "not a schema").value_or("OK") == "the schema is not valid JSON");
+  CHECK(checkJsonSchema("nope", "{}").value_or("OK") == "the answer is not valid JSON");
+}
