@@ -133,6 +133,7 @@ function h.capture_notify()
   notes = seen
   return seen
 end
+h.capture_notify() -- from the start, so h.wait fails at once on an error the plugin shows
 
 function h.notified(seen, needle)
   for _, n in ipairs(seen) do

@@ -122,7 +122,7 @@ function M.client_config(bufnr)
       end
       if code ~= 0 and signal ~= 15 then
         vim.schedule(function()
-          notify(string.format("the server exited (code %d); :checkhealth recurrent, :LspLog", code), vim.log.levels.WARN)
+          notify(string.format("the server exited (code %d); see :LspLog and :checkhealth recurrent", code), vim.log.levels.ERROR)
         end)
       end
     end,
