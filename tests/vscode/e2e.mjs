@@ -36,6 +36,8 @@ async function shot(name) {
 async function check(name, fn) {
   const started = Date.now();
   try {
+    // Each check starts without the previous one's error notifications, so a repeated error is seen again.
+    if ((await errorToasts().catch(() => [])).length > 0) await runCommand('Notifications: Clear All Notifications');
     await fn();
     results.push(true);
     console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -203,6 +205,25 @@ await check('Recurrent: Show Last Prompt opens the prompt and the answer', async
   await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
   await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
   await shot('09-last-prompt.png');
+});
+
+await check('Recurrent: Set API Key restarts the server with the key, which reaches the model as a bearer token', async () => {
+  const key = 'sk-e2e-test-key-7319';
+  await runCommand('Recurrent: Set API Key');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  if ((await input.getAttribute('type')) !== 'password') throw new Error('the key input box does not hide the key');
+  await input.fill(key);
+  await page.keyboard.press('Enter');
+  const saved = page.locator('.notification-toast').filter({ hasText: 'API key saved' });
+  await waitFor(async () => (await saved.count()) > 0, 30_000, 'the server restarted with the key');
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+End');
+  const before = await paragraphsWritten();
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'a paragraph written with the key');
+  const auths = await (await fetch(`${modelUrl}/__auth`)).json();
+  if (!auths.includes(`Bearer ${key}`)) throw new Error(`the model server saw ${JSON.stringify(auths)}, not the key`);
 });
 
 await check('Recurrent: New Story asks genre, topic, premise and language and writes an opening', async () => {

@@ -6,7 +6,8 @@
 // `response_format.json_schema.schema`, filled with plausible strings chosen by property name; without a
 // schema it answers with a plain paragraph. Every generated paragraph contains "the test model" and a
 // running number, so a test can find it in the editor. GET /__requests returns how many calls each path got,
-// GET /__chats the messages of every chat request so far (to check what reached a prompt).
+// GET /__chats the messages of every chat request so far (to check what reached a prompt), GET /__auth the
+// distinct Authorization headers seen (to check that a key reached the model).
 //
 // Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin]
 // Prints "listening http://127.0.0.1:PORT". Stops on SIGTERM/SIGINT, and with --exit-with-stdin when its stdin
@@ -16,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 
 const counts = {};
 const chats = [];
+const auths = new Set();
 let paragraphs = 0;
 let plans = 0;
 
@@ -165,6 +167,7 @@ function chat(request, res) {
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
   counts[path] = (counts[path] ?? 0) + 1;
+  if (req.headers.authorization) auths.add(req.headers.authorization);
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (d) => (body += d));
@@ -177,6 +180,7 @@ const server = createServer((req, res) => {
     }
     if (req.method === 'GET' && path === '/__requests') return send(res, 200, counts);
     if (req.method === 'GET' && path === '/__chats') return send(res, 200, chats);
+    if (req.method === 'GET' && path === '/__auth') return send(res, 200, [...auths]);
     if (req.method === 'GET' && path.endsWith('/models'))
       return send(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'test' }, { id: 'test-embed', object: 'model', owned_by: 'test' }] });
     if (req.method === 'POST' && path.endsWith('/chat/completions')) return chat(request, res);

@@ -74,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   // A function, not an Executable: each (re)start reads the current path, settings and key.
+  let startedWithKey: string | undefined;
   const serverOptions = async () => {
     const s = settings();
     const bundled = context.asAbsolutePath(path.join('server', 'recurrent'));
@@ -91,6 +92,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           : 'no recurrent server: this package has none bundled and recurrent is not on PATH. Set recurrent.server.path.',
       );
     const key = await context.secrets.get(kSecretKey);
+    startedWithKey = key;
     output.info(`starting ${cmd.command} lsp --stdio (${cmd.source})`);
     const child = spawn(cmd.command, ['lsp', '--stdio'], {
       env: serverEnvironment(s, key, process.env),
@@ -140,6 +142,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerFileSystemProvider(kMemoryScheme, memoryFs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(kViewScheme, views),
   );
+
+  // Restarts one at a time: a key change and a settings change arriving together restart the server once each, in order.
+  let restarting: Promise<void> = Promise.resolve();
+  function restartServer(): Promise<void> {
+    restarting = restarting
+      .then(async () => {
+        if (lc.state === State.Stopped) await lc.start();
+        else await lc.restart();
+        await refreshStatus();
+      })
+      .catch((e: unknown) => output.error(`restart failed: ${e instanceof Error ? e.message : String(e)}`));
+    return restarting;
+  }
 
   async function ensureRunning(): Promise<LanguageClient> {
     if (lc.state === State.Stopped) await lc.start();
@@ -325,11 +340,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   register('recurrent.ui.ghostText', async () => {
     if (manuscript()) await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   });
-  register('recurrent.restartServer', async () => {
-    if (lc.state === State.Stopped) await lc.start();
-    else await lc.restart();
-    await refreshStatus();
-  });
+  register('recurrent.restartServer', restartServer);
   register('recurrent.setApiKey', async () => {
     const key = await vscode.window.showInputBox({
       title: 'Recurrent: API key',
@@ -339,16 +350,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     });
     if (!key) return;
     await context.secrets.store(kSecretKey, key.trim());
-    void vscode.window.showInformationMessage('Recurrent: API key saved; the server restarts with it.');
+    await restartServer();
+    void vscode.window.showInformationMessage('Recurrent: API key saved; the server restarted with it.');
   });
   register('recurrent.clearApiKey', async () => {
     await context.secrets.delete(kSecretKey);
-    void vscode.window.showInformationMessage('Recurrent: API key removed; the server restarts without it.');
+    await restartServer();
+    void vscode.window.showInformationMessage('Recurrent: API key removed; the server restarted without it.');
   });
 
   context.subscriptions.push(
+    // A key changed elsewhere (another window) also restarts the server, unless it already runs with it.
     context.secrets.onDidChange(async (e) => {
-      if (e.key === kSecretKey && lc.state !== State.Stopped) await lc.restart();
+      if (e.key !== kSecretKey) return;
+      const key = await context.secrets.get(kSecretKey);
+      await restarting;
+      if (key !== startedWithKey && lc.state !== State.Stopped) await restartServer();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('recurrent')) return;
@@ -356,7 +373,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const restart = needsRestart(current, next);
       current = next;
       if (lc.state !== State.Running) return;
-      if (restart) await lc.restart();
+      if (restart) await restartServer();
       else await lc.sendNotification(DidChangeConfigurationNotification.type, { settings: { recurrent: serverConfiguration(next) } });
     }),
     vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
