@@ -1,6 +1,7 @@
 // Drives the Recurrent extension inside code-server with Playwright over Debian's Chromium, as a writer would:
-// open a manuscript, run "Recurrent: Continue" from the command palette, choose and edit a plan, look at the
-// last prompt. Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
+// open a manuscript, adopt it, run "Recurrent: Continue" from the command palette, choose and edit a plan,
+// accept ghost text, edit the short-term memory, look at the last prompt, set an API key, start a new story.
+// Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
 // Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
 import { mkdirSync } from 'node:fs';
