@@ -222,6 +222,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       matchOnDetail: true,
     });
     if (!picked) return;
+    if (picked.action.kind === 'editAll') {
+      await vscode.commands.executeCommand('recurrent.ui.editPlans');
+      return;
+    }
     if (picked.action.kind === 'suggest') {
       const r = await runCommand<{ plans?: string[] }>('recurrent.suggestPlans', { uri });
       if (r?.plans) await choosePlan(editor, r.plans);

@@ -5,7 +5,8 @@
 export type PlanAction =
   | { kind: 'plan'; planIndex: number; plan: string }
   | { kind: 'own' }
-  | { kind: 'suggest' };
+  | { kind: 'suggest' }
+  | { kind: 'editAll' };
 
 export interface PlanItem {
   label: string;
@@ -22,7 +23,7 @@ export function planLabel(plan: string): string {
   return line.length <= kLabelLength ? line : line.slice(0, kLabelLength - 1).trimEnd() + '…';
 }
 
-/** One item per current plan (numbered from 1, the way writers talk about them), then "write my own" and "suggest". */
+/** One item per current plan (numbered from 1, the way writers talk about them), then "write my own", "suggest" and "edit the plans". */
 export function planItems(plans: readonly string[] | undefined): PlanItem[] {
   const items: PlanItem[] = [];
   (plans ?? []).forEach((plan, i) => {
@@ -38,6 +39,7 @@ export function planItems(plans: readonly string[] | undefined): PlanItem[] {
   });
   items.push({ label: '$(edit) Write my own plan…', action: { kind: 'own' } });
   items.push({ label: '$(refresh) Suggest new plans', action: { kind: 'suggest' } });
+  if (items.length > 2) items.push({ label: '$(list-unordered) Edit the plans…', description: 'saved plans replace these', action: { kind: 'editAll' } });
   return items;
 }
 

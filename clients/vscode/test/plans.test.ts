@@ -9,9 +9,9 @@ const plans = [
   '  ',
 ];
 
-test('one item per non-empty plan, numbered from 1, then "own" and "suggest"', () => {
+test('one item per non-empty plan, numbered from 1, then "own", "suggest" and "edit the plans"', () => {
   const items = planItems(plans);
-  assert.equal(items.length, 4);
+  assert.equal(items.length, 5);
   assert.deepEqual(items[0]?.action, { kind: 'plan', planIndex: 0, plan: plans[0] });
   assert.equal(items[0]?.description, 'plan 1');
   assert.equal(items[0]?.detail, undefined, 'a short plan needs no detail line');
@@ -20,6 +20,7 @@ test('one item per non-empty plan, numbered from 1, then "own" and "suggest"', (
   assert.equal(items[1]?.detail, plans[1], 'a long plan is shown in full below its label');
   assert.equal(items[2]?.action.kind, 'own');
   assert.equal(items[3]?.action.kind, 'suggest');
+  assert.equal(items[4]?.action.kind, 'editAll');
 });
 
 test('no plans yet still offers writing your own and suggesting', () => {
