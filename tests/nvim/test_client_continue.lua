@@ -18,6 +18,37 @@ h.test(":RecurrentContinue offline appends a paragraph after the manuscript", fu
   h.truthy(#after > #before + 20, "the buffer grew by a paragraph")
   h.eq(before, after:sub(1, #before), "the manuscript before the new text is untouched")
   h.truthy(h.notified(seen, "(:RecurrentCancel stops it)"), "a progress notification said how to cancel")
+  h.wait(function()
+    return require("recurrent").statusline():find("offline", 1, true)
+  end, 10000, "recurrent/status to reach the statusline component")
+end)
+
+h.test(":RecurrentCancel stops a paragraph midway: the partial text goes, nothing is committed", function()
+  local base_url = h.model_server({ "--chunk-delay-ms", "150" })
+  h.setup({ settings = { provider = "openai", baseUrl = base_url, model = "test-model", streaming = true } })
+  local buf = h.open_manuscript(h.kStory)
+  h.attached(buf)
+  local lsp = require("recurrent.lsp")
+  local uri = vim.uri_from_bufnr(buf)
+  local before_state = lsp.request_sync(buf, "recurrent/storyState", { uri = uri })
+  local before = h.buffer_text(buf)
+  for i = #seen, 1, -1 do
+    seen[i] = nil
+  end
+  vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(buf), 0 })
+  vim.cmd("RecurrentContinue")
+  h.wait(function()
+    return h.notified(seen, "(:RecurrentCancel stops it)")
+  end, 30000, "the continuation's progress to begin")
+  vim.wait(600) -- let some of the stream arrive
+  vim.cmd("RecurrentCancel")
+  h.wait(function()
+    return h.buffer_text(buf) == before
+  end, 15000, "the partial paragraph to be removed")
+  vim.wait(500)
+  h.eq(nil, h.notified(seen, "paragraph written"), "no step reported")
+  local after_state = lsp.request_sync(buf, "recurrent/storyState", { uri = uri })
+  h.eq(before_state.step, after_state.step, "the step count after cancel")
 end)
 
 h.test(":RecurrentContinue with a plan writes the fake model's paragraph", function()

@@ -49,6 +49,12 @@ h.test("the binary comes from opts.cmd or PATH, with a reason when missing", fun
   h.contains(reason, "PATH", "reason")
 end)
 
+h.test("lsp/recurrent.lua configures the bare server for vim.lsp.enable (0.11+)", function()
+  local cfg = dofile(h.source .. "/clients/neovim/lsp/recurrent.lua")
+  h.eq({ "recurrent", "lsp", "--stdio" }, cfg.cmd, "cmd")
+  h.eq({ "markdown", "text" }, cfg.filetypes, "filetypes")
+end)
+
 h.test("setup defines the commands and <Plug> mappings", function()
   h.setup()
   for _, name in ipairs({ "RecurrentNewStory", "RecurrentAdopt", "RecurrentContinue", "RecurrentPlans", "RecurrentSuggest",

@@ -9,12 +9,15 @@
 // GET /__chats the messages of every chat request so far (to check what reached a prompt), GET /__auth the
 // distinct Authorization headers seen (to check that a key reached the model).
 //
-// Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin]
+// Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin] [--chunk-delay-ms N]
 // Prints "listening http://127.0.0.1:PORT". Stops on SIGTERM/SIGINT, and with --exit-with-stdin when its stdin
-// closes (so a parent that dies, such as a Neovim job, takes it along).
+// closes (so a parent that dies, such as a Neovim job, takes it along). --chunk-delay-ms slows streamed answers
+// (default 2 ms between pieces) so a test can cancel one midway.
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 
+const delayArg = process.argv.indexOf('--chunk-delay-ms');
+const kChunkDelayMs = delayArg > 0 ? Number(process.argv[delayArg + 1]) : 2;
 const counts = {};
 const chats = [];
 const auths = new Set();
@@ -159,7 +162,7 @@ function chat(request, res) {
     if (res.destroyed) return;
     if (i >= pieces.length) return res.end();
     res.write(pieces[i++]);
-    setTimeout(next, 2);
+    setTimeout(next, kChunkDelayMs);
   };
   next();
 }

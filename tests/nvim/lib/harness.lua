@@ -148,13 +148,16 @@ function h.buffer_text(bufnr)
   return table.concat(vim.api.nvim_buf_get_lines(bufnr or 0, 0, -1, false), "\n")
 end
 
---- Starts the fake OpenAI-compatible model server (tests/vscode/fake-model-server.mjs) and returns its base URL.
-function h.model_server()
+--- Starts the fake OpenAI-compatible model server (tests/vscode/fake-model-server.mjs) and returns its base URL
+--- (…/v1) and its root. extra_args: e.g. { "--chunk-delay-ms", "200" } for a slow stream.
+function h.model_server(extra_args)
   if vim.fn.executable("node") ~= 1 then
     h.fail("node is not installed (scripts/deps --test installs it); the fake model server needs it")
   end
   local port_file = vim.fn.tempname()
-  local job = vim.fn.jobstart({ "node", h.source .. "/tests/vscode/fake-model-server.mjs", "--port-file", port_file, "--exit-with-stdin" })
+  local cmd = { "node", h.source .. "/tests/vscode/fake-model-server.mjs", "--port-file", port_file, "--exit-with-stdin" }
+  vim.list_extend(cmd, extra_args or {})
+  local job = vim.fn.jobstart(cmd)
   h.truthy(job > 0, "starting the fake model server")
   h.defer(function()
     vim.fn.jobstop(job)

@@ -48,7 +48,9 @@ end
 --- Stops the continuation in flight on the current buffer.
 function M.cancel()
   local bufnr = vim.api.nvim_get_current_buf()
-  if not lsp.cancel(running[bufnr]) then
+  if lsp.cancel(running[bufnr]) then
+    lsp.notify("cancelling: the partial paragraph is removed and nothing is committed")
+  else
     lsp.notify("nothing is being written here")
   end
 end
