@@ -130,6 +130,11 @@ await check('Recurrent: Adopt This Manuscript builds the memory and offers the p
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
 });
 
+await check('code lenses show the plans where the next paragraph goes', async () => {
+  const lens = page.locator('.editor-group-container.active .codelens-decoration').filter({ hasText: /\S/ });
+  await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
+});
+
 await check('Recurrent: Continue writes a new paragraph into the editor', async () => {
   const before = await paragraphsWritten();
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
