@@ -276,6 +276,9 @@ Error httpStatusError(int status, std::string_view body, double retryAfterSecond
   default:
     if (status >= 500)
       msg = "the model server at " + who + " failed (" + std::to_string(status) + ")";
+    else if (status >= 300 && status < 400)
+      msg = "the model server at " + who + " redirects (" + std::to_string(status) +
+            "): set RECURRENT_BASE_URL to the final address (https?)";
     else
       msg = "the model server rejected the request (" + std::to_string(status) + ")";
   }
@@ -304,6 +307,7 @@ Result<HttpResponse> performHttp(const HttpRequest &request, const CancelToken &
   curl_slist *raw = nullptr;
   for (const auto &[name, value] : request.headers)
     raw = curl_slist_append(raw, (name + ": " + value).c_str());
+  raw = curl_slist_append(raw, "Expect:"); // large prompts must not wait on "100 Continue"
   std::unique_ptr<curl_slist, SlistDeleter> headers(raw);
 
   CURL *h = easy.get();

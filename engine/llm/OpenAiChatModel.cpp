@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
+#include <map>
 
 namespace recurrent::engine {
 
@@ -19,19 +19,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxLineBytes = 8 * 1024 * 1024; // a hostile stream cannot grow memory without bound
 constexpr size_t kMaxRepairEcho = 4000;            // how much of a bad answer is quoted back
-
-std::mutex gFallbackMutex;
-std::set<std::string> gFallbackEndpoints; // base URL + "\n" + model
-
-bool fallbackRemembered(const std::string &key) {
-  std::lock_guard lock(gFallbackMutex);
-  return gFallbackEndpoints.count(key) > 0;
-}
-
-void rememberFallback(const std::string &key) {
-  std::lock_guard lock(gFallbackMutex);
-  gFallbackEndpoints.insert(key);
-}
 
 bool containsNoCase(std::string_view haystack, std::string_view needle) {
   auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
@@ -57,6 +44,36 @@ struct Answer {
   bool done = false;
   std::optional<Error> streamError; // an unreadable event or an error sent mid-stream
 };
+
+/// What an endpoint (base URL + model) has shown it does not support, learnt from its 400s
+/// and kept for the life of the process.
+struct Quirks {
+  bool noJsonSchema = false;    ///< rejects response_format json_schema
+  bool noStreamOptions = false; ///< rejects stream_options
+  bool noTemperature = false;   ///< rejects temperature (reasoning models)
+};
+
+std::mutex gQuirksMutex;
+std::map<std::string, Quirks> gQuirks;
+
+Quirks quirksOf(const std::string &endpoint) {
+  std::lock_guard lock(gQuirksMutex);
+  auto it = gQuirks.find(endpoint);
+  return it == gQuirks.end() ? Quirks{} : it->second;
+}
+
+void remember(const std::string &endpoint, const Quirks &quirks) {
+  std::lock_guard lock(gQuirksMutex);
+  auto &q = gQuirks[endpoint];
+  q.noJsonSchema = q.noJsonSchema || quirks.noJsonSchema;
+  q.noStreamOptions = q.noStreamOptions || quirks.noStreamOptions;
+  q.noTemperature = q.noTemperature || quirks.noTemperature;
+}
+
+bool isRejection(const Result<Answer> &answer) {
+  return !answer && answer.error().kind == ErrorKind::Http &&
+         (answer.error().httpStatus == 400 || answer.error().httpStatus == 422);
+}
 
 void readUsage(const json &chunk, Answer &a) {
   auto u = chunk.find("usage");
@@ -225,9 +242,9 @@ std::string OpenAiChatModel::describe() const {
   return c.describe();
 }
 
-void OpenAiChatModel::forgetSchemaFallbacks() {
-  std::lock_guard lock(gFallbackMutex);
-  gFallbackEndpoints.clear();
+void OpenAiChatModel::forgetEndpointQuirks() {
+  std::lock_guard lock(gQuirksMutex);
+  gQuirks.clear();
 }
 
 Result<std::string> OpenAiChatModel::resolveModel(const CancelToken &cancel) {
@@ -269,9 +286,13 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       return Error{ErrorKind::InvalidArgument, "the " + request.task + " request's JSON schema is not a JSON object"};
   }
   const std::string endpoint = config_.baseUrl + "\n" + *model;
+  // A server that supports json_schema but finds one of our schemas invalid (OpenAI's
+  // strict mode: "Invalid schema for response_format ...") loses it for that schema only.
+  const std::string schemaEndpoint = endpoint + "\n#" + request.schemaName;
 
   std::vector<ChatMessage> repair; // what the previous bad answer was, and why it was refused
-  auto buildBody = [&](bool fallback) {
+  auto buildBody = [&](const Quirks &quirks) {
+    const bool fallback = quirks.noJsonSchema;
     json messages = json::array();
     for (const auto &m : request.messages)
       messages.push_back({{"role", m.role}, {"content", m.content}});
@@ -288,9 +309,11 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       messages.push_back({{"role", m.role}, {"content", m.content}});
     json body = {{"model", *model},
                  {"messages", std::move(messages)},
-                 {"stream", true},
-                 {"stream_options", {{"include_usage", true}}},
-                 {"temperature", config_.temperature.value_or(request.temperature)}};
+                 {"stream", true}};
+    if (!quirks.noTemperature)
+      body["temperature"] = config_.temperature.value_or(request.temperature);
+    if (!quirks.noStreamOptions)
+      body["stream_options"] = {{"include_usage", true}};
     if (request.maxTokens > 0)
       body["max_tokens"] = request.maxTokens;
     if (wantsJson && !fallback)
@@ -307,23 +330,35 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
   result.model = *model;
   RetryPolicy policy{config_.maxAttempts, config_.backoffBaseSeconds, config_.backoffMaxSeconds};
   auto attempt = [&](int) -> Status {
-    bool fallback = wantsJson && fallbackRemembered(endpoint);
-    auto answer = streamOnce(config_, buildBody(fallback), cancel, callbacks);
-    if (!answer && wantsJson && !fallback && answer.error().kind == ErrorKind::Http &&
-        (answer.error().httpStatus == 400 || answer.error().httpStatus == 422)) {
+    Quirks quirks = quirksOf(endpoint);
+    quirks.noJsonSchema = quirks.noJsonSchema || quirksOf(schemaEndpoint).noJsonSchema;
+    auto answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
+    // Optional fields some servers refuse: drop the one the server names, once each.
+    for (int tries = 0; tries < 2 && isRejection(answer); ++tries) {
+      const std::string msg = answer.error().message;
+      Quirks learnt;
+      if (!quirks.noStreamOptions && containsNoCase(msg, "stream_options"))
+        learnt.noStreamOptions = quirks.noStreamOptions = true; // usage is then estimated
+      else if (!quirks.noTemperature && containsNoCase(msg, "temperature"))
+        learnt.noTemperature = quirks.noTemperature = true;
+      else
+        break;
+      remember(endpoint, learnt);
+      answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
+    }
+    if (isRejection(answer) && wantsJson && !quirks.noJsonSchema) {
       // Most likely the server does not support response_format json_schema. Retry at once
       // with the schema in the prompt; remember that only if the server named the feature
       // or the plain request went through (a 400 for another reason would repeat).
-      const auto &msg = answer.error().message;
+      const std::string msg = answer.error().message; // a copy: `answer` is replaced below
       bool named = containsNoCase(msg, "response_format") || containsNoCase(msg, "json_schema") ||
                    containsNoCase(msg, "schema") || containsNoCase(msg, "structured");
-      fallback = true;
-      answer = streamOnce(config_, buildBody(true), cancel, callbacks);
-      bool againRejected = !answer && answer.error().kind == ErrorKind::Http &&
-                           (answer.error().httpStatus == 400 || answer.error().httpStatus == 422);
-      if (named || !againRejected)
-        rememberFallback(endpoint);
+      quirks.noJsonSchema = true;
+      answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
+      if (named || !isRejection(answer))
+        remember(containsNoCase(msg, "invalid schema") ? schemaEndpoint : endpoint, Quirks{true, false, false});
     }
+    const bool fallback = wantsJson && quirks.noJsonSchema;
     if (!answer)
       return answer.error();
     Answer &a = *answer;

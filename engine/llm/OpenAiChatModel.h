@@ -2,9 +2,10 @@
 //
 // POSTs /chat/completions with stream: true and forwards the streamed text as it comes.
 // For a schema request it sends response_format json_schema (strict); a server that
-// rejects it gets the schema spelled out in the prompt instead, and that fallback is
-// remembered per endpoint (base URL + model) for the life of the process. Every answer
-// is extracted tolerantly, checked against the schema and request.validate, and retried
+// rejects it gets the schema spelled out in the prompt instead. stream_options and
+// temperature are likewise dropped when a server refuses them. What an endpoint (base
+// URL + model) refused is remembered for the life of the process. Every answer is
+// extracted tolerantly, checked against the schema and request.validate, and retried
 // (bounded, with backoff) when unusable; a retry after a bad answer tells the model what
 // was wrong. With no model configured, the server's /models is asked once for its first.
 //
@@ -27,8 +28,8 @@ public:
                           const ChatCallbacks &callbacks = {}) override;
   std::string describe() const override;
 
-  /// Forgets every endpoint's remembered schema fallback (for tests).
-  static void forgetSchemaFallbacks();
+  /// Forgets what every endpoint was found not to support (for tests).
+  static void forgetEndpointQuirks();
 
 private:
   Result<std::string> resolveModel(const CancelToken &cancel);

@@ -24,7 +24,7 @@ BackendConfig configFor(const FakeLlmServer &server, int maxAttempts = 4) {
   c.model = "fake-model";
   c.maxAttempts = maxAttempts;
   c.connectTimeoutSeconds = 5;
-  c.stallTimeoutSeconds = 1;
+  c.stallTimeoutSeconds = 10; // generous: a loaded machine must not turn into spurious stalls
   c.backoffBaseSeconds = 0.01;
   c.backoffMaxSeconds = 0.05;
   return c;
@@ -191,7 +191,9 @@ TEST_CASE("a stall past the stall timeout is a Timeout, then retried") {
   FakeLlmServer server;
   server.enqueue(chatStream("This answer stalls in the middle.").stall(80, std::chrono::milliseconds(4000)));
   server.enqueue(chatStream("Second time lucky."));
-  OpenAiChatModel model(configFor(server, 2)); // stall timeout 1 s
+  auto config = configFor(server, 2);
+  config.stallTimeoutSeconds = 1;
+  OpenAiChatModel model(config);
   std::vector<RetryNotice> retries;
   ChatCallbacks cb;
   cb.onRetry = [&](const RetryNotice &n) { retries.push_back(n); };
@@ -345,6 +347,51 @@ TEST_CASE("a server that rejects response_format gets the schema in the prompt, 
   CHECK_FALSE(reqs[2].json.contains("response_format"));
 }
 
+TEST_CASE("a schema the server finds invalid falls back for that schema only") {
+  FakeLlmServer server;
+  server.enqueue(FakeResponse::error(400, "Invalid schema for response_format 'plans': additionalProperties is required"));
+  server.enqueue(chatStream(kGoodPlans));
+  server.enqueue(chatStream(R"({"title":"T"})"));
+  OpenAiChatModel model(configFor(server));
+  auto r = model.chat(schemaRequest(), CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->schemaFallback);
+  ChatRequest other = simpleRequest();
+  other.jsonSchema = R"({"type":"object","properties":{"title":{"type":"string"}},"required":["title"]})";
+  other.schemaName = "title";
+  r = model.chat(other, CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK_FALSE(r->schemaFallback);
+  CHECK(server.requests()[2].json["response_format"]["json_schema"]["name"] == "title");
+}
+
+TEST_CASE("a server that refuses stream_options and temperature is asked again without them") {
+  FakeLlmServer server;
+  server.enqueue(FakeResponse::error(400, "Unknown field: stream_options"));
+  server.enqueue(FakeResponse::error(400, "Unsupported parameter: 'temperature' is not supported with this model."));
+  ChatStreamOptions noUsage;
+  noUsage.usage = false;
+  server.enqueue(chatStream("Fine.", noUsage));
+  server.enqueue(chatStream("Again.", noUsage));
+  OpenAiChatModel model(configFor(server));
+  auto r = model.chat(simpleRequest(), CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  CHECK(r->text == "Fine.");
+  CHECK(r->usage.estimated);
+  r = model.chat(simpleRequest(), CancelToken());
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  auto reqs = server.requests();
+  REQUIRE(reqs.size() == 4);
+  CHECK(reqs[0].json.contains("stream_options"));
+  CHECK(reqs[0].json.contains("temperature"));
+  CHECK_FALSE(reqs[1].json.contains("stream_options"));
+  CHECK(reqs[1].json.contains("temperature"));
+  for (size_t i = 2; i < 4; ++i) {
+    CHECK_FALSE(reqs[i].json.contains("stream_options"));
+    CHECK_FALSE(reqs[i].json.contains("temperature"));
+  }
+}
+
 TEST_CASE("a 400 that is not about response_format is reported, and nothing is remembered") {
   FakeLlmServer server;
   server.enqueue(FakeResponse::error(400, "messages: too long"));
@@ -459,4 +506,28 @@ TEST_CASE("an unreachable server is a Network error naming it") {
   CHECK(r.error().kind == ErrorKind::Network);
   CHECK_MESSAGE(r.error().message.find("cannot reach " + c.baseUrl + ": connection refused") != std::string::npos, r.error().message);
   CHECK(r.error().message.find("gave up after 2 attempts") != std::string::npos);
+}
+
+TEST_CASE("one model serves several threads at once") {
+  FakeLlmServer server;
+  server.setHandler([](const recurrent::test::FakeRequest &req) {
+    auto prompt = req.json["messages"].back()["content"].get<std::string>();
+    return chatStream("echo: " + prompt).split(3, 9);
+  });
+  OpenAiChatModel model(configFor(server));
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        std::string prompt = "thread " + std::to_string(t) + " call " + std::to_string(i);
+        auto r = model.chat(simpleRequest(prompt), CancelToken());
+        if (r.ok() && r->text == "echo: " + prompt)
+          ++good;
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  CHECK(good == 20);
+  CHECK(server.requestCount() == 20);
 }

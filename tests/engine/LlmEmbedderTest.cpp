@@ -21,7 +21,7 @@ BackendConfig embedConfig(const FakeLlmServer &server) {
   c.embedBatchSize = 4;
   c.backoffBaseSeconds = 0.01;
   c.backoffMaxSeconds = 0.02;
-  c.stallTimeoutSeconds = 1;
+  c.stallTimeoutSeconds = 10;
   return c;
 }
 

@@ -112,11 +112,11 @@ public:
   /// The (unnormalised) vector the default /v1/embeddings answers for `text`.
   static std::vector<float> embeddingFor(std::string_view text, int dimension);
 
-  /// Used by the server thread.
-  FakeResponse respond(const FakeRequest &request);
-
 private:
   struct Impl;
+  /// Records the request and picks its answer (on the server's thread).
+  FakeResponse respond(const FakeRequest &request);
+
   mutable std::mutex mutex_;
   std::map<std::string, std::deque<FakeResponse>, std::less<>> queues_;
   Handler handler_;

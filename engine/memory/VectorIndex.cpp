@@ -1,0 +1,386 @@
+// The only translation unit that includes hnswlib (see VectorIndex.h).
+#include "engine/memory/VectorIndex.h"
+
+#include "support/Files.h"
+
+#include <hnswlib/hnswlib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fcntl.h>
+#include <mutex>
+#include <shared_mutex>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace recurrent::engine {
+namespace fs = std::filesystem;
+using Hnsw = hnswlib::HierarchicalNSW<float>;
+using Label = hnswlib::labeltype;
+
+namespace {
+
+constexpr int kFormat = 1;
+constexpr std::size_t kInitialCapacity = 64;
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::optional<std::uint64_t> parseHex(const nlohmann::json &j) {
+  if (!j.is_string())
+    return std::nullopt;
+  const auto &s = j.get_ref<const std::string &>();
+  if (s.empty() || s.size() > 16)
+    return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0)
+      return std::nullopt;
+    v = v * 16 + static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+
+void normalise(Vector &v) {
+  double norm = 0;
+  for (float x : v)
+    norm += double(x) * x;
+  if (norm <= 0)
+    return;
+  float inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (float &x : v)
+    x *= inv;
+}
+
+/// The byte size saveIndex() produces, so a torn or foreign file is caught before hnswlib reads it.
+std::uint64_t expectedFileSize(const Hnsw &h) {
+  // Header: ten size_t fields, maxlevel_ (int), enterpoint_node_ (tableint), mult_ (double).
+  std::uint64_t size = 10 * sizeof(std::size_t) + sizeof(int) + sizeof(hnswlib::tableint) + sizeof(double);
+  size += h.cur_element_count * h.size_data_per_element_;
+  for (std::size_t i = 0; i < h.cur_element_count; ++i)
+    size += sizeof(unsigned) + (h.element_levels_[i] > 0 ? h.size_links_per_element_ * h.element_levels_[i] : 0);
+  return size;
+}
+
+Status syncFile(const fs::path &path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0)
+    return Error{ErrorKind::Io, "cannot reopen " + path.string() + " to flush it"};
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    return Error{ErrorKind::Io, "cannot flush " + path.string()};
+  return okStatus();
+}
+
+} // namespace
+
+struct VectorIndex::Impl {
+  struct Slot {
+    Label label;
+    std::uint64_t version;
+  };
+  std::unique_ptr<hnswlib::InnerProductSpace> space;
+  std::unique_ptr<Hnsw> hnsw;
+  std::unordered_map<std::uint64_t, Slot> byId;
+  std::vector<std::uint64_t> idOfLabel; ///< label -> id (meaningless for free labels)
+  std::vector<Label> freeLabels;        ///< deleted labels, reused by new ids
+  // glibc's rwlock prefers readers: back-to-back searches would starve a writer
+  // forever. Writers hold `gate` while they wait and write; readers pass through it.
+  mutable std::mutex gate;
+  mutable std::shared_mutex mutex;
+
+  struct ReadLock {
+    explicit ReadLock(const Impl &impl) {
+      std::lock_guard g(impl.gate);
+      lock = std::shared_lock(impl.mutex);
+    }
+    std::shared_lock<std::shared_mutex> lock;
+  };
+  struct WriteLock {
+    explicit WriteLock(const Impl &impl) : gate(impl.gate), lock(impl.mutex) {}
+    std::lock_guard<std::mutex> gate;
+    std::unique_lock<std::shared_mutex> lock;
+  };
+};
+
+VectorIndex::VectorIndex(Options options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+  options_.dimension = std::max(1, options_.dimension);
+  impl_->space = std::make_unique<hnswlib::InnerProductSpace>(static_cast<std::size_t>(options_.dimension));
+  impl_->hnsw = std::make_unique<Hnsw>(impl_->space.get(), kInitialCapacity, static_cast<std::size_t>(options_.m),
+                                       static_cast<std::size_t>(options_.efConstruction));
+  impl_->hnsw->setEf(static_cast<std::size_t>(options_.ef));
+}
+
+VectorIndex::~VectorIndex() = default;
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath, const fs::path &metaPath) {
+  auto metaText = readFile(metaPath);
+  if (!metaText)
+    return metaText.error();
+  auto corrupt = [&](const std::string &why) {
+    return Error{ErrorKind::Corrupt, "vector index " + metaPath.string() + ": " + why};
+  };
+  nlohmann::json meta = nlohmann::json::parse(*metaText, nullptr, false);
+  if (meta.is_discarded() || !meta.is_object())
+    return corrupt("not a JSON object");
+  Options o;
+  std::uint64_t bytes = 0;
+  try {
+    if (meta.value("format", 0) != kFormat || meta.value("metric", "") != "cosine")
+      return corrupt("unknown format or metric");
+    o.dimension = meta.at("dim").get<int>();
+    o.m = meta.at("M").get<int>();
+    o.efConstruction = meta.at("ef_construction").get<int>();
+    o.ef = meta.at("ef").get<int>();
+    o.embedderId = meta.at("embedder").get<std::string>();
+    bytes = meta.at("bytes").get<std::uint64_t>();
+  } catch (const nlohmann::json::exception &e) {
+    return corrupt(std::string("missing or wrong field (") + e.what() + ")");
+  }
+  if (o.dimension <= 0 || o.dimension > 65536 || o.m < 2 || o.m > 1024 || o.ef < 1 || o.efConstruction < 1)
+    return corrupt("parameters out of range");
+  std::error_code ec;
+  auto actual = fs::file_size(indexPath, ec);
+  if (ec)
+    return Error{ErrorKind::Io, "cannot read " + indexPath.string()};
+  if (actual != bytes)
+    return corrupt("the graph file has " + std::to_string(actual) + " bytes, the sidecar expects " +
+                   std::to_string(bytes));
+
+  auto index = std::unique_ptr<VectorIndex>(new VectorIndex(o));
+  Impl &impl = *index->impl_;
+  // hnswlib 0.6.2's loading constructor leaves num_deleted_ (and, if loading
+  // fails, every pointer) uninitialised: construct empty, initialise, then load.
+  auto loaded = std::make_unique<Hnsw>(impl.space.get());
+  loaded->num_deleted_ = 0;
+  loaded->cur_element_count = 0;
+  loaded->data_level0_memory_ = nullptr;
+  loaded->linkLists_ = nullptr;
+  loaded->visited_list_pool_ = nullptr;
+  try {
+    loaded->loadIndex(indexPath.string(), impl.space.get());
+  } catch (const std::exception &e) {
+    loaded->cur_element_count = 0; // so the destructor frees only what was allocated
+    return corrupt(std::string("the graph file is unreadable (") + e.what() + ")");
+  }
+  auto expectedElement = loaded->size_links_level0_ + impl.space->get_data_size() + sizeof(Label);
+  if (loaded->size_data_per_element_ != expectedElement || expectedFileSize(*loaded) != bytes)
+    return corrupt("the graph file does not match the sidecar's dimension");
+  loaded->setEf(static_cast<std::size_t>(o.ef));
+
+  try {
+    const auto &entries = meta.at("entries");
+    const auto &freeLabels = meta.at("free");
+    std::size_t count = loaded->cur_element_count;
+    impl.idOfLabel.assign(count, 0);
+    std::vector<bool> seen(count, false);
+    for (const auto &e : entries) {
+      auto id = parseHex(e.at(0));
+      auto label = e.at(1).get<std::uint64_t>();
+      auto version = parseHex(e.at(2));
+      if (!id || !version || label >= count || seen[label])
+        return corrupt("bad entry " + e.dump());
+      auto it = loaded->label_lookup_.find(label);
+      if (it == loaded->label_lookup_.end() || loaded->isMarkedDeleted(it->second))
+        return corrupt("entry " + e.dump() + " is not in the graph");
+      seen[label] = true;
+      impl.idOfLabel[label] = *id;
+      if (!impl.byId.emplace(*id, Impl::Slot{label, *version}).second)
+        return corrupt("duplicate id " + hex(*id));
+    }
+    for (const auto &f : freeLabels) {
+      auto label = f.get<std::uint64_t>();
+      if (label >= count || seen[label])
+        return corrupt("bad free label");
+      seen[label] = true;
+      impl.freeLabels.push_back(label);
+    }
+    if (impl.byId.size() + impl.freeLabels.size() != count || loaded->num_deleted_ != impl.freeLabels.size())
+      return corrupt("the sidecar and the graph disagree on the number of vectors");
+  } catch (const nlohmann::json::exception &e) {
+    return corrupt(std::string("bad entries (") + e.what() + ")");
+  }
+  impl.hnsw = std::move(loaded);
+  return index;
+}
+
+Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector<Vector> &vectors,
+                        const std::vector<std::uint64_t> &versions) {
+  if (ids.size() != vectors.size() || ids.size() != versions.size())
+    return Error{ErrorKind::InvalidArgument, "ids, vectors and versions differ in length"};
+  for (const auto &v : vectors)
+    if (v.size() != static_cast<std::size_t>(options_.dimension))
+      return Error{ErrorKind::InvalidArgument, "vector of dimension " + std::to_string(v.size()) +
+                                                   " for an index of dimension " + std::to_string(options_.dimension)};
+  Impl::WriteLock lock(*impl_);
+  Impl &impl = *impl_;
+  // Grow before adding: addPoint throws on a full index.
+  std::size_t fresh = 0;
+  for (auto id : ids)
+    fresh += impl.byId.count(id) == 0;
+  std::size_t needed = impl.hnsw->cur_element_count + (fresh > impl.freeLabels.size() ? fresh - impl.freeLabels.size() : 0);
+  if (needed > impl.hnsw->max_elements_) {
+    try {
+      impl.hnsw->resizeIndex(std::max(needed, impl.hnsw->max_elements_ * 2));
+    } catch (const std::exception &e) {
+      return Error{ErrorKind::Internal, std::string("cannot grow the vector index: ") + e.what()};
+    }
+  }
+  // Labels first (single-threaded bookkeeping), then the graph insertions.
+  struct Job {
+    Label label;
+    const Vector *vector;
+  };
+  std::vector<Job> jobs;
+  std::unordered_map<std::uint64_t, std::size_t> jobOf; // an id twice in one call: the last vector wins
+  Label nextNew = impl.hnsw->cur_element_count;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Label label;
+    if (auto it = impl.byId.find(ids[i]); it != impl.byId.end()) {
+      label = it->second.label;
+      it->second.version = versions[i];
+    } else {
+      if (!impl.freeLabels.empty()) {
+        label = impl.freeLabels.back();
+        impl.freeLabels.pop_back();
+      } else {
+        label = nextNew++;
+        impl.idOfLabel.resize(nextNew);
+      }
+      impl.byId.emplace(ids[i], Impl::Slot{label, versions[i]});
+      impl.idOfLabel[label] = ids[i];
+    }
+    if (auto [it, fresh] = jobOf.emplace(ids[i], jobs.size()); fresh)
+      jobs.push_back({label, &vectors[i]});
+    else
+      jobs[it->second].vector = &vectors[i];
+  }
+  // On an existing label (a replaced or a reused free one) addPoint overwrites the
+  // vector and clears the deletion mark. One thread only: hnswlib 0.6.2 draws each
+  // new point's level from an unguarded shared generator (a data race under TSan).
+  Vector unit;
+  for (const auto &job : jobs) {
+    unit = *job.vector;
+    normalise(unit);
+    try {
+      impl.hnsw->addPoint(unit.data(), job.label);
+    } catch (const std::exception &e) {
+      return Error{ErrorKind::Internal, std::string("cannot add to the vector index: ") + e.what()};
+    }
+  }
+  return okStatus();
+}
+
+bool VectorIndex::remove(std::uint64_t id) {
+  Impl::WriteLock lock(*impl_);
+  auto it = impl_->byId.find(id);
+  if (it == impl_->byId.end())
+    return false;
+  // Our map says the label is live, so markDelete (which throws on unknown or
+  // already deleted labels) cannot throw here; catch anyway rather than crash.
+  try {
+    impl_->hnsw->markDelete(it->second.label);
+  } catch (const std::exception &) {
+  }
+  impl_->freeLabels.push_back(it->second.label);
+  impl_->byId.erase(it);
+  return true;
+}
+
+std::vector<VectorIndex::Hit> VectorIndex::search(const Vector &query, std::size_t k) const {
+  std::vector<Hit> hits;
+  if (query.size() != static_cast<std::size_t>(options_.dimension))
+    return hits;
+  Vector unit = query;
+  normalise(unit);
+  Impl::ReadLock lock(*impl_);
+  k = std::min(k, impl_->byId.size());
+  if (k == 0)
+    return hits;
+  auto found = impl_->hnsw->searchKnnCloserFirst(unit.data(), k);
+  hits.reserve(found.size());
+  for (const auto &[distance, label] : found)
+    hits.push_back({impl_->idOfLabel[label], 1.0f - distance});
+  return hits;
+}
+
+std::size_t VectorIndex::size() const {
+  Impl::ReadLock lock(*impl_);
+  return impl_->byId.size();
+}
+
+bool VectorIndex::contains(std::uint64_t id) const {
+  Impl::ReadLock lock(*impl_);
+  return impl_->byId.count(id) > 0;
+}
+
+std::optional<std::uint64_t> VectorIndex::version(std::uint64_t id) const {
+  Impl::ReadLock lock(*impl_);
+  auto it = impl_->byId.find(id);
+  if (it == impl_->byId.end())
+    return std::nullopt;
+  return it->second.version;
+}
+
+std::vector<std::uint64_t> VectorIndex::ids() const {
+  Impl::ReadLock lock(*impl_);
+  std::vector<std::uint64_t> out;
+  out.reserve(impl_->byId.size());
+  for (const auto &[id, slot] : impl_->byId)
+    out.push_back(id);
+  return out;
+}
+
+Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) const {
+  // Exclusive: hnswlib's saveIndex is not synchronised with addPoint.
+  Impl::WriteLock lock(*impl_);
+  const Hnsw &h = *impl_->hnsw;
+  if (auto s = ensurePrivateDirectory(indexPath.parent_path()); !s)
+    return s;
+  fs::path tmp = indexPath;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  std::uint64_t bytes = expectedFileSize(h);
+  try {
+    impl_->hnsw->saveIndex(tmp.string()); // writes straight to its path and checks nothing
+  } catch (const std::exception &e) {
+    return Error{ErrorKind::Io, "cannot write " + tmp.string() + ": " + e.what()};
+  }
+  std::error_code ec;
+  auto written = fs::file_size(tmp, ec);
+  if (ec || written != bytes) {
+    fs::remove(tmp, ec);
+    return Error{ErrorKind::Io, "cannot write " + indexPath.string() + " (" + std::to_string(written) + " of " +
+                                    std::to_string(bytes) + " bytes written; disk full?)"};
+  }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec); // like every state file
+  if (auto s = syncFile(tmp); !s)
+    return s;
+  fs::rename(tmp, indexPath, ec);
+  if (ec)
+    return Error{ErrorKind::Io, "cannot rename " + tmp.string() + ": " + ec.message()};
+
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto &[id, slot] : impl_->byId)
+    entries.push_back({hex(id), slot.label, hex(slot.version)});
+  nlohmann::json meta = {{"format", kFormat},
+                         {"metric", "cosine"},
+                         {"dim", options_.dimension},
+                         {"M", options_.m},
+                         {"ef_construction", options_.efConstruction},
+                         {"ef", options_.ef},
+                         {"embedder", options_.embedderId},
+                         {"bytes", bytes},
+                         {"count", impl_->byId.size()},
+                         {"free", impl_->freeLabels},
+                         {"entries", std::move(entries)}};
+  return writeFileAtomically(metaPath, meta.dump());
+}
+
+} // namespace recurrent::engine

@@ -1,0 +1,399 @@
+#include "engine/StatePaths.h"
+#include "engine/manuscript/Manuscript.h"
+#include "engine/memory/ExtractiveSummarizer.h"
+#include "engine/memory/HashedEmbedder.h"
+#include "engine/memory/LongTermMemory.h"
+#include "engine/memory/MemoryIndexer.h"
+#include "support/Files.h"
+#include "tests/support/TempDir.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace recurrent;
+using namespace recurrent::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The real extractive summarizer, counting the paragraphs it is asked for, and
+/// optionally cancelling the run after a number of batches.
+class CountingSummarizer final : public Summarizer {
+public:
+  explicit CountingSummarizer(int batchSize = 4) : batchSize_(batchSize) {}
+  Result<std::vector<std::string>> summarize(const std::vector<SummaryRequest> &batch, const std::string &language,
+                                             const CancelToken &cancel) override {
+    if (cancelAfterBatches >= 0 && batches >= cancelAfterBatches) {
+      source.cancel();
+      return Error::cancelled();
+    }
+    ++batches;
+    calls += static_cast<int>(batch.size());
+    return inner_.summarize(batch, language, cancel);
+  }
+  std::string id() const override { return inner_.id(); }
+  int preferredBatchSize() const override { return batchSize_; }
+
+  std::atomic<int> calls{0};
+  int batches = 0;
+  int cancelAfterBatches = -1;
+  CancelSource source;
+
+private:
+  ExtractiveSummarizer inner_;
+  int batchSize_;
+};
+
+const std::vector<std::string> kTopics = {
+    "The blacksmith Oswin hammered a sword for the young queen in the glowing forge",
+    "A storm drove the fishing boats back into the harbour of Kellmouth before dawn",
+    "Mirela studied the old star charts in the observatory tower until her candle died",
+    "The caravan crossed the salt desert, counting camels and water skins each evening",
+    "In the monastery garden the monks argued about the price of honey and wax",
+    "Captain Drago lost the dice game and with it his ship, the Crimson Heron",
+    "The wolves circled the frozen village while the children hid in the granary",
+    "A letter sealed with green wax arrived from the ambassador of the southern islands",
+    "The miller's daughter found a silver key inside a loaf of rye bread",
+    "Soldiers of the border fort traded rumours of a dragon seen above the pine forest",
+    "The librarian catalogued forbidden books about alchemy and mercury poisoning",
+    "At the autumn fair a juggler from the east balanced seven burning torches",
+};
+
+std::string paragraph(std::size_t i) {
+  const auto &topic = kTopics[i % kTopics.size()];
+  return topic + ", in scene " + std::to_string(i) + ". Nobody in the town spoke of it afterwards, number " +
+         std::to_string(i * 7 + 1) + ".";
+}
+
+std::string book(std::size_t n, std::size_t perChapter = 5) {
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % perChapter == 0)
+      text += "# Chapter " + std::to_string(i / perChapter + 1) + "\n\n";
+    text += paragraph(i) + "\n\n";
+  }
+  return text;
+}
+
+struct Fixture {
+  test::TempDir dir;
+  StatePaths paths = StatePaths::forManuscript(dir / "book.md");
+  std::shared_ptr<Embedder> embedder = std::make_shared<HashedEmbedder>(256);
+
+  std::unique_ptr<LongTermMemory> open() {
+    auto m = LongTermMemory::open(paths, embedder);
+    REQUIRE(m.ok());
+    return std::move(m.value());
+  }
+  IndexReport index(const std::string &text, CountingSummarizer &summarizer, LongTermMemory *memory = nullptr) {
+    std::unique_ptr<LongTermMemory> owned;
+    if (!memory) {
+      owned = open();
+      memory = owned.get();
+    }
+    MemoryIndexer indexer(*memory, summarizer);
+    auto r = indexer.update(Manuscript(text));
+    REQUIRE(r.ok());
+    return *r;
+  }
+};
+
+} // namespace
+
+TEST_CASE("memory: a first index summarises every paragraph and persists entries and vectors") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto memory = f.open();
+  auto report = f.index(book(12), summarizer, memory.get());
+  CHECK(report.paragraphs == 12);
+  CHECK(report.summarisedNow == 12);
+  CHECK(report.reused == 0);
+  CHECK(report.embedded == 12);
+  CHECK(summarizer.calls == 12);
+  CHECK(summarizer.batches == 3);
+  CHECK(fs::exists(f.paths.longTermMemory()));
+  CHECK(fs::exists(f.paths.vectorIndex()));
+  CHECK(fs::exists(f.paths.vectorIndexMeta()));
+  auto entries = memory->entries();
+  REQUIRE(entries.size() == 12);
+  CHECK(entries[6].paragraph == 6);
+  CHECK(entries[6].chapter == "Chapter 2");
+  CHECK(entries[6].summarizer == "extractive-v1");
+  CHECK_FALSE(entries[6].edited);
+  CHECK(entries[6].words > 10);
+  CHECK(entries[6].summary.find("wolves circled") != std::string::npos);
+  CHECK(entries[6].hash == hashParagraphText(paragraph(6)));
+
+  // Calling again with nothing changed does nothing.
+  auto again = f.index(book(12), summarizer, memory.get());
+  CHECK(again.summarisedNow == 0);
+  CHECK(again.embedded == 0);
+  CHECK(again.reused == 12);
+  CHECK(summarizer.calls == 12);
+}
+
+TEST_CASE("memory: reopening costs no summary call; an edited paragraph alone is re-summarised") {
+  Fixture f;
+  CountingSummarizer first;
+  f.index(book(10), first);
+
+  CountingSummarizer reopened;
+  auto report = f.index(book(10), reopened);
+  CHECK(reopened.calls == 0);
+  CHECK(report.reused == 10);
+  CHECK(report.embedded == 0);
+
+  std::string edited = book(10);
+  auto at = edited.find("harbour of Kellmouth");
+  REQUIRE(at != std::string::npos);
+  edited.replace(at, 20, "harbour of Saltmere");
+  CountingSummarizer afterEdit;
+  auto memory = f.open();
+  report = f.index(edited, afterEdit, memory.get());
+  CHECK(afterEdit.calls == 1);
+  CHECK(report.summarisedNow == 1);
+  CHECK(report.reused == 9);
+  CHECK(report.removed == 1);
+  CHECK(report.embedded == 1);
+  CHECK(memory->entryAt(1)->summary.find("Saltmere") != std::string::npos);
+}
+
+TEST_CASE("memory: a deleted paragraph leaves the memory and the search results") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  f.index(book(10), summarizer);
+  std::string text = book(10);
+  auto p3 = paragraph(3) + "\n\n";
+  text.erase(text.find(p3), p3.size());
+
+  auto memory = f.open();
+  auto report = f.index(text, summarizer, memory.get());
+  CHECK(report.removed == 1);
+  CHECK(report.summarisedNow == 0);
+  auto entries = memory->entries();
+  REQUIRE(entries.size() == 9);
+  for (const auto &e : entries)
+    CHECK(e.hash != hashParagraphText(paragraph(3)));
+  CHECK(entries[3].hash == hashParagraphText(paragraph(4))); // positions follow the manuscript
+  auto hits = memory->search("caravan crossed the salt desert counting camels", 9);
+  REQUIRE(hits.ok());
+  for (const auto &h : *hits)
+    CHECK(h.summary.find("caravan") == std::string::npos);
+}
+
+TEST_CASE("memory: identical paragraphs share one summary") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  std::string text = paragraph(0) + "\n\n" + paragraph(1) + "\n\n" + paragraph(0) + "\n\n";
+  auto memory = f.open();
+  auto report = f.index(text, summarizer, memory.get());
+  CHECK(report.paragraphs == 3);
+  CHECK(summarizer.calls == 2);
+  auto entries = memory->entries();
+  REQUIRE(entries.size() == 3);
+  CHECK(entries[0].summary == entries[2].summary);
+  // Both copies are found (they share a vector), unless one is excluded.
+  auto hits = memory->search(paragraph(0), 3);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 3);
+  CHECK(((*hits)[0].paragraph == 0 || (*hits)[0].paragraph == 2));
+  auto excluded = memory->search(paragraph(0), 1, {0});
+  REQUIRE(excluded.ok());
+  CHECK(excluded->at(0).paragraph == 2);
+}
+
+TEST_CASE("memory: search ranks the paragraph a sentence comes from first, honours k and exclude") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto memory = f.open();
+  f.index(book(24), summarizer, memory.get());
+  auto hits = memory->search("Mirela studied the old star charts in the observatory tower");
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 3); // the default k
+  CHECK(((*hits)[0].paragraph % kTopics.size()) == 2);
+  CHECK((*hits)[0].score >= (*hits)[1].score);
+  CHECK((*hits)[0].snippet.rfind("Mirela studied", 0) == 0);
+  CHECK((*hits)[0].chapter.rfind("Chapter", 0) == 0);
+  auto many = memory->search("anything", 1000);
+  REQUIRE(many.ok());
+  CHECK(many->size() == 24); // clamped to what exists (and to Options::maxK)
+  auto excluded = memory->search("Mirela studied the old star charts", 2, {2, 14});
+  REQUIRE(excluded.ok());
+  for (const auto &h : *excluded)
+    CHECK((h.paragraph != 2 && h.paragraph != 14));
+}
+
+TEST_CASE("memory: a summary edited by hand in the file is kept and is what search returns") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  f.index(book(8), summarizer);
+
+  auto file = readFile(f.paths.longTermMemory());
+  REQUIRE(file.ok());
+  std::string text = *file;
+  auto line = text.find("\"paragraph\":5,");
+  REQUIRE(line != std::string::npos);
+  auto key = text.find("\"summary\":\"", line) + 11;
+  auto end = text.find("\",\"edited\"", key);
+  text.replace(key, end - key, "Captain Drago gambles away his ship to a one-eyed pirate queen.");
+  REQUIRE(writeFileAtomically(f.paths.longTermMemory(), text).ok());
+
+  CountingSummarizer reopened;
+  auto memory = f.open();
+  CHECK(memory->loadWarnings().empty());
+  auto report = f.index(book(8), reopened, memory.get());
+  CHECK(reopened.calls == 0);
+  CHECK(report.embedded == 1); // the edited summary is embedded again
+  auto entry = memory->entryAt(5);
+  REQUIRE(entry);
+  CHECK(entry->edited);
+  CHECK(entry->summary == "Captain Drago gambles away his ship to a one-eyed pirate queen.");
+  auto hits = memory->search("one-eyed pirate queen", 1);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 1);
+  CHECK(hits->at(0).paragraph == 5);
+  CHECK(hits->at(0).summary == entry->summary);
+  // It survives another save and reopen, still marked as the writer's.
+  REQUIRE(memory->editSummary(1, "Storm over Kellmouth.").ok());
+  auto reread = f.open();
+  CHECK(reread->entryAt(5)->edited);
+  CHECK(reread->entryAt(1)->summary == "Storm over Kellmouth.");
+  CHECK(reread->entryAt(1)->edited);
+  CHECK_FALSE(reread->entryAt(2)->edited);
+}
+
+TEST_CASE("memory: a corrupted memory file is set aside and rebuilt without a crash") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  f.index(book(6), summarizer);
+
+  SUBCASE("nothing readable") {
+    REQUIRE(writeFileAtomically(f.paths.longTermMemory(), std::string("\x00\xff{{{ not json\n]]\n", 17)).ok());
+    auto memory = f.open();
+    REQUIRE(memory->loadWarnings().size() == 1);
+    CHECK(memory->loadWarnings()[0].find("moved it to memory.jsonl.corrupt-") != std::string::npos);
+    CHECK(memory->size() == 0);
+    CountingSummarizer rebuild;
+    auto report = f.index(book(6), rebuild, memory.get());
+    CHECK(rebuild.calls == 6);
+    CHECK(report.summarisedNow == 6);
+    CHECK(memory->size() == 6);
+  }
+  SUBCASE("one mangled line") {
+    auto text = *readFile(f.paths.longTermMemory());
+    auto line = text.find("\"paragraph\":2,");
+    text.insert(line, "oops ");
+    REQUIRE(writeFileAtomically(f.paths.longTermMemory(), text).ok());
+    auto memory = f.open();
+    REQUIRE(memory->loadWarnings().size() == 1);
+    CHECK(memory->loadWarnings()[0].find("1 unreadable line(s)") != std::string::npos);
+    CountingSummarizer repair;
+    f.index(book(6), repair, memory.get());
+    CHECK(repair.calls == 1);
+    CHECK(memory->size() == 6);
+  }
+  int asideFiles = 0;
+  for (const auto &e : fs::directory_iterator(f.paths.dir))
+    asideFiles += e.path().filename().string().rfind("memory.jsonl.corrupt-", 0) == 0;
+  CHECK(asideFiles == 1);
+  // The rebuilt file reads cleanly.
+  CHECK(f.open()->loadWarnings().empty());
+}
+
+TEST_CASE("memory: an interrupted index resumes without redoing finished batches") {
+  Fixture f;
+  CountingSummarizer first(2);
+  first.cancelAfterBatches = 3;
+  {
+    auto memory = f.open();
+    MemoryIndexer indexer(*memory, first);
+    auto r = indexer.update(Manuscript(book(11)), first.source.token());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Cancelled);
+    CHECK(first.calls == 6);
+    CHECK(memory->size() == 6);
+  }
+  CountingSummarizer rest(2);
+  auto report = f.index(book(11), rest);
+  CHECK(rest.calls == 5);
+  CHECK(report.reused == 6);
+  CHECK(report.summarisedNow == 5);
+  CHECK(report.embedded == 11);
+}
+
+TEST_CASE("memory: the vector index is a cache rebuilt when missing, corrupt or made by another embedder") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  f.index(book(7), summarizer);
+
+  SUBCASE("missing") { fs::remove(f.paths.vectorIndex()); fs::remove(f.paths.vectorIndexMeta()); }
+  SUBCASE("corrupt") {
+    REQUIRE(writeFileAtomically(f.paths.vectorIndex(), "garbage").ok());
+  }
+  SUBCASE("another embedder") { f.embedder = std::make_shared<HashedEmbedder>(128); }
+
+  CountingSummarizer again;
+  auto memory = f.open();
+  auto report = f.index(book(7), again, memory.get());
+  CHECK(again.calls == 0);
+  CHECK(report.embedded == 7);
+  auto hits = memory->search("Captain Drago lost the dice game", 1);
+  REQUIRE(hits.ok());
+  CHECK(hits->at(0).paragraph == 5);
+}
+
+TEST_CASE("memory: a remembered summary is used instead of calling the summarizer") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto memory = f.open();
+  std::string text = book(3);
+  f.index(text, summarizer, memory.get());
+  memory->remember(hashParagraphText(paragraph(3)), "The fourth scene, summarised by the story model.", "openai:test");
+  text += paragraph(3) + "\n";
+  auto report = f.index(text, summarizer, memory.get());
+  CHECK(report.summarisedNow == 0);
+  CHECK(summarizer.calls == 3);
+  CHECK(memory->entryAt(3)->summary == "The fourth scene, summarised by the story model.");
+  CHECK(memory->entryAt(3)->summarizer == "openai:test");
+}
+
+TEST_CASE("memory: searches run while the indexer updates") {
+  Fixture f;
+  CountingSummarizer summarizer(3);
+  auto memory = f.open();
+  f.index(book(12), summarizer, memory.get());
+  std::atomic<bool> done{false};
+  std::atomic<int> searches{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t)
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        auto hits = memory->search("dragon above the pine forest", 3);
+        if (hits.ok() && !hits->empty())
+          ++searches;
+      }
+    });
+  MemoryIndexer indexer(*memory, summarizer);
+  for (std::size_t n = 13; n < 40; n += 3)
+    REQUIRE(indexer.update(Manuscript(book(n))).ok());
+  done = true;
+  for (auto &t : readers)
+    t.join();
+  CHECK(searches.load() > 0);
+  CHECK(memory->size() == 37);
+}
+
+TEST_CASE("parseMemoryFile is lenient: comments, blank lines, minimal hand-written lines") {
+  std::vector<std::string> bad;
+  auto entries = parseMemoryFile("# comment\n\n{\"hash\":\"00000000000000ff\",\"summary\":\"  Hand made.  \"}\n"
+                                 "{\"hash\":\"zz\",\"summary\":\"x\"}\n[1,2]\n{\"summary\":\"no hash\"}",
+                                 bad);
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].hash == 255u);
+  CHECK(entries[0].summary == "Hand made.");
+  CHECK(entries[0].edited); // no signature: the writer's own line
+  REQUIRE(bad.size() == 3);
+  CHECK(bad[0].rfind("line 4:", 0) == 0);
+}
