@@ -46,6 +46,9 @@ async function check(name, fn) {
     results.push(false);
     console.log(`FAIL ${name}: ${String(e?.message ?? e).split('\n')[0]}`);
     await shot(`failed-${results.length}.png`).catch(() => undefined);
+    // Close whatever the failure left open (a quick pick, a dialog) so the next check starts clean.
+    await page.keyboard.press('Escape').catch(() => undefined);
+    await page.keyboard.press('Escape').catch(() => undefined);
   }
 }
 

@@ -278,8 +278,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await refreshStatus();
   }
 
+  // A failing command shows its reason as a notification (VS Code would show a modal dialog otherwise).
   const register = (id: string, fn: () => Promise<unknown>): void => {
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          await fn();
+        } catch (e) {
+          void vscode.window.showErrorMessage(`Recurrent: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
+    );
   };
   register('recurrent.ui.newStory', newStory);
   register('recurrent.ui.adopt', async () => {
