@@ -73,8 +73,24 @@ std::optional<std::string> planCommentAt(const engine::Manuscript &m, std::uint3
   return std::nullopt;
 }
 
-std::string userMessage(const std::string &what, const Error &error) {
-  return "Recurrent: " + what + ": " + error.message;
+std::string userMessage(const std::string &what, const Error &error) { return what + ": " + error.message; }
+
+/// Where a continuation asked for at `cursor` goes: after the paragraph the cursor is in (any
+/// column), else after the paragraph before it.
+std::size_t continuationPoint(const engine::Manuscript &m, std::size_t cursor) {
+  cursor = std::min(cursor, m.text().size());
+  if (auto inside = m.paragraphAtLine(m.lineOf(cursor)))
+    return m.paragraphs()[*inside].end;
+  return cursor;
+}
+
+/// A manuscript opened moments ago may not be adopted yet (that runs in the background):
+/// writing in it adopts it first, so the first Continue just works.
+Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &manuscript, const std::string &language,
+                     const CancelToken &cancel) {
+  if (session.state().initialised() || manuscript.paragraphs().empty())
+    return okStatus();
+  return session.adopt(manuscript, "", language, engine::StoryMode::Novel, cancel);
 }
 
 } // namespace
@@ -235,7 +251,7 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
   st->indexedOnce = false;
   for (const auto &note : st->session->notes())
     server_.notify("window/showMessage",
-                   json(protocol::ShowMessageParams{protocol::MessageType::Warning, "Recurrent: " + note}));
+                   json(protocol::ShowMessageParams{protocol::MessageType::Warning, note}));
   spdlog::info("story session for {}: {}", uri, st->session->modelDescription());
   return st->session;
 }
@@ -303,8 +319,15 @@ void CoWriter::runIndex(const std::string &uri) {
     std::string message = std::string(stage) + " " + std::to_string(done) + "/" + std::to_string(total);
     server_.post([progress, message, percent] { progress->report(message, static_cast<std::uint32_t>(percent)); });
   };
+  // A manuscript without a story state is adopted on first open (summaries, a synopsis, a
+  // short-term memory and three plans), so its plans are ready when the writer asks.
+  std::string language = server_.settingsFor(uri).language.value_or("");
   background<Status>(
-      [session = *session, snapshot, token, onProgress] { return session->refreshMemory(*snapshot, token, onProgress); },
+      [session = *session, snapshot, token, onProgress, language] {
+        if (!session->state().initialised() && !snapshot->paragraphs().empty())
+          return session->adopt(*snapshot, "", language, engine::StoryMode::Novel, token, onProgress);
+        return session->refreshMemory(*snapshot, token, onProgress);
+      },
       [this, uri, progress](Status status) {
         if (progress)
           progress->end(status ? "memory ready" : "stopped");
@@ -445,7 +468,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
       reply.error(invalidParams("invalid params: " + issue.describe()));
       return;
     }
-    cursor = toOffset(m, p, encoding);
+    cursor = continuationPoint(m, toOffset(m, p, encoding));
     cursorLine = p.line;
   }
   // The plan: free text wins, then planIndex, then the plan comment at the cursor, else plan 1.
@@ -501,7 +524,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
       stream->restart();
       progress->report(message);
       server_.notify("window/showMessage",
-                     json(protocol::ShowMessageParams{protocol::MessageType::Warning, "Recurrent: " + message}));
+                     json(protocol::ShowMessageParams{protocol::MessageType::Warning, message}));
     });
   };
 
@@ -518,8 +541,11 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
       }
     }
   };
+  std::string language = server_.settingsFor(uri).language.value_or("");
   background<Result<engine::PendingStep>>(
-      [session = *session, snapshot, request, cancel, callbacks] {
+      [session = *session, snapshot, request, cancel, callbacks, language]() -> Result<engine::PendingStep> {
+        if (auto ready = ensureAdopted(*session, *snapshot, language, cancel->token()); !ready)
+          return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token(), callbacks);
       },
       [this, uri, session = *session, snapshot, place, stream, progress, cancel, reply,
@@ -942,16 +968,24 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   const auto encoding = server_.positionEncoding();
   std::size_t offset = toOffset(m, params.position, encoding);
   std::uint32_t line = params.position.line;
-  // Offer a paragraph at the end of a paragraph, or on a blank line after one.
+  // Typing asks at the end of a paragraph or on a blank line after one; an explicit request
+  // (triggerKind 1) anywhere in a paragraph continues after that paragraph.
   bool onBlankLine = isBlank(m.lineText(std::min(line, m.lineCount() - 1)));
   auto before = m.paragraphBefore(offset);
   bool atParagraphEnd = before && m.paragraphs()[*before].lastLine == line && offset >= m.paragraphs()[*before].end;
+  auto inside = m.paragraphAtLine(line);
+  if (params.triggerKind == 1 && inside && !atParagraphEnd) {
+    before = inside;
+    offset = m.paragraphs()[*inside].end;
+    atParagraphEnd = true;
+  }
   if (!before || (!onBlankLine && !atParagraphEnd)) {
     reply(empty);
     return;
   }
+  protocol::Position insertAt = toPosition(m, offset, encoding);
   auto session = sessionFor(uri);
-  if (!session || !(*session)->state().initialised()) { // ghost text is unasked-for: stay quiet
+  if (!session) {
     reply(empty);
     return;
   }
@@ -965,9 +999,14 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   engine::StorySession::StepRequest request;
   request.cursor = offset;
   request.plan = planCommentAt(m, line ? line - 1 : 0).value_or("");
+  std::string language = server_.settingsFor(uri).language.value_or("");
   background<Result<engine::PendingStep>>(
-      [session = *session, snapshot, request, cancel] { return session->prepareStep(*snapshot, request, cancel->token()); },
-      [this, uri, atParagraphEnd, position = params.position, cancel, reply](Result<engine::PendingStep> pending) mutable {
+      [session = *session, snapshot, request, cancel, language]() -> Result<engine::PendingStep> {
+        if (auto ready = ensureAdopted(*session, *snapshot, language, cancel->token()); !ready)
+          return ready.error();
+        return session->prepareStep(*snapshot, request, cancel->token());
+      },
+      [this, uri, atParagraphEnd, position = insertAt, cancel, reply](Result<engine::PendingStep> pending) mutable {
         DocState *st = docState(uri);
         if (st && st->indexAgain && !st->writing) {
           st->indexAgain = false;

@@ -57,6 +57,15 @@ h.test("adopt builds the memory and three plans", function()
   h.truthy((done.paragraphs or 0) >= 3, "paragraphs adopted")
 end)
 
+
+--- Waits until the server reports this buffer idle (the step is committed, not just its text shown).
+local function wait_idle()
+  h.wait(function()
+    local s = require("recurrent").statusline()
+    return not s:match("writing") and not s:match("indexing")
+  end, 60000, "the server to finish the step")
+end
+
 h.test(":RecurrentPlans lists the three plans and writes the chosen one", function()
   offered = {}
   stub_select(function(labels)
@@ -68,6 +77,7 @@ h.test(":RecurrentPlans lists the three plans and writes the chosen one", functi
   h.wait(function()
     return count(h.buffer_text(buf), "from the test model") > before
   end, 60000, "the paragraph for plan 1")
+  wait_idle()
   local labels = offered[1].labels
   h.truthy(labels[1]:match("^1%. ") and labels[2]:match("^2%. ") and labels[3]:match("^3%. "), "three numbered plans: " .. vim.inspect(labels))
   index_of(labels, "Edit a plan first")
@@ -97,6 +107,7 @@ h.test("a plan edited through vim.ui.input is the one the model gets", function(
   h.wait(function()
     return count(h.buffer_text(buf), "from the test model") > before
   end, 60000, "the paragraph for the edited plan")
+  wait_idle()
   h.truthy(defaults[1] and defaults[1] ~= "", "the input box was prefilled with the plan")
   -- The context viewer shows the prompt: the edited plan must be in it.
   local prompt_buf

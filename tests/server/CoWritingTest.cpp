@@ -150,6 +150,8 @@ bool memoryReady(const json &state) {
   return !state["busy"].get<bool>() && state["counts"]["memoryEntries"] == state["counts"]["paragraphs"];
 }
 
+bool adopted(const json &state) { return memoryReady(state) && state["plans"].size() == 3; }
+
 std::vector<json> continueActions(const json &actions) {
   std::vector<json> out;
   for (const auto &a : actions)
@@ -176,8 +178,8 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
 
-  // The memory is built in the background; requests answer meanwhile.
-  waitForState(client, uri, memoryReady);
+  // The memory is built (and the manuscript adopted) in the background; requests answer meanwhile.
+  waitForState(client, uri, adopted);
 
   // Adopt: summaries, synopsis, short-term memory, three plans.
   json adopted = client.call("workspace/executeCommand",
@@ -294,7 +296,7 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
-  waitForState(client, uri, memoryReady);
+  waitForState(client, uri, adopted);
   client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
   json before = waitForState(client, uri, memoryReady);
 
@@ -335,14 +337,9 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   EditorMirror editor(client, uri, manuscript);
   client.initialize(kCapabilities);
   client.open(uri, manuscript);
-  waitForState(client, uri, memoryReady);
-  // Before adoption, the only action is to adopt; there is no ghost text yet.
-  json actions = client.call("textDocument/codeAction",
-                             {{"textDocument", {{"uri", uri}}},
-                              {"range", {{"start", editor.endPosition()}, {"end", editor.endPosition()}}}}).take();
-  REQUIRE(actions.size() == 1);
-  CHECK(actions[0]["command"]["command"] == "recurrent.adopt");
-  client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
+  // Opening a manuscript with no story state adopts it: plans are ready without a command.
+  json opened = waitForState(client, uri, adopted);
+  CHECK(opened["step"] == 0);
 
   json end = editor.endPosition();
   // The cursor on the empty line after the last paragraph.
