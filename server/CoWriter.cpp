@@ -287,6 +287,8 @@ void CoWriter::runIndex(const std::string &uri) {
     st->indexAgain = true;
     return;
   }
+  if (!protocol::uriToPath(uri))
+    return; // a scratch or untitled buffer: no memory to keep, and nothing the writer asked for
   auto session = sessionFor(uri);
   if (!session) {
     if (st->sessionError != session.error().message) {
