@@ -207,6 +207,14 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     impl.flat.resize(count * impl.dimension);
     std::memcpy(impl.flat.data(), data->data(), bytes);
     impl.dead.assign(count, 1);
+    // No checksum: a vector that is neither unit-length nor zero (an empty text) is not ours.
+    for (std::size_t slot = 0; slot < count; ++slot) {
+      double norm = 0;
+      for (std::size_t i = 0; i < impl.dimension; ++i)
+        norm += double(impl.row(slot)[i]) * impl.row(slot)[i];
+      if (!(norm < 1e-6 || std::abs(norm - 1.0) < 1e-3))
+        return corrupt("the vector file holds a vector that is not unit-length");
+    }
   } else {
     // hnswlib 0.6.2's loading constructor leaves num_deleted_ (and, if loading
     // fails, every pointer) uninitialised: construct empty, initialise, then load.
