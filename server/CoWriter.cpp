@@ -61,7 +61,8 @@ std::string stringArg(const json &args, const char *name) {
 }
 
 bool isBlank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
 }
 
 /// The plan comment on `line`, if the line belongs to one.
@@ -73,7 +74,9 @@ std::optional<std::string> planCommentAt(const engine::Manuscript &m, std::uint3
   return std::nullopt;
 }
 
-std::string userMessage(const std::string &what, const Error &error) { return what + ": " + error.message; }
+std::string userMessage(const std::string &what, const Error &error) {
+  return what + ": " + error.message;
+}
 
 /// Where a continuation asked for at `cursor` goes: after the paragraph the cursor is in (any
 /// column), else after the paragraph before it.
@@ -86,8 +89,8 @@ std::size_t continuationPoint(const engine::Manuscript &m, std::size_t cursor) {
 
 /// A manuscript opened moments ago may not be adopted yet (that runs in the background):
 /// writing in it adopts it first, so the first Continue just works.
-Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &manuscript, const std::string &language,
-                     const CancelToken &cancel) {
+Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &manuscript,
+                     const std::string &language, const CancelToken &cancel) {
   if (session.state().initialised() || manuscript.paragraphs().empty())
     return okStatus();
   return session.adopt(manuscript, "", language, engine::StoryMode::Novel, cancel);
@@ -107,14 +110,14 @@ struct CoWriter::InlineOffer {
 
 struct CoWriter::DocState {
   std::shared_ptr<engine::StorySession> session;
-  Settings settings;                       ///< what the session was opened with
-  std::string sessionError;                ///< the last failure to open it, reported once
+  Settings settings;        ///< what the session was opened with
+  std::string sessionError; ///< the last failure to open it, reported once
   std::unique_ptr<asio::steady_timer> indexTimer;
   std::shared_ptr<CancelSource> indexCancel;
   bool indexing = false;
   bool indexAgain = false;
   bool indexedOnce = false;
-  bool writing = false;                    ///< a continuation, opening or adoption is running
+  bool writing = false; ///< a continuation, opening or adoption is running
   std::shared_ptr<CancelSource> inlineCancel;
   std::optional<InlineOffer> offer;
 };
@@ -152,8 +155,9 @@ void CoWriter::bind(HandlerTable &table) {
 json CoWriter::capabilities() const {
   return json{
       {"executeCommandProvider",
-       {{"commands", {kContinue, kNewStory, kAdopt, kSuggestPlans, kUndoStep, kAcceptInline, kSetPlans,
-                      kSetShortTermMemory}}}},
+       {{"commands",
+         {kContinue, kNewStory, kAdopt, kSuggestPlans, kUndoStep, kAcceptInline, kSetPlans,
+          kSetShortTermMemory}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},
@@ -319,7 +323,8 @@ void CoWriter::runIndex(const std::string &uri) {
     if (lastPercent->exchange(percent) == percent)
       return;
     std::string message = std::string(stage) + " " + std::to_string(done) + "/" + std::to_string(total);
-    server_.post([progress, message, percent] { progress->report(message, static_cast<std::uint32_t>(percent)); });
+    server_.post(
+        [progress, message, percent] { progress->report(message, static_cast<std::uint32_t>(percent)); });
   };
   // A manuscript without a story state is adopted on first open (summaries, a synopsis, a
   // short-term memory and three plans), so its plans are ready when the writer asks.
@@ -383,7 +388,8 @@ void CoWriter::showError(const std::string &what, const Error &error) {
     return;
   std::string message = userMessage(what, error);
   spdlog::warn("{}", message);
-  server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Error, message}));
+  server_.notify("window/showMessage",
+                 json(protocol::ShowMessageParams{protocol::MessageType::Error, message}));
 }
 
 CoWriter::Placement CoWriter::placeAfter(const engine::Manuscript &m, std::size_t cursor) {
@@ -411,10 +417,10 @@ CoWriter::Placement CoWriter::placeAfter(const engine::Manuscript &m, std::size_
 void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, ReplyOnce reply) {
   using Runner = void (CoWriter::*)(const json &, ReplyOnce);
   static const std::map<std::string, Runner> kCommands = {
-      {kContinue, &CoWriter::runContinue},       {kNewStory, &CoWriter::runNewStory},
-      {kAdopt, &CoWriter::runAdopt},             {kSuggestPlans, &CoWriter::runSuggestPlans},
-      {kUndoStep, &CoWriter::runUndoStep},       {kAcceptInline, &CoWriter::runAcceptInline},
-      {kSetPlans, &CoWriter::runSetPlans},       {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
+      {kContinue, &CoWriter::runContinue}, {kNewStory, &CoWriter::runNewStory},
+      {kAdopt, &CoWriter::runAdopt},       {kSuggestPlans, &CoWriter::runSuggestPlans},
+      {kUndoStep, &CoWriter::runUndoStep}, {kAcceptInline, &CoWriter::runAcceptInline},
+      {kSetPlans, &CoWriter::runSetPlans}, {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
   };
   auto it = kCommands.find(params.command);
   if (it == kCommands.end()) {
@@ -433,33 +439,71 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
   (this->*(it->second))(args, std::move(reply));
 }
 
-void CoWriter::runContinue(const json &args, ReplyOnce reply) {
-  const std::string uri = stringArg(args, "uri");
-  const Document *doc = server_.documents().find(uri);
+CoWriter::DocState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &reply) {
   DocState *st = docState(uri);
   if (!st) {
     reply.error(invalidParams("the document is not open: " + uri));
-    return;
+    return nullptr;
   }
   if (st->writing) {
     reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "a continuation is already running in this document: wait for it or cancel it",
+                                        "recurrent is already running in this document (writing, adopting or "
+                                        "suggesting plans): wait for it or cancel it",
                                         std::nullopt});
-    return;
+    return nullptr;
   }
-  if (!server_.clientCapabilities().applyEdit) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "this editor cannot apply edits from the server (workspace/applyEdit)",
-                                        std::nullopt});
-    return;
-  }
+  return st;
+}
+
+std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string &uri,
+                                                               const std::string &what, ReplyOnce &reply) {
   auto session = sessionFor(uri);
   if (!session) {
-    showError("cannot continue", session.error());
+    showError(what, session.error());
     reply.error(session.error());
+    return nullptr;
+  }
+  return *session;
+}
+
+CoWriter::Job CoWriter::beginJob(DocState &state, const std::string &uri, const std::string &title,
+                                 const CancelToken &request, const std::string &status) {
+  cancelIndex(state);
+  state.writing = true;
+  Job job;
+  job.progress = Progress::begin(server_, title, true);
+  job.cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{request, job.progress->token()});
+  sendStatus(uri, status);
+  return job;
+}
+
+void CoWriter::endJob(const std::string &uri, bool reindex) {
+  DocState *st = docState(uri);
+  if (!st)
+    return;
+  st->writing = false;
+  sendStatus(uri, "idle");
+  if (reindex || st->indexAgain) {
+    st->indexAgain = false;
+    scheduleIndex(uri, options_.indexDebounce);
+  }
+}
+
+void CoWriter::runContinue(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  DocState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  if (!server_.clientCapabilities().applyEdit) {
+    reply.error(protocol::ResponseError{
+        protocol::RequestFailed, "this editor cannot apply edits from the server (workspace/applyEdit)",
+        std::nullopt});
     return;
   }
-  const engine::Manuscript &m = doc->manuscript;
+  auto session = sessionOrReply(uri, "cannot continue", reply);
+  if (!session)
+    return;
+  const engine::Manuscript &m = server_.documents().find(uri)->manuscript;
   const auto encoding = server_.positionEncoding();
   std::size_t cursor = m.text().size();
   std::optional<std::uint32_t> cursorLine;
@@ -477,7 +521,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   std::string plan = stringArg(args, "plan");
   if (plan.empty()) {
     if (auto idx = args.find("planIndex"); idx != args.end() && !idx->is_null()) {
-      auto plans = (*session)->state().plans;
+      auto plans = session->state().plans;
       if (!idx->is_number_integer() || idx->get<long>() < 0 || idx->get<std::size_t>() >= plans.size()) {
         reply.error(invalidParams("invalid params: arguments[0].planIndex: there are " +
                                   std::to_string(plans.size()) + " plans"));
@@ -489,18 +533,16 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
     }
   }
 
-  cancelIndex(*st);
-  st->writing = true;
   st->offer.reset();
   auto snapshot = std::make_shared<engine::Manuscript>(m);
   Placement place = placeAfter(m, cursor);
-  auto progress = Progress::begin(server_, "Recurrent: writing the next paragraph", true);
-  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  Job job = beginJob(*st, uri, "Recurrent: writing the next paragraph", reply.token());
+  auto progress = job.progress;
+  auto cancel = job.cancel;
   bool streaming = server_.settingsFor(uri).streaming.value_or(true);
   auto stream = EditStream::create(server_, uri, toPosition(m, place.offset, encoding), encoding,
                                    "Recurrent: continue");
   auto streamedAny = std::make_shared<bool>(false);
-  sendStatus(uri, "writing");
 
   engine::StreamCallbacks callbacks;
   if (streaming) {
@@ -520,7 +562,8 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   callbacks.onRetry = [this, stream, streamedAny, progress](const engine::RetryNotice &notice) {
     std::string message = notice.reason.message + "; retrying in " +
                           std::to_string(static_cast<int>(std::ceil(notice.delaySeconds))) + " s (attempt " +
-                          std::to_string(notice.attempt + 1) + " of " + std::to_string(notice.maxAttempts) + ")";
+                          std::to_string(notice.attempt + 1) + " of " + std::to_string(notice.maxAttempts) +
+                          ")";
     server_.post([this, stream, streamedAny, progress, message] {
       *streamedAny = false;
       stream->restart();
@@ -533,39 +576,29 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   engine::StorySession::StepRequest request;
   request.cursor = cursor;
   request.plan = plan;
-  auto finishWriting = [this, uri](const std::string &state) {
-    if (DocState *s = docState(uri)) {
-      s->writing = false;
-      sendStatus(uri, state);
-      if (s->indexAgain) {
-        s->indexAgain = false;
-        scheduleIndex(uri, options_.indexDebounce);
-      }
-    }
-  };
   std::string language = server_.settingsFor(uri).language.value_or("");
   background<Result<engine::PendingStep>>(
-      [session = *session, snapshot, request, cancel, callbacks, language]() -> Result<engine::PendingStep> {
+      [session, snapshot, request, cancel, callbacks, language]() -> Result<engine::PendingStep> {
         if (auto ready = ensureAdopted(*session, *snapshot, language, cancel->token()); !ready)
           return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token(), callbacks);
       },
-      [this, uri, session = *session, snapshot, place, stream, progress, cancel, reply,
-       finishWriting](Result<engine::PendingStep> pending) mutable {
+      [this, uri, session, snapshot, place, stream, progress, cancel,
+       reply](Result<engine::PendingStep> pending) mutable {
         if (!pending || cancel->cancelled()) {
           Error error = pending ? Error::cancelled() : pending.error();
           if (cancel->cancelled())
             error = Error::cancelled();
-          stream->abort([this, progress, reply, error, finishWriting](bool, std::string, std::string) mutable {
+          stream->abort([this, uri, progress, reply, error](bool, std::string, std::string) mutable {
             progress->end(error.kind == ErrorKind::Cancelled ? "cancelled" : "failed");
             showError("the paragraph could not be written", error);
             reply.error(error);
-            finishWriting("idle");
+            endJob(uri);
           });
           return;
         }
         std::string text = place.prefix + pending->paragraph + place.suffix;
-        stream->finish(text, [this, uri, session, snapshot, place, progress, reply, finishWriting,
+        stream->finish(text, [this, uri, session, snapshot, place, progress, reply,
                               step = std::move(*pending)](bool applied, std::string reason,
                                                           std::string inserted) mutable {
           if (!applied) {
@@ -573,7 +606,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
             Error error{ErrorKind::Internal, reason};
             showError("the paragraph was not inserted", error);
             reply.error(protocol::ResponseError{protocol::RequestFailed, reason, std::nullopt});
-            finishWriting("idle");
+            endJob(uri);
             return;
           }
           // The manuscript as the editor now holds it: our snapshot plus exactly what it applied
@@ -582,8 +615,10 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
           after->replace(place.offset, place.offset, inserted);
           progress->report("saving the story's memory");
           background<Result<engine::StepCommit>>(
-              [session, step, after] { return session->commitStep(step, step.paragraph, *after, CancelToken{}); },
-              [this, progress, reply, finishWriting](Result<engine::StepCommit> commit) mutable {
+              [session, step, after] {
+                return session->commitStep(step, step.paragraph, *after, CancelToken{});
+              },
+              [this, uri, progress, reply](Result<engine::StepCommit> commit) mutable {
                 progress->end(commit ? "done" : "failed");
                 if (!commit) {
                   showError("the paragraph is in the document but the story's memory was not updated",
@@ -592,7 +627,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
                 } else {
                   reply(json{{"step", commit->step}, {"words", commit->words}});
                 }
-                finishWriting("idle");
+                endJob(uri);
               });
         });
       });
@@ -600,13 +635,10 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
 
 void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  const Document *doc = server_.documents().find(uri);
-  DocState *st = docState(uri);
-  if (!st || st->writing) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+  DocState *st = idleDocument(uri, reply);
+  if (!st)
     return;
-  }
-  if (!isBlank(doc->manuscript.text())) {
+  if (!isBlank(server_.documents().find(uri)->manuscript.text())) {
     reply.error(protocol::ResponseError{
         protocol::RequestFailed,
         "a new story starts in an empty document; to continue this manuscript, use Adopt", std::nullopt});
@@ -625,120 +657,99 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
     reply.error(invalidParams("invalid params: arguments[0].topic: a new story needs a topic or a premise"));
     return;
   }
-  auto session = sessionFor(uri);
-  if (!session) {
-    showError("cannot start a story", session.error());
-    reply.error(session.error());
+  auto session = sessionOrReply(uri, "cannot start a story", reply);
+  if (!session)
     return;
-  }
-  cancelIndex(*st);
-  st->writing = true;
-  auto progress = Progress::begin(server_, "Recurrent: writing the opening", true);
-  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
-  auto finishWriting = [this, uri](const std::string &state) {
-    if (DocState *s = docState(uri)) {
-      s->writing = false;
-      sendStatus(uri, state);
-      scheduleIndex(uri, options_.indexDebounce);
-    }
-  };
-  sendStatus(uri, "writing");
+  Job job = beginJob(*st, uri, "Recurrent: writing the opening", reply.token());
+  auto progress = job.progress;
+  auto cancel = job.cancel;
   background<Result<engine::PendingInit>>(
-      [session = *session, input, cancel] { return session->prepareInit(input, cancel->token()); },
-      [this, uri, session = *session, input, progress, cancel, reply, finishWriting](
-          Result<engine::PendingInit> init) mutable {
+      [session, input, cancel] { return session->prepareInit(input, cancel->token()); },
+      [this, uri, session, input, progress, cancel, reply](Result<engine::PendingInit> init) mutable {
         if (!init || cancel->cancelled()) {
           Error error = cancel->cancelled() ? Error::cancelled() : init.error();
           progress->end("stopped");
           showError("the opening could not be written", error);
           reply.error(error);
-          finishWriting("idle");
+          endJob(uri, true);
           return;
         }
-        const Document *doc = server_.documents().find(uri);
-        if (!doc) {
+        if (!server_.documents().find(uri)) {
           reply.error(Error{ErrorKind::InvalidArgument, "the document was closed"});
-          finishWriting("idle");
           return;
         }
         // The opening goes at the top of the (blank) document.
         auto stream = EditStream::create(server_, uri, protocol::Position{0, 0}, server_.positionEncoding(),
                                          "Recurrent: new story");
         std::string markdown = init->markdown;
-        stream->finish(markdown, [this, session, input, progress, reply, finishWriting, init = std::move(*init)](
-                       bool applied, std::string reason, std::string inserted) mutable {
+        stream->finish(markdown, [this, uri, session, input, progress, reply, init = std::move(*init)](
+                                     bool applied, std::string reason, std::string inserted) mutable {
           if (!applied) {
             progress->end("not applied");
             reply.error(protocol::ResponseError{protocol::RequestFailed, reason, std::nullopt});
-            finishWriting("idle");
+            endJob(uri, true);
             return;
           }
           auto after = std::make_shared<engine::Manuscript>(inserted);
-          background<Status>(
-              [session, init, input, after] { return session->commitInit(init, input, *after, CancelToken{}); },
-              [this, progress, reply, finishWriting, title = init.answer.title](Status status) mutable {
-                progress->end(status ? "done" : "failed");
-                if (!status) {
-                  showError("the opening is in the document but the story state was not saved", status.error());
-                  reply.error(status.error());
-                } else {
-                  reply(json{{"title", title}});
-                }
-                finishWriting("idle");
-              });
+          background<Status>([session, init, input,
+                              after] { return session->commitInit(init, input, *after, CancelToken{}); },
+                             [this, uri, progress, reply, title = init.answer.title](Status status) mutable {
+                               progress->end(status ? "done" : "failed");
+                               if (!status) {
+                                 showError("the opening is in the document but the story state was not saved",
+                                           status.error());
+                                 reply.error(status.error());
+                               } else {
+                                 reply(json{{"title", title}});
+                               }
+                               endJob(uri, true);
+                             });
         });
       });
 }
 
 void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  const Document *doc = server_.documents().find(uri);
-  DocState *st = docState(uri);
-  if (!st || st->writing) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+  DocState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  const engine::Manuscript &m = server_.documents().find(uri)->manuscript;
+  if (m.paragraphs().empty()) {
+    reply.error(protocol::ResponseError{
+        protocol::RequestFailed, "there is nothing to adopt yet: write a paragraph or start a New Story",
+        std::nullopt});
     return;
   }
-  if (doc->manuscript.paragraphs().empty()) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "there is nothing to adopt yet: write a paragraph or start a New Story",
-                                        std::nullopt});
+  auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
+  if (!session)
     return;
-  }
-  auto session = sessionFor(uri);
-  if (!session) {
-    showError("cannot adopt the manuscript", session.error());
-    reply.error(session.error());
-    return;
-  }
-  cancelIndex(*st);
-  st->writing = true;
-  auto snapshot = std::make_shared<engine::Manuscript>(doc->manuscript);
-  auto progress = Progress::begin(server_, "Recurrent: adopting the manuscript", true);
-  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  auto snapshot = std::make_shared<engine::Manuscript>(m);
+  Job job = beginJob(*st, uri, "Recurrent: adopting the manuscript", reply.token(), "indexing");
+  auto progress = job.progress;
+  auto cancel = job.cancel;
   std::string genre = stringArg(args, "genre");
   std::string language = stringArg(args, "language");
   if (language.empty())
     language = server_.settingsFor(uri).language.value_or("");
   engine::StoryMode mode = engine::parseStoryMode(stringArg(args, "mode")).value_or(engine::StoryMode::Novel);
-  engine::ProgressFn onProgress = [this, progress](std::string_view stage, std::size_t done, std::size_t total) {
-    std::string message = std::string(stage) + (total ? " " + std::to_string(done) + "/" + std::to_string(total) : "");
+  engine::ProgressFn onProgress = [this, progress](std::string_view stage, std::size_t done,
+                                                   std::size_t total) {
+    std::string message =
+        std::string(stage) + (total ? " " + std::to_string(done) + "/" + std::to_string(total) : "");
     std::optional<std::uint32_t> percent;
     if (total)
       percent = static_cast<std::uint32_t>(100 * done / total);
     server_.post([progress, message, percent] { progress->report(message, percent); });
   };
-  sendStatus(uri, "indexing", "adopting the manuscript");
   background<Status>(
-      [session = *session, snapshot, genre, language, mode, cancel, onProgress] {
+      [session, snapshot, genre, language, mode, cancel, onProgress] {
         return session->adopt(*snapshot, genre, language, mode, cancel->token(), onProgress);
       },
-      [this, uri, session = *session, snapshot, progress, reply](Status status) mutable {
+      [this, uri, session, snapshot, progress, reply](Status status) mutable {
         progress->end(status ? "done" : "stopped");
-        if (DocState *s = docState(uri)) {
-          s->writing = false;
+        if (DocState *s = docState(uri))
           s->indexedOnce = s->indexedOnce || static_cast<bool>(status);
-        }
-        sendStatus(uri, "idle");
+        endJob(uri);
         if (!status) {
           showError("the manuscript could not be adopted", status.error());
           reply.error(status.error());
@@ -750,34 +761,21 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
 
 void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = docState(uri);
-  auto session = sessionFor(uri);
-  if (!session) {
-    showError("cannot suggest plans", session.error());
-    reply.error(session.error());
+  DocState *st = idleDocument(uri, reply);
+  if (!st)
     return;
-  }
-  if (st->writing) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+  auto session = sessionOrReply(uri, "cannot suggest plans", reply);
+  if (!session)
     return;
-  }
-  cancelIndex(*st);
-  st->writing = true;
   auto snapshot = std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript);
-  auto progress = Progress::begin(server_, "Recurrent: suggesting plans", true);
-  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  Job job = beginJob(*st, uri, "Recurrent: suggesting plans", reply.token());
+  auto progress = job.progress;
+  auto cancel = job.cancel;
   background<Result<std::vector<std::string>>>(
-      [session = *session, snapshot, cancel] { return session->suggestPlans(*snapshot, cancel->token()); },
+      [session, snapshot, cancel] { return session->suggestPlans(*snapshot, cancel->token()); },
       [this, uri, progress, reply](Result<std::vector<std::string>> plans) mutable {
         progress->end(plans ? "done" : "stopped");
-        if (DocState *s = docState(uri)) {
-          s->writing = false;
-          if (s->indexAgain) {
-            s->indexAgain = false;
-            scheduleIndex(uri, options_.indexDebounce);
-          }
-        }
-        sendStatus(uri, "idle");
+        endJob(uri);
         if (!plans) {
           showError("no new plans", plans.error());
           reply.error(plans.error());
@@ -789,18 +787,14 @@ void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
 
 void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = docState(uri);
-  auto session = sessionFor(uri);
-  if (!session) {
-    reply.error(session.error());
+  DocState *st = idleDocument(uri, reply);
+  if (!st)
     return;
-  }
-  if (st->writing) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+  auto session = sessionOrReply(uri, "cannot undo the step", reply);
+  if (!session)
     return;
-  }
   cancelIndex(*st);
-  background<Result<long>>([session = *session] { return session->undoStep(); },
+  background<Result<long>>([session] { return session->undoStep(); },
                            [this, uri, reply](Result<long> step) mutable {
                              if (!step) {
                                showError("cannot undo the step", step.error());
@@ -822,9 +816,10 @@ void CoWriter::runSetPlans(const json &args, ReplyOnce reply) {
   protocol::ParseIssue issue;
   if (!args.contains("plans") || !protocol::fromJson(args["plans"], plans, "arguments[0].plans", issue) ||
       plans.empty()) {
-    reply.error(invalidParams("invalid params: " + (issue.path.empty() ? "arguments[0].plans: expected a non-empty "
-                                                                        "array of strings"
-                                                                      : issue.describe())));
+    reply.error(
+        invalidParams("invalid params: " + (issue.path.empty() ? "arguments[0].plans: expected a non-empty "
+                                                                 "array of strings"
+                                                               : issue.describe())));
     return;
   }
   background<Status>([session = *session, plans] { return session->setPlans(plans); },
@@ -847,18 +842,21 @@ void CoWriter::runSetShortTermMemory(const json &args, ReplyOnce reply) {
     reply.error(invalidParams("invalid params: arguments[0].text: expected a string"));
     return;
   }
-  background<Status>([session = *session, memory = text->get<std::string>()] { return session->setShortTermMemory(memory); },
-                     [reply](Status status) mutable {
-                       if (!status)
-                         reply.error(status.error());
-                       else
-                         reply(json::object());
-                     });
+  background<Status>(
+      [session = *session, memory = text->get<std::string>()] { return session->setShortTermMemory(memory); },
+      [reply](Status status) mutable {
+        if (!status)
+          reply.error(status.error());
+        else
+          reply(json::object());
+      });
 }
 
 void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = docState(uri);
+  DocState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
   const Document *doc = server_.documents().find(uri);
   auto id = args.find("id");
   if (id == args.end() || !(id->is_number_integer() || id->is_number_unsigned())) {
@@ -866,22 +864,24 @@ void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
     return;
   }
   if (!st->offer || st->offer->id != id->get<std::uint64_t>() || !st->session) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "that ghost text is no longer current: ask for a new one", std::nullopt});
+    reply.error(protocol::ResponseError{
+        protocol::RequestFailed, "that ghost text is no longer current: ask for a new one", std::nullopt});
     return;
   }
   engine::PendingStep step = std::move(st->offer->step);
   st->offer.reset();
   if (doc->manuscript.text().find(step.paragraph) == std::string::npos) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "the accepted paragraph is not in the document, so the step was not recorded",
-                                        std::nullopt});
+    reply.error(protocol::ResponseError{
+        protocol::RequestFailed,
+        "the accepted paragraph is not in the document, so the step was not recorded", std::nullopt});
     return;
   }
   auto after = std::make_shared<engine::Manuscript>(doc->manuscript);
   cancelIndex(*st);
   background<Result<engine::StepCommit>>(
-      [session = st->session, step, after] { return session->commitStep(step, step.paragraph, *after, CancelToken{}); },
+      [session = st->session, step, after] {
+        return session->commitStep(step, step.paragraph, *after, CancelToken{});
+      },
       [this, uri, reply](Result<engine::StepCommit> commit) mutable {
         if (!commit) {
           showError("the story's memory was not updated", commit.error());
@@ -948,12 +948,13 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
     plans = (*session)->state().plans;
   for (std::size_t i = 0; i < plans.size(); ++i) {
     std::string title = "Plan " + std::to_string(i + 1) + ": " + shorten(plans[i], 60);
-    lenses.push_back(json(protocol::CodeLens{range, protocol::Command{title, kContinue,
-                                                                      json::array({{{"uri", uri}, {"planIndex", i}}})}}));
+    lenses.push_back(json(protocol::CodeLens{
+        range, protocol::Command{title, kContinue, json::array({{{"uri", uri}, {"planIndex", i}}})}}));
   }
   if (plans.empty())
-    lenses.push_back(json(protocol::CodeLens{
-        range, protocol::Command{"Suggest plans for the next paragraph", kSuggestPlans, json::array({{{"uri", uri}}})}}));
+    lenses.push_back(
+        json(protocol::CodeLens{range, protocol::Command{"Suggest plans for the next paragraph",
+                                                         kSuggestPlans, json::array({{{"uri", uri}}})}}));
   reply(lenses);
 }
 
@@ -974,7 +975,8 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   // (triggerKind 1) anywhere in a paragraph continues after that paragraph.
   bool onBlankLine = isBlank(m.lineText(std::min(line, m.lineCount() - 1)));
   auto before = m.paragraphBefore(offset);
-  bool atParagraphEnd = before && m.paragraphs()[*before].lastLine == line && offset >= m.paragraphs()[*before].end;
+  bool atParagraphEnd =
+      before && m.paragraphs()[*before].lastLine == line && offset >= m.paragraphs()[*before].end;
   auto inside = m.paragraphAtLine(line);
   if (params.triggerKind == 1 && inside && !atParagraphEnd) {
     before = inside;
@@ -1008,7 +1010,8 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
           return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token());
       },
-      [this, uri, atParagraphEnd, position = insertAt, cancel, reply](Result<engine::PendingStep> pending) mutable {
+      [this, uri, atParagraphEnd, position = insertAt, cancel,
+       reply](Result<engine::PendingStep> pending) mutable {
         DocState *st = docState(uri);
         if (st && st->indexAgain && !st->writing) {
           st->indexAgain = false;
@@ -1029,7 +1032,8 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
         protocol::InlineCompletionItem item;
         item.insertText = text;
         item.range = protocol::Range{position, position};
-        item.command = protocol::Command{"Accept the paragraph", kAcceptInline, json::array({{{"uri", uri}, {"id", id}}})};
+        item.command = protocol::Command{"Accept the paragraph", kAcceptInline,
+                                         json::array({{{"uri", uri}, {"id", id}}})};
         reply(json{{"items", json::array({json(item)})}});
       });
 }
@@ -1044,7 +1048,8 @@ void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, 
   for (const auto &uri : server_.documents().uris()) {
     auto session = sessionFor(uri);
     if (session)
-      sources->push_back({uri, *session, std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript)});
+      sources->push_back(
+          {uri, *session, std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript)});
   }
   if (params.query.empty() || sources->empty()) {
     reply(json::array());
@@ -1064,7 +1069,8 @@ void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, 
               continue;
             const auto &p = paragraphs[hit.paragraph];
             protocol::SymbolInformation symbol;
-            symbol.name = "¶" + std::to_string(hit.paragraph + 1) + " " + (hit.summary.empty() ? hit.snippet : hit.summary);
+            symbol.name = "¶" + std::to_string(hit.paragraph + 1) + " " +
+                          (hit.summary.empty() ? hit.snippet : hit.summary);
             symbol.uri = source.uri;
             symbol.range = toRange(*source.manuscript, p.begin, p.end, encoding);
             if (!hit.chapter.empty())

@@ -103,13 +103,26 @@ private:
 
   /// Runs `job` on the pool; `then` runs on the main strand with its result.
   template <typename T> void background(std::function<T()> job, std::function<void(T)> then);
-  /// Cancels `source` when the request or the progress is cancelled (polled on the main strand).
-  void linkCancellation(std::shared_ptr<CancelSource> source, CancelToken request, std::shared_ptr<Progress> progress);
+
+  // Writing jobs (continue, new story, adopt, suggest plans): one per document at a time.
+  struct Job {
+    std::shared_ptr<Progress> progress;
+    std::shared_ptr<CancelSource> cancel; ///< cancelled by the request or the progress's button
+  };
+  /// The open document's state, or null after replying why not (not open, or already writing).
+  DocState *idleDocument(const std::string &uri, ReplyOnce &reply);
+  /// The document's session, or null after telling the writer that `what` failed and why.
+  std::shared_ptr<engine::StorySession> sessionOrReply(const std::string &uri, const std::string &what,
+                                                       ReplyOnce &reply);
+  /// Marks the document busy, pauses its indexing and opens a cancellable progress.
+  Job beginJob(DocState &state, const std::string &uri, const std::string &title, const CancelToken &request,
+               const std::string &status = "writing");
+  /// The document is idle again; indexing catches up with edits made meanwhile (or now, if `reindex`).
+  void endJob(const std::string &uri, bool reindex = false);
 
   void sendStatus(const std::string &uri, const std::string &state, const std::string &message = {});
   /// One actionable message for the writer, and the same in the log.
   void showError(const std::string &what, const Error &error);
-  void refreshLenses();
   /// Insert position (byte offset) and the text around the paragraph for a continuation at `cursor`.
   struct Placement {
     std::size_t offset = 0;
