@@ -20,26 +20,33 @@ using nlohmann::json;
 
 namespace {
 
-const char *kManuscript = "# The Harbour\n\n"
-                          "Mara kept the lighthouse on the north cape. Every night she climbed the stairs.\n\n"
-                          "The ships came less often that winter, and the village grew quiet.\n\n"
-                          "One evening a stranger rowed in from the fog, carrying a sealed letter.\n";
+const char *kManuscript =
+    "# The Harbour\n\n"
+    "Mara kept the lighthouse on the north cape. Every night she climbed the stairs.\n\n"
+    "The ships came less often that winter, and the village grew quiet.\n\n"
+    "One evening a stranger rowed in from the fog, carrying a sealed letter.\n";
 
 /// Enough prose for the offline stand-in to learn a continuation from.
 std::string longManuscript() {
   std::string text = kManuscript;
   const char *more[] = {
-      "Mara read the letter by the lamp. It spoke of a ship that had sailed north and never come back, and of a "
+      "Mara read the letter by the lamp. It spoke of a ship that had sailed north and never come back, and "
+      "of a "
       "map that the stranger had kept hidden for years.",
-      "The stranger said his name was Tomas. He had come from the south with the map, and he asked Mara to light "
+      "The stranger said his name was Tomas. He had come from the south with the map, and he asked Mara to "
+      "light "
       "the lamp every night until the ship came home.",
-      "In the morning the fog lifted from the harbour. Mara walked down to the village with the letter, and the "
+      "In the morning the fog lifted from the harbour. Mara walked down to the village with the letter, and "
+      "the "
       "fishermen gathered to hear what the stranger had said.",
-      "Old Ines remembered the ship. She said the ship had sailed in the winter of the great storm, and that her "
+      "Old Ines remembered the ship. She said the ship had sailed in the winter of the great storm, and that "
+      "her "
       "brother had been on it with the map.",
-      "That night Mara climbed the stairs again and lit the lamp. Far out on the water she saw a light answer hers, "
+      "That night Mara climbed the stairs again and lit the lamp. Far out on the water she saw a light "
+      "answer hers, "
       "and she knew the ship was coming home.",
-      "Tomas watched the light from the harbour. He unfolded the map and traced the route the ship had taken, "
+      "Tomas watched the light from the harbour. He unfolded the map and traced the route the ship had "
+      "taken, "
       "north past the cape and into the fog.",
   };
   for (const char *p : more)
@@ -77,8 +84,9 @@ public:
     std::lock_guard<std::mutex> lock(mutex_);
     json range{{"start", position(begin)}, {"end", position(end)}};
     text_.replace(begin, end - begin, text);
-    client_.notify("textDocument/didChange", {{"textDocument", {{"uri", uri_}, {"version", ++version_}}},
-                                              {"contentChanges", json::array({{{"range", range}, {"text", text}}})}});
+    client_.notify("textDocument/didChange",
+                   {{"textDocument", {{"uri", uri_}, {"version", ++version_}}},
+                    {"contentChanges", json::array({{{"range", range}, {"text", text}}})}});
   }
 
   std::string text() {
@@ -100,8 +108,10 @@ private:
     for (std::size_t l = 0; l < line && at < text_.size(); ++l)
       at = text_.find('\n', at) + 1;
     std::size_t lineEnd = text_.find('\n', at);
-    std::string_view lineText = std::string_view(text_).substr(at, lineEnd == std::string::npos ? text_.size() - at : lineEnd - at);
-    return at + protocol::columnToByte(lineText, static_cast<std::uint32_t>(character), protocol::PositionEncoding::Utf16);
+    std::string_view lineText =
+        std::string_view(text_).substr(at, lineEnd == std::string::npos ? text_.size() - at : lineEnd - at);
+    return at + protocol::columnToByte(lineText, static_cast<std::uint32_t>(character),
+                                       protocol::PositionEncoding::Utf16);
   }
   json position(std::size_t offset) const {
     std::size_t line = 0, lineStart = 0;
@@ -111,7 +121,9 @@ private:
         lineStart = i + 1;
       }
     std::string_view lineText = std::string_view(text_).substr(lineStart, offset - lineStart);
-    return {{"line", line}, {"character", protocol::byteToColumn(lineText, lineText.size(), protocol::PositionEncoding::Utf16)}};
+    return {
+        {"line", line},
+        {"character", protocol::byteToColumn(lineText, lineText.size(), protocol::PositionEncoding::Utf16)}};
   }
 
   LspTestClient &client_;
@@ -134,7 +146,8 @@ LspTestClient::Options clientOptions() {
 }
 
 /// Polls recurrent/storyState until `done` holds (the memory is built in the background).
-json waitForState(LspTestClient &client, const std::string &uri, const std::function<bool(const json &)> &done) {
+json waitForState(LspTestClient &client, const std::string &uri,
+                  const std::function<bool(const json &)> &done) {
   json state;
   for (int i = 0; i < 500; ++i) {
     state = client.call("recurrent/storyState", {{"uri", uri}}).take();
@@ -150,7 +163,9 @@ bool memoryReady(const json &state) {
   return !state["busy"].get<bool>() && state["counts"]["memoryEntries"] == state["counts"]["paragraphs"];
 }
 
-bool adopted(const json &state) { return memoryReady(state) && state["plans"].size() == 3; }
+bool adopted(const json &state) {
+  return memoryReady(state) && state["plans"].size() == 3;
+}
 
 std::vector<json> continueActions(const json &actions) {
   std::vector<json> out;
@@ -173,7 +188,8 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   model.setHandler(answers.handler());
 
   LspTestClient client(clientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
+  client.settings = {
+      {"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
@@ -182,8 +198,10 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   waitForState(client, uri, adopted);
 
   // Adopt: summaries, synopsis, short-term memory, three plans.
-  json adopted = client.call("workspace/executeCommand",
-                             {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
+  json adopted =
+      client
+          .call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}})
+          .take();
   REQUIRE(adopted["plans"].size() == 3);
   json before = client.call("recurrent/storyState", {{"uri", uri}}).take();
   CHECK(before["step"] == 0);
@@ -192,10 +210,12 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
 
   // Three "Continue" actions and "Suggest plans", at the end of the text; none calls the model.
   int callsBefore = answers.calls();
-  json actions = client.call("textDocument/codeAction",
-                             {{"textDocument", {{"uri", uri}}},
-                              {"range", {{"start", editor.endPosition()}, {"end", editor.endPosition()}}},
-                              {"context", {{"diagnostics", json::array()}}}}).take();
+  json actions = client
+                     .call("textDocument/codeAction",
+                           {{"textDocument", {{"uri", uri}}},
+                            {"range", {{"start", editor.endPosition()}, {"end", editor.endPosition()}}},
+                            {"context", {{"diagnostics", json::array()}}}})
+                     .take();
   auto continues = continueActions(actions);
   REQUIRE(continues.size() == 3);
   bool suggest = false;
@@ -211,8 +231,10 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   // Run the second: the paragraph arrives through applyEdit.
   std::string plan2 = before["plans"][1];
   json command = continues[1]["command"];
-  json result = client.call("workspace/executeCommand",
-                            {{"command", command["command"]}, {"arguments", command["arguments"]}}).take();
+  json result = client
+                    .call("workspace/executeCommand",
+                          {{"command", command["command"]}, {"arguments", command["arguments"]}})
+                    .take();
   CHECK(result["step"] == 1);
   CHECK(editor.appliedEdits() >= 1);
   std::string text = editor.text();
@@ -255,8 +277,10 @@ TEST_CASE("co-writing: hover shows the memory summary, and an edit re-summarises
   waitForState(client, uri, memoryReady);
 
   auto hoverAt = [&](int line) {
-    json hover = client.call("textDocument/hover",
-                             {{"textDocument", {{"uri", uri}}}, {"position", {{"line", line}, {"character", 3}}}}).take();
+    json hover = client
+                     .call("textDocument/hover", {{"textDocument", {{"uri", uri}}},
+                                                  {"position", {{"line", line}, {"character", 3}}}})
+                     .take();
     return hover.is_null() ? std::string() : hover["contents"]["value"].get<std::string>();
   };
   std::string first = hoverAt(4);
@@ -292,22 +316,26 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
   });
 
   LspTestClient client(clientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
+  client.settings = {
+      {"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
   waitForState(client, uri, adopted);
-  client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
+  client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}})
+      .take();
   json before = waitForState(client, uri, memoryReady);
 
   slow = true;
-  auto call = client.call("workspace/executeCommand",
-                          {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}, {"planIndex", 0}}}}});
+  auto call = client.call("workspace/executeCommand", {{"command", "recurrent.continue"},
+                                                       {"arguments", {{{"uri", uri}, {"planIndex", 0}}}}});
   // While it streams, the server keeps answering.
   json symbols = client.call("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}}).take();
   CHECK(symbols.size() == 1);
-  json busy = client.call("workspace/executeCommand",
-                          {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}}}}}).takeError();
+  json busy = client
+                  .call("workspace/executeCommand",
+                        {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}}}}})
+                  .takeError();
   CHECK(busy["message"].get<std::string>().find("already running") != std::string::npos);
 
   client.notify("$/cancelRequest", {{"id", call.id()}});
@@ -343,10 +371,11 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
 
   json end = editor.endPosition();
   // The cursor on the empty line after the last paragraph.
-  json completion = client.call("textDocument/inlineCompletion",
-                                {{"textDocument", {{"uri", uri}}},
-                                 {"position", end},
-                                 {"context", {{"triggerKind", 1}}}}).take();
+  json completion =
+      client
+          .call("textDocument/inlineCompletion",
+                {{"textDocument", {{"uri", uri}}}, {"position", end}, {"context", {{"triggerKind", 1}}}})
+          .take();
   REQUIRE(completion["items"].size() == 1);
   json item = completion["items"][0];
   std::string ghost = item["insertText"];
@@ -355,16 +384,38 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   // The editor accepts: it inserts the text itself, then runs the item's command.
   std::string text = editor.text();
   editor.replace(text.size(), text.size(), ghost);
-  json accepted = client.call("workspace/executeCommand",
-                              {{"command", item["command"]["command"]}, {"arguments", item["command"]["arguments"]}}).take();
+  json accepted = client
+                      .call("workspace/executeCommand", {{"command", item["command"]["command"]},
+                                                         {"arguments", item["command"]["arguments"]}})
+                      .take();
   CHECK(accepted["step"] == 1);
   json state = waitForState(client, uri, memoryReady);
   CHECK(state["step"] == 1);
   CHECK(state["offline"] == true);
 
   // Undo restores the state before the step.
-  json undone = client.call("workspace/executeCommand",
-                            {{"command", "recurrent.undoStep"}, {"arguments", {{{"uri", uri}}}}}).take();
+  json undone = client
+                    .call("workspace/executeCommand",
+                          {{"command", "recurrent.undoStep"}, {"arguments", {{{"uri", uri}}}}})
+                    .take();
   CHECK(undone["step"] == 0);
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: every command on a document that is not open is refused, and the server carries on") {
+  TempDir dir;
+  std::string uri = protocol::pathToUri(dir / "never-opened.md");
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "offline"}};
+  client.initialize(kCapabilities);
+  for (const char *command : {"recurrent.continue", "recurrent.newStory", "recurrent.adopt",
+                              "recurrent.suggestPlans", "recurrent.undoStep", "recurrent.acceptInline"}) {
+    CAPTURE(command);
+    json args{{"uri", uri}, {"topic", "a lighthouse"}, {"id", 1}};
+    json error =
+        client.call("workspace/executeCommand", {{"command", command}, {"arguments", {args}}}).takeError();
+    CHECK(error["message"].get<std::string>().find("not open") != std::string::npos);
+  }
+  CHECK(client.call("workspace/symbol", {{"query", "lighthouse"}}).take().is_array());
   CHECK(client.stop() == 0);
 }
