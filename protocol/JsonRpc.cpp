@@ -1,5 +1,6 @@
 // JSON-RPC 2.0 envelope parsing and serialisation (see JsonRpc.h).
 #include "protocol/JsonRpc.h"
+#include "support/JsonStrings.h"
 
 namespace recurrent::protocol {
 namespace {
@@ -37,20 +38,11 @@ json errorToJson(const ResponseError &error) {
 
 std::size_t jsonNestingDepth(std::string_view text) {
   std::size_t depth = 0, deepest = 0;
-  bool inString = false, escaped = false;
+  JsonStringTracker strings;
   for (char c : text) {
-    if (inString) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
+    if (strings.inString(c))
       continue;
-    }
-    if (c == '"')
-      inString = true;
-    else if (c == '{' || c == '[')
+    if (c == '{' || c == '[')
       deepest = std::max(deepest, ++depth);
     else if ((c == '}' || c == ']') && depth > 0)
       --depth;

@@ -1,4 +1,5 @@
 #include "engine/llm/JsonExtract.h"
+#include "support/JsonStrings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,22 +25,10 @@ std::optional<json> parseObject(std::string_view text) {
 std::string withoutTrailingCommas(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  bool inString = false, escaped = false;
+  JsonStringTracker strings;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (inString) {
-      out.push_back(c);
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
-      continue;
-    }
-    if (c == '"')
-      inString = true;
-    if (c == ',') {
+    if (!strings.inString(c) && c == ',') {
       size_t j = i + 1;
       while (j < text.size() && (text[j] == ' ' || text[j] == '\n' || text[j] == '\r' || text[j] == '\t'))
         ++j;
@@ -63,19 +52,12 @@ std::optional<json> parseLenient(std::string_view text) {
 /// braces inside strings; npos when the text ends first.
 size_t matchingBrace(std::string_view text, size_t open) {
   int depth = 0;
-  bool inString = false, escaped = false;
+  JsonStringTracker strings;
   for (size_t i = open; i < text.size(); ++i) {
     char c = text[i];
-    if (inString) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '{') {
+    if (strings.inString(c))
+      continue;
+    if (c == '{') {
       ++depth;
     } else if (c == '}') {
       if (--depth == 0)
