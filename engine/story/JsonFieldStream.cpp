@@ -1,6 +1,6 @@
 #include "engine/story/JsonFieldStream.h"
 
-#include "engine/story/Utf8.h"
+#include "support/Utf8.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,6 @@
 #include "engine/story/OfflineText.h"
 
-#include "engine/story/Utf8.h"
+#include "support/Utf8.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,6 +1,6 @@
 #include "engine/story/TokenBudget.h"
 
-#include "engine/story/Utf8.h"
+#include "support/Utf8.h"
 
 #include <algorithm>
 #include <map>

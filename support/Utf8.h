@@ -1,6 +1,6 @@
-// Small UTF-8 helpers for the recurrence: decoding code points and classifying scripts.
+// Small UTF-8 helpers: decoding code points and classifying scripts.
 //
-// The story layer needs to know, per character, whether it is CJK (one token, one word),
+// The story and memory layers need to know, per character, whether it is CJK (one token, one word),
 // Latin, or another script: for token estimates, language detection and the offline
 // model's tokenizer. Pure functions; thread-safe.
 #pragma once
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace recurrent::engine::utf8 {
+namespace recurrent::utf8 {
 
 /// Decodes the code point at `text[i]` and advances `i`; an invalid byte decodes as U+FFFD (one byte).
 char32_t next(std::string_view text, std::size_t &i);
@@ -33,4 +33,4 @@ std::string_view prefixBytes(std::string_view text, std::size_t maxBytes);
 /// The longest suffix of `text` of at most `maxBytes` bytes that does not split a character.
 std::string_view suffixBytes(std::string_view text, std::size_t maxBytes);
 
-} // namespace recurrent::engine::utf8
+} // namespace recurrent::utf8

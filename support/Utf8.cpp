@@ -1,6 +1,6 @@
-#include "engine/story/Utf8.h"
+#include "support/Utf8.h"
 
-namespace recurrent::engine::utf8 {
+namespace recurrent::utf8 {
 
 char32_t next(std::string_view s, std::size_t &i) {
   auto b = static_cast<unsigned char>(s[i]);
@@ -104,4 +104,4 @@ std::string_view suffixBytes(std::string_view text, std::size_t maxBytes) {
   return text.substr(start);
 }
 
-} // namespace recurrent::engine::utf8
+} // namespace recurrent::utf8
