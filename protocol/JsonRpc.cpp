@@ -1,6 +1,7 @@
 // JSON-RPC 2.0 envelope parsing and serialisation (see JsonRpc.h).
 #include "protocol/JsonRpc.h"
-#include "support/JsonStrings.h"
+
+#include "protocol/JsonStrings.h"
 
 namespace recurrent::protocol {
 namespace {
@@ -36,25 +37,17 @@ json errorToJson(const ResponseError &error) {
   return out;
 }
 
-std::size_t jsonNestingDepth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  JsonStringTracker strings;
-  for (char c : text) {
-    if (strings.inString(c))
-      continue;
-    if (c == '{' || c == '[')
-      deepest = std::max(deepest, ++depth);
-    else if ((c == '}' || c == ']') && depth > 0)
-      --depth;
-  }
-  return deepest;
-}
+std::size_t jsonNestingDepth(std::string_view text) { return scanJson(text, 0).depth; }
 
 Message parseMessage(std::string_view body, const ParseLimits &limits) {
-  if (jsonNestingDepth(body) > limits.maxDepth)
+  JsonScan scan = scanJson(body, limits.longString);
+  if (scan.depth > limits.maxDepth)
     return Malformed{std::nullopt, {ParseError, "JSON nested deeper than " + std::to_string(limits.maxDepth) +
                                                     " levels", std::nullopt}};
-  json value = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::optional<json> fast;
+  if (!scan.longStrings.empty())
+    fast = parseJsonWithLongStrings(body, scan.longStrings);
+  json value = fast ? std::move(*fast) : json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded())
     return Malformed{std::nullopt, {ParseError, "invalid JSON", std::nullopt}};
   if (!value.is_object())

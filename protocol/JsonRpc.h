@@ -1,7 +1,8 @@
 // The JSON-RPC 2.0 envelope: request ids, error codes, parsing a body into a message, building replies.
 //
 // parseMessage() is a pure function over bytes (fuzzed by fuzz/fuzz_dispatch.cpp): it enforces a
-// nesting-depth cap before handing the text to nlohmann, and classifies the result as a request,
+// nesting-depth cap before handing the text to nlohmann (long string literals are decoded on the
+// side, see JsonStrings.h), and classifies the result as a request,
 // a notification or a response, or as a failure carrying the error code and id to answer with.
 // Thread-safe (pure functions and plain values).
 #pragma once
@@ -69,6 +70,9 @@ using Message = std::variant<Request, Notification, Response, Malformed>;
 
 struct ParseLimits {
   std::size_t maxDepth = 64; ///< arrays/objects nested deeper are a parse error
+  /// String literals at least this long are decoded outside nlohmann, in bulk (a manuscript in
+  /// didOpen); the result is the same. 0 leaves everything to nlohmann.
+  std::size_t longString = 64 * 1024;
 };
 
 Message parseMessage(std::string_view body, const ParseLimits &limits = {});

@@ -1,5 +1,5 @@
 #include "engine/llm/JsonExtract.h"
-#include "support/JsonStrings.h"
+#include "support/JsonStringTracker.h"
 
 #include <nlohmann/json.hpp>
 

@@ -105,12 +105,20 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
       entries.push_back({p.hash, i, chapterTitle(manuscript, p), p.words, it->second.text, it->second.summarizer,
                          it->second.edited, openings[i]});
     }
-    std::unique_lock lock(memory_.mutex_);
-    memory_.entries_ = std::move(entries);
-    memory_.rebuildLookups();
-    for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
-      it = memory_.byHash_.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
-    return save ? memory_.saveLocked() : okStatus();
+    {
+      std::unique_lock lock(memory_.mutex_);
+      memory_.entries_ = std::move(entries);
+      memory_.rebuildLookups();
+      for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
+        it = memory_.byHash_.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
+    }
+    if (!save)
+      return okStatus();
+    // Serialising and writing a long book's memory takes ~100 ms: hold only a shared lock, so
+    // readers (the editor's hover on the server's main thread) are not blocked meanwhile. The
+    // other writer that saves (editSummary) takes the exclusive lock, so saves never overlap.
+    std::shared_lock lock(memory_.mutex_);
+    return memory_.saveLocked();
   };
   // Saving rewrites the whole file: after every batch of a fast summarizer that is
   // quadratic in the book. Save at most once a second (and at the end), so a crash

@@ -1,8 +1,8 @@
-// JsonStrings: tells, character by character, whether JSON text is inside a string literal.
+// JsonStringTracker: tells, character by character, whether JSON text is inside a string literal.
 //
-// The lenient scanners over JSON-like text (nesting depth before parsing a message, balanced
-// braces and trailing commas in a model's answer) must ignore brackets and commas inside strings,
-// escaped quotes included. Not thread-safe: one tracker per scan.
+// The lenient scanners over a model's JSON-like answer (balanced braces, trailing commas) must
+// ignore brackets and commas inside strings, escaped quotes included. Not thread-safe: one
+// tracker per scan.
 #pragma once
 
 namespace recurrent {
