@@ -1,6 +1,6 @@
 // Benchmark of the offline long-term memory: index a book cold and warm, search it.
 //
-// usage: bench_index [--dim N] [--ef-construction N] [BOOK...]
+// usage: bench_index [--dim N] [--m N] [--ef-construction N] [--ef N] [BOOK...]
 // (default: War and Peace and Journey to the West from the corpus beside the repository).
 // Each book is copied into a temporary folder. Prints one table row per book: cold index
 // (summaries + vectors + saving), its phases measured separately, warm index (reopen,
@@ -23,6 +23,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 
 using namespace recurrent;
 using namespace recurrent::engine;
@@ -58,7 +59,7 @@ struct Row {
   int queries = 0, top1 = 0, top3 = 0, exact3 = 0;
 };
 
-int run(const fs::path &book, int dimension, int efConstruction, Row &row) {
+int run(const fs::path &book, int dimension, int efConstruction, int m, int ef, Row &row) {
   auto text = readFile(book);
   if (!text) {
     std::printf("skipped %s: %s\n", book.c_str(), text.error().message.c_str());
@@ -91,7 +92,7 @@ int run(const fs::path &book, int dimension, int efConstruction, Row &row) {
   auto vectors = embedder->embed(texts, {});
   row.embedS = since(t);
   {
-    VectorIndex index({dimension, embedder->id(), 16, efConstruction, 64});
+    VectorIndex index({dimension, embedder->id(), m, efConstruction, ef});
     std::vector<std::uint64_t> ids(paragraphs.size()), versions(paragraphs.size(), 0);
     for (std::size_t i = 0; i < ids.size(); ++i)
       ids[i] = i;
@@ -102,6 +103,8 @@ int run(const fs::path &book, int dimension, int efConstruction, Row &row) {
 
   LongTermMemory::Options options;
   options.indexEfConstruction = efConstruction;
+  options.indexM = m;
+  options.indexEf = ef;
   {
     t = std::chrono::steady_clock::now();
     auto memory = LongTermMemory::open(paths, embedder, options);
@@ -172,6 +175,7 @@ int run(const fs::path &book, int dimension, int efConstruction, Row &row) {
 
 int main(int argc, char **argv) {
   int dimension = HashedEmbedder::kDefaultDimension, efConstruction = LongTermMemory::Options{}.indexEfConstruction;
+  int m = LongTermMemory::Options{}.indexM, ef = LongTermMemory::Options{}.indexEf;
   std::vector<fs::path> books;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -179,6 +183,10 @@ int main(int argc, char **argv) {
       dimension = std::atoi(argv[++i]);
     else if (a == "--ef-construction" && i + 1 < argc)
       efConstruction = std::atoi(argv[++i]);
+    else if (a == "--m" && i + 1 < argc)
+      m = std::atoi(argv[++i]);
+    else if (a == "--ef" && i + 1 < argc)
+      ef = std::atoi(argv[++i]);
     else
       books.emplace_back(a);
   }
@@ -194,14 +202,15 @@ int main(int argc, char **argv) {
         std::printf("skipped %s: not found under %s (pass a file path as an argument)\n", name, corpus.c_str());
     }
   }
-  std::printf("hashed embedder dim %d, hnsw M 16 ef_construction %d ef 64\n\n", dimension, efConstruction);
+  std::printf("hashed embedder dim %d, hnsw M %d ef_construction %d ef %d, %u hardware threads\n\n", dimension, m,
+              efConstruction, ef, std::thread::hardware_concurrency());
   std::printf("| %-24s | %10s | %11s | %9s | %9s | %8s | %7s | %13s | %13s | %9s | %11s | %13s |\n", "book", "paragraphs",
               "summarise s", "embed s", "insert s", "cold s", "warm s", "search ms p50", "search ms p99",
               "top-1 %", "top-3 %", "exact top-3 %");
   std::printf("|%s|\n", std::string(166, '-').c_str());
   for (const auto &book : books) {
     Row row;
-    if (run(book, dimension, efConstruction, row) != 0)
+    if (run(book, dimension, efConstruction, m, ef, row) != 0)
       continue;
     std::printf("| %-24s | %10zu | %11.3f | %9.3f | %9.3f | %8.3f | %7.3f | %13.3f | %13.3f | %9.1f | %11.1f | %13.1f |\n",
                 row.book.c_str(), row.paragraphs, row.summariseS, row.embedS, row.insertS, row.coldS, row.warmS,

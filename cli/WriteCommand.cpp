@@ -1,13 +1,460 @@
-// recurrent write: not built yet.
+// recurrent write: the headless recurrence (the original's recurrent.sh), crash-safe and resumable.
+//
+// Starts a story (from a topic, from an existing opening with --from, or from the
+// bundled opening when given nothing), then runs N steps: the human simulator picks
+// a plan, the model writes the paragraph, and the paragraph and the state are saved.
+// Each step's writes are ordered so that `kill -9` at any moment followed by
+// `--resume` neither loses nor duplicates a paragraph: the step is journalled in
+// story.json, then the manuscript is replaced atomically, then the state is
+// committed; on resume, the journal is finished or dropped by comparing the
+// manuscript with the marks it recorded.
+#include "cli/Args.h"
 #include "cli/Commands.h"
+#include "engine/llm/BackendConfig.h"
+#include "engine/llm/OpenAiChatModel.h"
+#include "engine/llm/OpenAiEmbedder.h"
+#include "engine/memory/ExtractiveSummarizer.h"
+#include "engine/memory/HashedEmbedder.h"
+#include "engine/story/OfflineChatModel.h"
+#include "engine/story/OfflineText.h"
+#include "engine/story/StorySession.h"
+#include "engine/story/TokenBudget.h"
+#include "engine/story/opening/BundledOpening.h"
+#include "support/Files.h"
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cstdio>
+#include <filesystem>
+#include <random>
+#include <unistd.h>
 
 namespace recurrent::cli {
+namespace fs = std::filesystem;
+using namespace recurrent::engine;
 
-int runWrite(int, char **) {
-  std::fputs("recurrent write: not available in this build yet\n", stderr);
+namespace {
+
+const std::vector<OptionSpec> &writeSpecs() {
+  static const std::vector<OptionSpec> specs = [] {
+    std::vector<OptionSpec> s = {
+        {"topic", true, "what the story is about (starts a new story)", "TEXT"},
+        {"type", true, "the genre, e.g. \"science fiction\"", "GENRE"},
+        {"premise", true, "a sentence or two the opening must honour", "TEXT"},
+        {"iterations", true, "steps (paragraphs) to write; default 10", "N"},
+        {"out", true, "the manuscript to write; default story.md (or the --from file)", "FILE.md"},
+        {"from", true, "adopt an existing opening or half-written book and continue it", "FILE"},
+        {"resume", false, "continue the story in --out where it stopped"},
+        {"select", true, "who picks each plan: llm (the human simulator), random, first", "MODE"},
+        {"language", true, "the story's language (default: detected, or English)", "NAME"},
+        {"seed", true, "seed for plan selection and the new-character draw", "N"},
+        {"mode", true, "novel or interactive (second-person interactive fiction)", "MODE"},
+        {"context-tokens", true, "the model's context window; every prompt fits it (default 8192)", "N"},
+    };
+    for (const auto &b : backendOptionSpecs())
+      s.push_back(b);
+    return s;
+  }();
+  return specs;
+}
+
+constexpr const char *kUsage =
+    "usage: recurrent write [options]\n"
+    "\n"
+    "Writes a story paragraph by paragraph with long- and short-term memory (RecurrentGPT).\n"
+    "With no options it continues a bundled opening offline into story.md.\n"
+    "Edit .recurrent/NAME.md/short-term-memory.md or plans.md between runs: the next step uses them.\n"
+    "\n"
+    "options:\n";
+
+std::atomic<bool> gInterrupted{false};
+CancelSource *gCancel = nullptr;
+
+extern "C" void onSigint(int) {
+  if (gInterrupted.exchange(true)) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+    return;
+  }
+  if (gCancel)
+    gCancel->cancel();
+}
+
+/// Crash-recovery tests: RECURRENT_TEST_KILL_AT=STAGE:N (STAGE journal, manuscript or commit)
+/// sends this process SIGKILL right after that write of step N of this run, so `kill -9`
+/// at each point between the writes is tested deterministically (tests/write/run).
+void killPoint(const char *stage, long step) {
+  static const std::string spec = [] {
+    const char *v = std::getenv("RECURRENT_TEST_KILL_AT");
+    return std::string(v ? v : "");
+  }();
+  if (!spec.empty() && spec == std::string(stage) + ":" + std::to_string(step))
+    std::raise(SIGKILL);
+}
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "recurrent write: %s\n", message.c_str());
   return 1;
+}
+
+std::string thousands(long n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string withParagraph(const std::string &text, const std::string &paragraph) {
+  std::string out = text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ' || out.back() == '\t' || out.back() == '\r'))
+    out.pop_back();
+  if (!out.empty())
+    out += "\n\n";
+  return out + paragraph + "\n";
+}
+
+/// The status line: a bar on a terminal, plain lines otherwise.
+class Progress {
+public:
+  Progress(long total) : total_(total), tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+
+  void streamed(std::string_view delta) {
+    streamedChars_ += delta.size();
+    if (tty_)
+      draw();
+  }
+  void stepStarted(long index, const std::string &plan) {
+    index_ = index;
+    streamedChars_ = 0;
+    if (!tty_)
+      std::fprintf(stderr, "step %ld/%ld: %s\n", index, total_, plan.c_str());
+  }
+  void stepDone(long words, long manuscriptWords, long tokensOut) {
+    manuscriptWords_ = manuscriptWords;
+    tokensOut_ = tokensOut;
+    if (tty_)
+      draw();
+    else
+      std::fprintf(stderr, "  +%ld words (%s in the manuscript)\n", words, thousands(manuscriptWords).c_str());
+  }
+  void note(const std::string &line) {
+    if (tty_)
+      std::fputs("\r\033[K", stderr);
+    std::fprintf(stderr, "%s\n", line.c_str());
+    if (tty_)
+      draw();
+  }
+  void finish() {
+    if (tty_)
+      std::fputs("\r\033[K", stderr);
+  }
+
+private:
+  void draw() {
+    const int width = 20;
+    int filled = total_ > 0 ? static_cast<int>(width * (index_ - 1) / total_) : 0;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    long tokens = tokensOut_ + static_cast<long>(streamedChars_ / 4);
+    std::fprintf(stderr, "\r\033[K[%s%s] step %ld/%ld  %s words  %s tokens out  %.1f tok/s", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '-').c_str(), index_, total_, thousands(manuscriptWords_).c_str(),
+                 thousands(tokens).c_str(), seconds > 0 ? tokens / seconds : 0.0);
+    std::fflush(stderr);
+  }
+  long total_, index_ = 0, manuscriptWords_ = 0, tokensOut_ = 0;
+  std::size_t streamedChars_ = 0;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+} // namespace
+
+int runWrite(int argc, char **argv) {
+  auto parsed = parseArgs(argc, argv, 2, writeSpecs());
+  if (!parsed)
+    return fail(parsed.error().message);
+  const Args &args = *parsed;
+  if (args.has("help")) {
+    std::printf("%s%s", kUsage, describeOptions(writeSpecs()).c_str());
+    return 0;
+  }
+  if (!args.positionals.empty())
+    return fail("unexpected argument '" + args.positionals[0] + "' (see --help)");
+
+  auto iterations = args.getInt("iterations", 10);
+  auto contextTokens = args.getInt("context-tokens", 8192);
+  if (!iterations)
+    return fail(iterations.error().message);
+  if (!contextTokens)
+    return fail(contextTokens.error().message);
+  if (*iterations < 0)
+    return fail("--iterations must be 0 or more");
+  if (*contextTokens < 1024)
+    return fail("--context-tokens must be at least 1024");
+  auto selectMode = parseSelectMode(args.getOr("select", "llm"));
+  if (!selectMode)
+    return fail("--select must be llm, random or first");
+  auto mode = parseStoryMode(args.getOr("mode", "novel"));
+  if (!mode)
+    return fail("--mode must be novel or interactive");
+  bool resume = args.has("resume");
+  bool starting = args.has("topic") || args.has("type") || args.has("premise");
+  if (resume && (starting || args.has("from")))
+    return fail("--resume continues an existing story; it takes no --topic, --type, --premise or --from");
+  if (starting && args.has("from"))
+    return fail("use either --from (continue a manuscript) or --topic/--type (start a new one)");
+
+  // The backend: flags > environment > defaults (DESIGN.md), the key only from the environment.
+  BackendOverrides overrides;
+  overrides.provider = args.get("provider");
+  overrides.baseUrl = args.get("base-url");
+  overrides.model = args.get("model");
+  overrides.embedModel = args.get("embed-model");
+  auto config = resolveBackendConfig(overrides, processEnvironment());
+  if (!config)
+    return fail(config.error().message);
+  std::shared_ptr<ChatModel> model;
+  std::shared_ptr<Summarizer> summarizer;
+  if (config->isOffline()) {
+    model = std::make_shared<OfflineChatModel>();
+    summarizer = std::make_shared<ExtractiveSummarizer>();
+  } else {
+    model = std::make_shared<OpenAiChatModel>(*config);
+  }
+  std::shared_ptr<Embedder> embedder;
+  if (config->embedModel.empty())
+    embedder = std::make_shared<HashedEmbedder>();
+  else
+    embedder = std::make_shared<OpenAiEmbedder>(*config);
+
+  fs::path out = args.getOr("out", args.has("from") ? args.getOr("from", "") : "story.md");
+  auto paths = StatePaths::forManuscript(out);
+  std::error_code ec;
+  bool outExists = fs::exists(out, ec);
+  bool hasState = fs::exists(paths.story(), ec) || fs::exists(paths.shortTermMemory(), ec);
+  if (resume && !outExists)
+    return fail(out.string() + " does not exist: nothing to resume");
+  if (resume && !hasState)
+    return fail(out.string() + " has no story state to resume; adopt it with --from " + out.string());
+  if (!resume && hasState)
+    return fail(out.string() + " already has a story; continue it with --resume, or choose another --out");
+  if (!resume && outExists && !args.has("from"))
+    return fail(out.string() + " already exists; continue it with --from " + out.string() + ", or choose another --out");
+
+  SessionOptions options;
+  options.prompt.contextTokens = static_cast<int>(*contextTokens);
+  options.prompt.answerTokens = std::min(1800, static_cast<int>(*contextTokens) / 3);
+  auto opened = StorySession::open(out, model, embedder, summarizer, options);
+  if (!opened)
+    return fail(opened.error().message);
+  StorySession &session = **opened;
+  for (const auto &n : session.notes())
+    std::fprintf(stderr, "note: %s\n", n.c_str());
+
+  CancelSource cancel;
+  gCancel = &cancel;
+  auto previous = std::signal(SIGINT, onSigint);
+  struct Restore {
+    decltype(previous) handler;
+    ~Restore() {
+      std::signal(SIGINT, handler);
+      gCancel = nullptr;
+    }
+  } restore{previous};
+
+  auto seedArg = args.getInt("seed", -1);
+  if (!seedArg)
+    return fail(seedArg.error().message);
+  std::uint64_t seed = *seedArg >= 0 ? static_cast<std::uint64_t>(*seedArg) : std::random_device{}();
+  std::string language = args.getOr("language", "");
+  auto start = std::chrono::steady_clock::now();
+
+  auto loadManuscript = [&]() -> Result<Manuscript> {
+    auto text = readFile(out);
+    if (!text)
+      return text.error();
+    return Manuscript(std::move(*text));
+  };
+
+  // --- Start or resume the story ---
+  if (resume) {
+    auto m = loadManuscript();
+    if (!m)
+      return fail(m.error().message);
+    auto report = session.reconcile(*m, cancel.token());
+    if (!report)
+      return fail(report.error().message);
+    if (!report->message.empty())
+      std::fprintf(stderr, "%s\n", report->message.c_str());
+    if (!session.state().initialised()) {
+      // The first run was interrupted while adopting: adopt again (summaries already made are kept).
+      auto st = session.state();
+      if (auto s = session.adopt(*m, st.genre, st.language, st.mode, cancel.token()); !s)
+        return fail(s.error().message);
+    } else if (auto s = session.refreshMemory(*m, cancel.token()); !s) {
+      return fail(s.error().message); // memory of text written while interrupted catches up
+    }
+  } else if (starting) {
+    InitInput in;
+    in.genre = args.getOr("type", "fiction");
+    in.topic = args.getOr("topic", "");
+    in.premise = args.getOr("premise", "");
+    in.language = language.empty() ? "English" : language;
+    in.mode = *mode;
+    in.seed = seed;
+    std::fprintf(stderr, "starting a %s about %s with %s\n", in.genre.c_str(),
+                 in.topic.empty() ? "anything" : in.topic.c_str(), session.modelDescription().c_str());
+    auto init = session.prepareInit(in, cancel.token());
+    if (!init)
+      return fail(init.error().message);
+    if (auto s = writeFileAtomically(out, init->markdown); !s)
+      return fail(s.error().message);
+    if (auto s = session.commitInit(*init, in, Manuscript(init->markdown), cancel.token()); !s)
+      return fail(s.error().message);
+    std::fprintf(stderr, "\"%s\": opening written to %s\n", init->answer.title.c_str(), out.string().c_str());
+  } else {
+    std::string genre = args.getOr("type", "");
+    if (args.has("from")) {
+      fs::path from = args.getOr("from", "");
+      auto text = readFile(from);
+      if (!text)
+        return fail(text.error().message);
+      if (fs::absolute(from) != fs::absolute(out))
+        if (auto s = writeFileAtomically(out, *text); !s)
+          return fail(s.error().message);
+      std::fprintf(stderr, "adopting %s: summarising every paragraph...\n", from.string().c_str());
+    } else {
+      const auto &opening = bundledOpening();
+      if (auto s = writeFileAtomically(out, opening.markdown); !s)
+        return fail(s.error().message);
+      genre = std::string(opening.genre);
+      if (language.empty())
+        language = std::string(opening.language);
+      std::fprintf(stderr, "continuing the bundled opening \"%s\" in %s\n", std::string(opening.title).c_str(),
+                   out.string().c_str());
+    }
+    auto m = loadManuscript();
+    if (!m)
+      return fail(m.error().message);
+    // The seed is part of the state: set it before adopting, so plans are reproducible.
+    auto seeded = session.state();
+    seeded.seed = seed;
+    if (auto s = StateStore(session.paths()).save(seeded); !s)
+      return fail(s.error().message);
+    if (auto s = session.reload(); !s)
+      return fail(s.error().message);
+    auto adopted = session.adopt(*m, genre, language, *mode, cancel.token(),
+                                 [](std::string_view stage, std::size_t done, std::size_t total) {
+                                   if (total > 50)
+                                     std::fprintf(stderr, "  %.*s %zu/%zu\n", static_cast<int>(stage.size()),
+                                                  stage.data(), done, total);
+                                 });
+    if (!adopted)
+      return fail(adopted.error().message);
+  }
+
+  // --- The recurrence ---
+  Progress progress(*iterations);
+  long stepsDone = 0, wordsAdded = 0;
+  bool interrupted = false;
+  std::string failure;
+  for (long i = 1; i <= *iterations; ++i) {
+    if (cancel.cancelled()) {
+      interrupted = true;
+      break;
+    }
+    auto m = loadManuscript();
+    if (!m) {
+      failure = m.error().message;
+      break;
+    }
+    auto selected = session.selectPlan(*selectMode, *m, cancel.token());
+    if (!selected) {
+      // No usable plans (a writer emptied plans.md): ask for fresh ones.
+      if (selected.error().kind == ErrorKind::InvalidArgument) {
+        auto plans = session.suggestPlans(*m, cancel.token());
+        if (plans)
+          selected = session.selectPlan(*selectMode, *m, cancel.token());
+      }
+      if (!selected) {
+        failure = selected.error().message;
+        interrupted = selected.error().kind == ErrorKind::Cancelled;
+        break;
+      }
+    }
+    progress.stepStarted(i, selected->plan);
+    StreamCallbacks stream;
+    stream.onText = [&](std::string_view d) { progress.streamed(d); };
+    stream.onRetry = [&](const RetryNotice &n) {
+      char line[512];
+      std::snprintf(line, sizeof line, "  retrying (attempt %d of %d failed: %s), next in %.1f s", n.attempt,
+                    n.maxAttempts, n.reason.message.c_str(), n.delaySeconds);
+      progress.note(line);
+    };
+    auto pending = session.prepareStep(*m, {std::nullopt, selected->plan}, cancel.token(), stream);
+    if (!pending) {
+      failure = pending.error().message;
+      interrupted = pending.error().kind == ErrorKind::Cancelled;
+      break;
+    }
+    std::string paragraph = pending->paragraph;
+    std::string text = withParagraph(m->text(), paragraph);
+    Manuscript after(text);
+    if (auto s = session.recordJournal(*pending, markOf(*m), markOf(after)); !s) {
+      failure = s.error().message;
+      break;
+    }
+    killPoint("journal", i);
+    if (auto s = writeFileAtomically(out, text); !s) {
+      failure = s.error().message;
+      break;
+    }
+    killPoint("manuscript", i);
+    // The paragraph is saved: commit even if Ctrl-C came meanwhile (the index catches up on resume).
+    auto committed = session.commitStep(*pending, paragraph, after, CancelToken());
+    if (!committed) {
+      failure = committed.error().message;
+      break;
+    }
+    killPoint("commit", i);
+    ++stepsDone;
+    wordsAdded += static_cast<long>(committed->words);
+    progress.stepDone(static_cast<long>(committed->words), static_cast<long>(after.totalWords()),
+                      session.totals().completionTokens);
+  }
+  progress.finish();
+
+  // --- Summary ---
+  auto totals = session.totals();
+  auto state = session.state();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto finalText = readFile(out);
+  long manuscriptWords = finalText ? static_cast<long>(Manuscript(*finalText).totalWords()) : 0;
+  std::printf("\"%s\": %ld step%s written to %s (step %ld of the story), %s words added, %s in the manuscript\n",
+              state.title.c_str(), stepsDone, stepsDone == 1 ? "" : "s", out.string().c_str(), state.step,
+              thousands(wordsAdded).c_str(), thousands(manuscriptWords).c_str());
+  std::printf("LLM calls: %ld (%ld failed), tokens: %s in / %s out, retries: %ld, time: %.1f s (model %.1f s)\n",
+              totals.calls, totals.failed, thousands(totals.promptTokens).c_str(),
+              thousands(totals.completionTokens).c_str(), totals.retries, seconds, totals.seconds);
+  std::printf("model: %s\n", session.modelDescription().c_str());
+  if (session.offline())
+    std::printf("offline stand-in: the prose is a statistical sketch learnt from the manuscript, not a model's "
+                "writing; configure a model (--base-url, RECURRENT_API_KEY) for real continuations\n");
+  std::printf("state: %s\n", session.paths().dir.string().c_str());
+  std::fflush(stdout);
+  if (interrupted) {
+    std::fprintf(stderr, "stopped by Ctrl-C after %ld step%s; everything written is saved. Continue with: recurrent "
+                         "write --resume --out %s\n",
+                 stepsDone, stepsDone == 1 ? "" : "s", out.string().c_str());
+    return 130;
+  }
+  if (!failure.empty()) {
+    std::fprintf(stderr, "recurrent write: stopped after %ld step%s: %s\n", stepsDone, stepsDone == 1 ? "" : "s",
+                 failure.c_str());
+    return 1;
+  }
+  return 0;
 }
 
 } // namespace recurrent::cli

@@ -61,8 +61,8 @@ public:
     std::size_t defaultK = 3;
     std::size_t maxK = 50;
     int indexM = 16;
-    int indexEfConstruction = 100;
-    int indexEf = 64;
+    int indexEfConstruction = 40;
+    int indexEf = 256;        // measured: top-3 of quoted sentences 86% at 64, 92% at 256 (exact: 93%)
   };
 
   /// Loads the memory of the manuscript at `paths` (an absent file is an empty

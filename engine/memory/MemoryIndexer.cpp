@@ -206,7 +206,8 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
       break;
     }
     // First vectors of a remote embedder, or a dimension that changed under the same
-    // model name: start a fresh index (every entry is stale for it anyway).
+    // model name: start a fresh index. Entries embedded before this batch are then
+    // missing from it; the next update() finds them stale and embeds them.
     int dimension = static_cast<int>(vectors->front().size());
     if (!index || index->options().dimension != dimension) {
       index = std::make_shared<VectorIndex>(memory_.indexOptions(dimension));

@@ -47,7 +47,7 @@ class MemoryIndexer {
 public:
   struct Options {
     std::string language;        ///< passed to the summarizer ("" = the text's own)
-    std::size_t embedBatch = 256;
+    std::size_t embedBatch = 1024; ///< texts per embed() call (and per graph insertion)
   };
   using ProgressFn = std::function<void(const IndexProgress &)>;
 

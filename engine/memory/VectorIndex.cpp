@@ -6,6 +6,7 @@
 #include <hnswlib/hnswlib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fcntl.h>
@@ -232,7 +233,14 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
       return Error{ErrorKind::Internal, std::string("cannot grow the vector index: ") + e.what()};
     }
   }
-  Vector unit;
+  // Labels first (single-threaded bookkeeping), then the graph insertions.
+  struct Job {
+    Label label;
+    const Vector *vector;
+  };
+  std::vector<Job> jobs;
+  std::unordered_map<std::uint64_t, std::size_t> jobOf; // an id twice in one call: the last vector wins
+  Label nextNew = impl.hnsw->cur_element_count;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     Label label;
     if (auto it = impl.byId.find(ids[i]); it != impl.byId.end()) {
@@ -243,18 +251,26 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
         label = impl.freeLabels.back();
         impl.freeLabels.pop_back();
       } else {
-        label = impl.hnsw->cur_element_count;
-        impl.idOfLabel.resize(label + 1);
+        label = nextNew++;
+        impl.idOfLabel.resize(nextNew);
       }
       impl.byId.emplace(ids[i], Impl::Slot{label, versions[i]});
       impl.idOfLabel[label] = ids[i];
     }
-    unit = vectors[i];
+    if (auto [it, fresh] = jobOf.emplace(ids[i], jobs.size()); fresh)
+      jobs.push_back({label, &vectors[i]});
+    else
+      jobs[it->second].vector = &vectors[i];
+  }
+  // On an existing label (a replaced or a reused free one) addPoint overwrites the
+  // vector and clears the deletion mark. One thread only: hnswlib 0.6.2 draws each
+  // new point's level from an unguarded shared generator (a data race under TSan).
+  Vector unit;
+  for (const auto &job : jobs) {
+    unit = *job.vector;
     normalise(unit);
     try {
-      // On an existing label (a replaced or a reused free one) this overwrites the
-      // vector and clears the deletion mark.
-      impl.hnsw->addPoint(unit.data(), label);
+      impl.hnsw->addPoint(unit.data(), job.label);
     } catch (const std::exception &e) {
       return Error{ErrorKind::Internal, std::string("cannot add to the vector index: ") + e.what()};
     }

@@ -168,3 +168,24 @@ TEST_CASE("VectorIndex: searches run while another thread adds and removes") {
   CHECK(index.size() == 1500 - removed);
   CHECK(index.search(seed[1], 1).at(0).id == 1u);
 }
+
+TEST_CASE("VectorIndex: one large add() finds every vector; a repeated id keeps its last vector") {
+  VectorIndex index(options(24));
+  std::mt19937 rng(6);
+  std::vector<Vector> vs;
+  std::vector<std::uint64_t> ids, versions;
+  for (std::uint64_t i = 0; i < 1200; ++i) {
+    vs.push_back(randomVector(rng, 24));
+    ids.push_back(i * 11);
+    versions.push_back(i);
+  }
+  ids[700] = ids[10]; // the same id twice in one call: the later vector wins
+  REQUIRE(index.add(ids, vs, versions).ok());
+  CHECK(index.size() == 1199);
+  CHECK(index.version(ids[10]) == 700u);
+  CHECK(index.search(vs[700], 1).at(0).id == ids[10]);
+  int found = 0;
+  for (std::size_t i = 0; i < vs.size(); i += 10)
+    found += i == 10 || index.search(vs[i], 1).at(0).id == ids[i];
+  CHECK(found == 120);
+}

@@ -1,0 +1,42 @@
+// The LSP feature handlers: thin translation from requests to Outline over the open document.
+#include "server/LspServer.h"
+#include "server/Outline.h"
+
+#include <algorithm>
+
+namespace recurrent::server {
+
+const Document *LspServer::documentOrError(const std::string &uri, ReplyOnce &reply) {
+  const Document *doc = documents_.find(uri);
+  if (!doc)
+    reply.error(protocol::ResponseError{protocol::InvalidParams,
+                                        "textDocument.uri: document is not open: " + uri, std::nullopt});
+  return doc;
+}
+
+void LspServer::onDocumentSymbol(const protocol::DocumentSymbolParams &params, ReplyOnce reply) {
+  // FIXME: clients without hierarchicalDocumentSymbolSupport get the hierarchy too (every client we
+  // target supports it); a flat SymbolInformation[] fallback would go here.
+  if (const Document *doc = documentOrError(params.textDocument.uri, reply))
+    reply(documentSymbols(doc->manuscript, encoding_));
+}
+
+void LspServer::onFoldingRange(const protocol::FoldingRangeParams &params, ReplyOnce reply) {
+  if (const Document *doc = documentOrError(params.textDocument.uri, reply))
+    reply(foldingRanges(doc->manuscript));
+}
+
+void LspServer::onHover(const protocol::HoverParams &params, ReplyOnce reply) {
+  const Document *doc = documentOrError(params.textDocument.uri, reply);
+  if (!doc)
+    return;
+  const auto &formats = client_.hoverContentFormat;
+  bool markdown = formats.empty() || std::find(formats.begin(), formats.end(), "markdown") != formats.end();
+  auto hover = paragraphHover(doc->manuscript, params.position, encoding_, markdown);
+  if (hover)
+    reply(*hover);
+  else
+    reply(nullptr);
+}
+
+} // namespace recurrent::server

@@ -1,0 +1,34 @@
+// Settings: the `recurrent.*` editor settings as a plain struct the engine can consume.
+//
+// Pulled with `workspace/configuration` (section `recurrent`, per document scopeUri) and refreshed on
+// `workspace/didChangeConfiguration`. Absent fields stay unset so the engine's own defaults (flags,
+// environment) apply. The API key is never a setting: a `recurrent.apiKey` field is ignored with a
+// warning. Thread-safety: plain values.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace recurrent::server {
+
+struct Settings {
+  std::optional<std::string> provider; ///< "openai" | "offline"
+  std::optional<std::string> baseUrl;
+  std::optional<std::string> model;
+  std::optional<std::string> embedModel;
+  std::optional<int> topK;
+  std::optional<double> temperature;
+  std::optional<int> contextTokens;
+  std::optional<std::string> language; ///< empty: detect
+  std::optional<bool> streaming;
+  bool operator==(const Settings &) const = default;
+};
+
+/// Reads the `recurrent` section (an object, or null for "nothing set"). Fields of the wrong type
+/// are skipped; each becomes one line in `warnings` naming the field.
+Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &warnings);
+
+} // namespace recurrent::server
