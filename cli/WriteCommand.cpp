@@ -16,9 +16,7 @@
 #include "engine/memory/ExtractiveSummarizer.h"
 #include "engine/memory/HashedEmbedder.h"
 #include "engine/story/OfflineChatModel.h"
-#include "engine/story/OfflineText.h"
 #include "engine/story/StorySession.h"
-#include "engine/story/TokenBudget.h"
 #include "engine/story/opening/BundledOpening.h"
 #include "support/Files.h"
 

@@ -33,8 +33,14 @@ void LspServer::onHover(const protocol::HoverParams &params, ReplyOnce reply) {
   const auto &formats = client_.hoverContentFormat;
   bool markdown = formats.empty() || std::find(formats.begin(), formats.end(), "markdown") != formats.end();
   auto hover = paragraphHover(doc->manuscript, params.position, encoding_, markdown);
-  if (hover)
+  if (hover) {
+    // The long-term memory's summary of the paragraph, once indexed.
+    std::size_t offset = toOffset(doc->manuscript, params.position, encoding_);
+    if (auto index = doc->manuscript.paragraphBefore(offset + 1))
+      if (auto summary = coWriter_->summaryFor(doc->uri, *index))
+        hover->contents.value += (markdown ? "\n\n**Memory:** " : "\n\nMemory: ") + *summary;
     reply(*hover);
+  }
   else
     reply(nullptr);
 }

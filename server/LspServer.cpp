@@ -12,11 +12,15 @@ namespace recurrent::server {
 using protocol::ResponseError;
 
 LspServer::LspServer(Transport &transport, Options options)
-    : transport_(transport), options_(std::move(options)), writer_(transport) {
+    : transport_(transport), options_(std::move(options)), writer_(transport),
+      coWriter_(std::make_unique<CoWriter>(*this, options_.coWriter)) {
   bindMethods();
 }
 
-LspServer::~LspServer() { writer_.stop(); }
+LspServer::~LspServer() {
+  coWriter_.reset(); // joins its pool before the strand goes away
+  writer_.stop();
+}
 
 /// The feature list: every method the server answers, in one place.
 void LspServer::bindMethods() {
@@ -38,6 +42,8 @@ void LspServer::bindMethods() {
   handlers_.request("textDocument/documentSymbol", this, &LspServer::onDocumentSymbol);
   handlers_.request("textDocument/foldingRange", this, &LspServer::onFoldingRange);
   handlers_.request("textDocument/hover", this, &LspServer::onHover);
+  // Co-writing: commands, code actions, code lenses, ghost text, memory search, story state.
+  coWriter_->bind(handlers_);
 }
 
 int LspServer::run() {
@@ -270,6 +276,7 @@ void LspServer::onInitialize(const protocol::InitializeParams &params, ReplyOnce
       {"foldingRangeProvider", true},
       {"hoverProvider", true},
   };
+  capabilities.update(coWriter_->capabilities());
   reply(json{{"capabilities", capabilities},
              {"serverInfo", {{"name", "recurrent"}, {"version", options_.serverVersion}}}});
 }
@@ -287,6 +294,7 @@ void LspServer::onInitialized(const NoParams &) {
 void LspServer::onShutdown(const NoParams &, ReplyOnce reply) {
   state_ = State::ShutDown;
   spdlog::info("shutdown");
+  coWriter_->shutdown();
   reply(nullptr);
 }
 
@@ -328,18 +336,21 @@ void LspServer::onDidOpen(const protocol::DidOpenTextDocumentParams &params) {
                 doc.manuscript.paragraphs().size());
   if (client_.workspaceConfiguration)
     pullSettings(doc.uri);
+  coWriter_->documentOpened(doc.uri);
 }
 
 void LspServer::onDidChange(const protocol::DidChangeTextDocumentParams &params) {
   Status status = documents_.change(params, encoding_);
   if (!status.ok())
     logToClient(protocol::MessageType::Warning, "textDocument/didChange: " + status.error().message);
+  coWriter_->documentChanged(params.textDocument.uri);
 }
 
 void LspServer::onDidClose(const protocol::DidCloseTextDocumentParams &params) {
   if (!documents_.close(params.textDocument.uri))
     spdlog::warn("didClose for a document that is not open: {}", params.textDocument.uri);
   documentSettings_.erase(params.textDocument.uri);
+  coWriter_->documentClosed(params.textDocument.uri);
 }
 
 void LspServer::onDidSave(const protocol::DidSaveTextDocumentParams &params) {
@@ -381,6 +392,7 @@ void LspServer::storeSettings(const std::optional<std::string> &scopeUri, const 
     documentSettings_[*scopeUri] = settings;
   else
     globalSettings_ = settings;
+  coWriter_->settingsChanged();
 }
 
 const Settings &LspServer::settingsFor(const std::string &uri) const {

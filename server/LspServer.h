@@ -12,6 +12,7 @@
 
 #include "protocol/JsonRpc.h"
 #include "protocol/Lsp.h"
+#include "server/CoWriter.h"
 #include "server/DocumentStore.h"
 #include "server/HandlerTable.h"
 #include "server/Settings.h"
@@ -35,6 +36,7 @@ public:
     std::size_t maxPendingCalls = 100;   ///< server→client calls awaiting a reply; the oldest is failed beyond
     protocol::ParseLimits parseLimits;   ///< JSON nesting cap
     std::string serverVersion = "0.1.0";
+    CoWriter::Options coWriter;          ///< co-writing: debounce, workers, environment
   };
   /// The reply to a server→client call: a result, or the client's error (or ours, if it never came).
   using CallCallback = std::function<void(std::optional<json> result, std::optional<protocol::ResponseError> error)>;
@@ -50,6 +52,8 @@ public:
 
   /// Runs `fn` on the main strand.
   void post(std::function<void()> fn);
+  /// The main strand's context, for timers (main strand only).
+  asio::io_context &ioContext() { return io_; }
   void notify(const std::string &method, const json &params);
   /// Sends a server→client request; `callback` runs on the main strand.
   void call(const std::string &method, const json &params, CallCallback callback);
@@ -135,6 +139,8 @@ public:
 private:
   std::map<std::string, CancelSource> progressTokens_;
   std::int64_t nextProgressId_ = 1;
+  /// Declared last: destroyed first, while the strand and the documents it reads still exist.
+  std::unique_ptr<CoWriter> coWriter_;
 };
 
 } // namespace recurrent::server

@@ -3,6 +3,7 @@
 #include "engine/memory/VectorIndex.h"
 
 #include <chrono>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -88,7 +89,7 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     report.removed += current.count(h) == 0;
 
   std::vector<std::string> openings; // computed once, only when entries are rebuilt
-  auto commit = [&]() -> Status {
+  auto commit = [&](bool save) -> Status {
     if (openings.empty() && !paragraphs.empty()) {
       openings.reserve(paragraphs.size());
       for (const auto &p : paragraphs)
@@ -109,8 +110,13 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     memory_.rebuildLookups();
     for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
       it = memory_.byHash_.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
-    return memory_.saveLocked();
+    return save ? memory_.saveLocked() : okStatus();
   };
+  // Saving rewrites the whole file: after every batch of a fast summarizer that is
+  // quadratic in the book. Save at most once a second (and at the end), so a crash
+  // loses at most a second of summaries and a cancelled run loses none.
+  auto lastSave = std::chrono::steady_clock::now();
+  bool unsaved = false;
 
   // Summarise in batches; save after each so an interrupted run loses at most one batch.
   const std::size_t batchSize = static_cast<std::size_t>(std::max(1, summarizer_.preferredBatchSize()));
@@ -140,14 +146,18 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     for (std::size_t i = b; i < end; ++i)
       known[paragraphs[missing[i]].hash] = Summary{std::move((*summaries)[i - b]), summarizer_.id(), false};
     report.summarisedNow += end - b;
-    if (auto s = commit(); !s)
+    bool save = std::chrono::steady_clock::now() - lastSave >= std::chrono::seconds(1);
+    if (auto s = commit(save); !s)
       return s.error();
+    if (save)
+      lastSave = std::chrono::steady_clock::now();
+    unsaved = !save;
     placementChanged = false;
     if (progress)
       progress({"summarising", end, missing.size()});
   }
-  if (placementChanged)
-    if (auto s = commit(); !s)
+  if (placementChanged || unsaved)
+    if (auto s = commit(true); !s)
       return s.error();
   if (failure)
     return *failure;

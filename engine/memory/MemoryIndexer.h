@@ -3,7 +3,8 @@
 // update() diffs the manuscript's paragraphs (by text hash) with the memory:
 // paragraphs already summarised are reused (no summary call, wherever they
 // moved), missing ones are summarised in batches of Summarizer::preferredBatchSize()
-// and the memory file is saved after every batch (an interrupted or cancelled run
+// and the memory file is saved after a batch when a second has passed since the
+// last save, and at the end (an interrupted or cancelled run
 // resumes where it stopped), deleted ones leave the memory and the vector index.
 // Then vectors that are missing or stale (new paragraph, edited summary, another
 // embedder) are computed in batches, and the index is saved. When nothing

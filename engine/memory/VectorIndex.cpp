@@ -1,4 +1,4 @@
-// The only translation unit that includes hnswlib (see VectorIndex.h).
+// The only translation unit that includes hnswlib (see VectorIndex.h): exact scan below a size, graph above.
 #include "engine/memory/VectorIndex.h"
 
 #include "support/Files.h"
@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <queue>
 #include <shared_mutex>
 #include <unistd.h>
 #include <unordered_map>
@@ -22,7 +24,8 @@ using Label = hnswlib::labeltype;
 
 namespace {
 
-constexpr int kFormat = 1;
+constexpr int kFormat = 2;      // 2 added the flat storage; 1 (always a graph) still loads
+constexpr int kGraphFormat = 1;
 constexpr std::size_t kInitialCapacity = 64;
 
 std::string hex(std::uint64_t v) {
@@ -47,15 +50,15 @@ std::optional<std::uint64_t> parseHex(const nlohmann::json &j) {
   return v;
 }
 
-void normalise(Vector &v) {
+void normalise(float *v, std::size_t n) {
   double norm = 0;
-  for (float x : v)
-    norm += double(x) * x;
+  for (std::size_t i = 0; i < n; ++i)
+    norm += double(v[i]) * v[i];
   if (norm <= 0)
     return;
   float inv = static_cast<float>(1.0 / std::sqrt(norm));
-  for (float &x : v)
-    x *= inv;
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] *= inv;
 }
 
 /// The byte size saveIndex() produces, so a torn or foreign file is caught before hnswlib reads it.
@@ -87,12 +90,20 @@ struct VectorIndex::Impl {
     std::uint64_t version;
   };
   std::unique_ptr<hnswlib::InnerProductSpace> space;
-  std::unique_ptr<Hnsw> hnsw;
+  std::unique_ptr<Hnsw> hnsw;          ///< null while the index is flat
+  std::vector<float> flat;             ///< flat: slot-major unit vectors (dimension floats per slot)
+  std::vector<char> dead;              ///< flat: tombstones, one per slot (a free slot is dead)
   std::unordered_map<std::uint64_t, Slot> byId;
   std::vector<std::uint64_t> idOfLabel; ///< label -> id (meaningless for free labels)
   std::vector<Label> freeLabels;        ///< deleted labels, reused by new ids
   // glibc's rwlock prefers readers: back-to-back searches would starve a writer
   // forever. Writers hold `gate` while they wait and write; readers pass through it.
+  std::size_t dimension = 0;
+  std::size_t slots() const { return hnsw ? hnsw->cur_element_count : dead.size(); }
+  const float *row(Label slot) const { return flat.data() + slot * dimension; }
+  /// Moves the flat vectors into a new hnsw graph (dead slots stay as deleted points).
+  Status buildGraph(const Options &o);
+
   mutable std::mutex gate;
   mutable std::shared_mutex mutex;
 
@@ -110,12 +121,32 @@ struct VectorIndex::Impl {
   };
 };
 
+Status VectorIndex::Impl::buildGraph(const Options &o) {
+  std::size_t count = dead.size();
+  try {
+    auto graph = std::make_unique<Hnsw>(space.get(), std::max(count, kInitialCapacity), static_cast<std::size_t>(o.m),
+                                        static_cast<std::size_t>(o.efConstruction));
+    graph->setEf(static_cast<std::size_t>(o.ef));
+    // One thread only: hnswlib 0.6.2 draws each new point's level from an unguarded
+    // shared generator (a data race under TSan).
+    for (Label slot = 0; slot < count; ++slot)
+      graph->addPoint(row(slot), slot);
+    for (Label slot = 0; slot < count; ++slot)
+      if (dead[slot])
+        graph->markDelete(slot);
+    hnsw = std::move(graph);
+  } catch (const std::exception &e) {
+    return Error{ErrorKind::Internal, std::string("cannot build the vector graph: ") + e.what()};
+  }
+  std::vector<float>().swap(flat);
+  std::vector<char>().swap(dead);
+  return okStatus();
+}
+
 VectorIndex::VectorIndex(Options options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   options_.dimension = std::max(1, options_.dimension);
-  impl_->space = std::make_unique<hnswlib::InnerProductSpace>(static_cast<std::size_t>(options_.dimension));
-  impl_->hnsw = std::make_unique<Hnsw>(impl_->space.get(), kInitialCapacity, static_cast<std::size_t>(options_.m),
-                                       static_cast<std::size_t>(options_.efConstruction));
-  impl_->hnsw->setEf(static_cast<std::size_t>(options_.ef));
+  impl_->dimension = static_cast<std::size_t>(options_.dimension);
+  impl_->space = std::make_unique<hnswlib::InnerProductSpace>(impl_->dimension);
 }
 
 VectorIndex::~VectorIndex() = default;
@@ -132,9 +163,15 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     return corrupt("not a JSON object");
   Options o;
   std::uint64_t bytes = 0;
+  bool flat = false;
   try {
-    if (meta.value("format", 0) != kFormat || meta.value("metric", "") != "cosine")
+    int format = meta.value("format", 0);
+    if ((format != kFormat && format != kGraphFormat) || meta.value("metric", "") != "cosine")
       return corrupt("unknown format or metric");
+    std::string storage = format == kGraphFormat ? "hnsw" : meta.at("storage").get<std::string>();
+    if (storage != "hnsw" && storage != "flat")
+      return corrupt("unknown storage " + storage);
+    flat = storage == "flat";
     o.dimension = meta.at("dim").get<int>();
     o.m = meta.at("M").get<int>();
     o.efConstruction = meta.at("ef_construction").get<int>();
@@ -151,45 +188,75 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
   if (ec)
     return Error{ErrorKind::Io, "cannot read " + indexPath.string()};
   if (actual != bytes)
-    return corrupt("the graph file has " + std::to_string(actual) + " bytes, the sidecar expects " +
+    return corrupt("the vector file has " + std::to_string(actual) + " bytes, the sidecar expects " +
                    std::to_string(bytes));
 
   auto index = std::unique_ptr<VectorIndex>(new VectorIndex(o));
   Impl &impl = *index->impl_;
-  // hnswlib 0.6.2's loading constructor leaves num_deleted_ (and, if loading
-  // fails, every pointer) uninitialised: construct empty, initialise, then load.
-  auto loaded = std::make_unique<Hnsw>(impl.space.get());
-  loaded->num_deleted_ = 0;
-  loaded->cur_element_count = 0;
-  loaded->data_level0_memory_ = nullptr;
-  loaded->linkLists_ = nullptr;
-  loaded->visited_list_pool_ = nullptr;
-  try {
-    loaded->loadIndex(indexPath.string(), impl.space.get());
-  } catch (const std::exception &e) {
-    loaded->cur_element_count = 0; // so the destructor frees only what was allocated
-    return corrupt(std::string("the graph file is unreadable (") + e.what() + ")");
+  std::size_t count = 0;
+  if (flat) {
+    const std::size_t rowBytes = impl.dimension * sizeof(float);
+    if (bytes % rowBytes != 0)
+      return corrupt("the vector file is not a whole number of vectors");
+    count = bytes / rowBytes;
+    auto data = readFile(indexPath);
+    if (!data)
+      return data.error();
+    if (data->size() != bytes)
+      return corrupt("the vector file changed while it was read");
+    impl.flat.resize(count * impl.dimension);
+    std::memcpy(impl.flat.data(), data->data(), bytes);
+    impl.dead.assign(count, 1);
+    // No checksum: a vector that is neither unit-length nor zero (an empty text) is not ours.
+    for (std::size_t slot = 0; slot < count; ++slot) {
+      double norm = 0;
+      for (std::size_t i = 0; i < impl.dimension; ++i)
+        norm += double(impl.row(slot)[i]) * impl.row(slot)[i];
+      if (!(norm < 1e-6 || std::abs(norm - 1.0) < 1e-3))
+        return corrupt("the vector file holds a vector that is not unit-length");
+    }
+  } else {
+    // hnswlib 0.6.2's loading constructor leaves num_deleted_ (and, if loading
+    // fails, every pointer) uninitialised: construct empty, initialise, then load.
+    auto loaded = std::make_unique<Hnsw>(impl.space.get());
+    loaded->num_deleted_ = 0;
+    loaded->cur_element_count = 0;
+    loaded->data_level0_memory_ = nullptr;
+    loaded->linkLists_ = nullptr;
+    loaded->visited_list_pool_ = nullptr;
+    try {
+      loaded->loadIndex(indexPath.string(), impl.space.get());
+    } catch (const std::exception &e) {
+      loaded->cur_element_count = 0; // so the destructor frees only what was allocated
+      return corrupt(std::string("the graph file is unreadable (") + e.what() + ")");
+    }
+    auto expectedElement = loaded->size_links_level0_ + impl.space->get_data_size() + sizeof(Label);
+    if (loaded->size_data_per_element_ != expectedElement || expectedFileSize(*loaded) != bytes)
+      return corrupt("the graph file does not match the sidecar's dimension");
+    loaded->setEf(static_cast<std::size_t>(o.ef));
+    count = loaded->cur_element_count;
+    impl.hnsw = std::move(loaded);
   }
-  auto expectedElement = loaded->size_links_level0_ + impl.space->get_data_size() + sizeof(Label);
-  if (loaded->size_data_per_element_ != expectedElement || expectedFileSize(*loaded) != bytes)
-    return corrupt("the graph file does not match the sidecar's dimension");
-  loaded->setEf(static_cast<std::size_t>(o.ef));
 
   try {
     const auto &entries = meta.at("entries");
     const auto &freeLabels = meta.at("free");
-    std::size_t count = loaded->cur_element_count;
     impl.idOfLabel.assign(count, 0);
     std::vector<bool> seen(count, false);
+    impl.byId.reserve(entries.size());
     for (const auto &e : entries) {
       auto id = parseHex(e.at(0));
       auto label = e.at(1).get<std::uint64_t>();
       auto version = parseHex(e.at(2));
       if (!id || !version || label >= count || seen[label])
         return corrupt("bad entry " + e.dump());
-      auto it = loaded->label_lookup_.find(label);
-      if (it == loaded->label_lookup_.end() || loaded->isMarkedDeleted(it->second))
-        return corrupt("entry " + e.dump() + " is not in the graph");
+      if (impl.hnsw) {
+        auto it = impl.hnsw->label_lookup_.find(label);
+        if (it == impl.hnsw->label_lookup_.end() || impl.hnsw->isMarkedDeleted(it->second))
+          return corrupt("entry " + e.dump() + " is not in the graph");
+      } else {
+        impl.dead[label] = 0;
+      }
       seen[label] = true;
       impl.idOfLabel[label] = *id;
       if (!impl.byId.emplace(*id, Impl::Slot{label, *version}).second)
@@ -202,12 +269,12 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
       seen[label] = true;
       impl.freeLabels.push_back(label);
     }
-    if (impl.byId.size() + impl.freeLabels.size() != count || loaded->num_deleted_ != impl.freeLabels.size())
-      return corrupt("the sidecar and the graph disagree on the number of vectors");
+    if (impl.byId.size() + impl.freeLabels.size() != count ||
+        (impl.hnsw && impl.hnsw->num_deleted_ != impl.freeLabels.size()))
+      return corrupt("the sidecar and the vectors disagree on the number of vectors");
   } catch (const nlohmann::json::exception &e) {
     return corrupt(std::string("bad entries (") + e.what() + ")");
   }
-  impl.hnsw = std::move(loaded);
   return index;
 }
 
@@ -225,8 +292,8 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
   std::size_t fresh = 0;
   for (auto id : ids)
     fresh += impl.byId.count(id) == 0;
-  std::size_t needed = impl.hnsw->cur_element_count + (fresh > impl.freeLabels.size() ? fresh - impl.freeLabels.size() : 0);
-  if (needed > impl.hnsw->max_elements_) {
+  std::size_t needed = impl.slots() + (fresh > impl.freeLabels.size() ? fresh - impl.freeLabels.size() : 0);
+  if (impl.hnsw && needed > impl.hnsw->max_elements_) {
     try {
       impl.hnsw->resizeIndex(std::max(needed, impl.hnsw->max_elements_ * 2));
     } catch (const std::exception &e) {
@@ -240,7 +307,7 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
   };
   std::vector<Job> jobs;
   std::unordered_map<std::uint64_t, std::size_t> jobOf; // an id twice in one call: the last vector wins
-  Label nextNew = impl.hnsw->cur_element_count;
+  Label nextNew = impl.slots();
   for (std::size_t i = 0; i < ids.size(); ++i) {
     Label label;
     if (auto it = impl.byId.find(ids[i]); it != impl.byId.end()) {
@@ -262,13 +329,26 @@ Status VectorIndex::add(const std::vector<std::uint64_t> &ids, const std::vector
     else
       jobs[it->second].vector = &vectors[i];
   }
+  if (!impl.hnsw) {
+    impl.flat.resize(nextNew * impl.dimension);
+    impl.dead.resize(nextNew, 1);
+    for (const auto &job : jobs) {
+      float *row = impl.flat.data() + job.label * impl.dimension;
+      std::copy(job.vector->begin(), job.vector->end(), row);
+      normalise(row, impl.dimension);
+      impl.dead[job.label] = 0;
+    }
+    if (impl.slots() > options_.exactLimit)
+      return impl.buildGraph(options_);
+    return okStatus();
+  }
   // On an existing label (a replaced or a reused free one) addPoint overwrites the
   // vector and clears the deletion mark. One thread only: hnswlib 0.6.2 draws each
   // new point's level from an unguarded shared generator (a data race under TSan).
   Vector unit;
   for (const auto &job : jobs) {
     unit = *job.vector;
-    normalise(unit);
+    normalise(unit.data(), unit.size());
     try {
       impl.hnsw->addPoint(unit.data(), job.label);
     } catch (const std::exception &e) {
@@ -285,10 +365,13 @@ bool VectorIndex::remove(std::uint64_t id) {
     return false;
   // Our map says the label is live, so markDelete (which throws on unknown or
   // already deleted labels) cannot throw here; catch anyway rather than crash.
-  try {
-    impl_->hnsw->markDelete(it->second.label);
-  } catch (const std::exception &) {
-  }
+  if (!impl_->hnsw)
+    impl_->dead[it->second.label] = 1;
+  else
+    try {
+      impl_->hnsw->markDelete(it->second.label);
+    } catch (const std::exception &) {
+    }
   impl_->freeLabels.push_back(it->second.label);
   impl_->byId.erase(it);
   return true;
@@ -299,11 +382,34 @@ std::vector<VectorIndex::Hit> VectorIndex::search(const Vector &query, std::size
   if (query.size() != static_cast<std::size_t>(options_.dimension))
     return hits;
   Vector unit = query;
-  normalise(unit);
+  normalise(unit.data(), unit.size());
   Impl::ReadLock lock(*impl_);
-  k = std::min(k, impl_->byId.size());
+  const Impl &impl = *impl_;
+  k = std::min(k, impl.byId.size());
   if (k == 0)
     return hits;
+  if (!impl.hnsw) {
+    // Exact: every live vector, keeping the k best in a min-heap on score.
+    auto distance = impl.space->get_dist_func();
+    void *param = impl.space->get_dist_func_param();
+    using Scored = std::pair<float, Label>;
+    std::priority_queue<Scored, std::vector<Scored>, std::greater<Scored>> best;
+    for (Label slot = 0; slot < impl.dead.size(); ++slot) {
+      if (impl.dead[slot])
+        continue;
+      float score = 1.0f - distance(unit.data(), impl.row(slot), param);
+      if (best.size() < k)
+        best.push({score, slot});
+      else if (score > best.top().first) {
+        best.pop();
+        best.push({score, slot});
+      }
+    }
+    hits.resize(best.size());
+    for (std::size_t i = hits.size(); i-- > 0; best.pop())
+      hits[i] = {impl.idOfLabel[best.top().second], best.top().first};
+    return hits;
+  }
   auto found = impl_->hnsw->searchKnnCloserFirst(unit.data(), k);
   hits.reserve(found.size());
   for (const auto &[distance, label] : found)
@@ -329,6 +435,11 @@ std::optional<std::uint64_t> VectorIndex::version(std::uint64_t id) const {
   return it->second.version;
 }
 
+bool VectorIndex::usesGraph() const {
+  Impl::ReadLock lock(*impl_);
+  return impl_->hnsw != nullptr;
+}
+
 std::vector<std::uint64_t> VectorIndex::ids() const {
   Impl::ReadLock lock(*impl_);
   std::vector<std::uint64_t> out;
@@ -341,35 +452,44 @@ std::vector<std::uint64_t> VectorIndex::ids() const {
 Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) const {
   // Exclusive: hnswlib's saveIndex is not synchronised with addPoint.
   Impl::WriteLock lock(*impl_);
-  const Hnsw &h = *impl_->hnsw;
+  const Impl &impl = *impl_;
   if (auto s = ensurePrivateDirectory(indexPath.parent_path()); !s)
     return s;
-  fs::path tmp = indexPath;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  std::uint64_t bytes = expectedFileSize(h);
-  try {
-    impl_->hnsw->saveIndex(tmp.string()); // writes straight to its path and checks nothing
-  } catch (const std::exception &e) {
-    return Error{ErrorKind::Io, "cannot write " + tmp.string() + ": " + e.what()};
+  std::uint64_t bytes = 0;
+  if (!impl.hnsw) {
+    bytes = impl.flat.size() * sizeof(float);
+    if (auto s = writeFileAtomically(indexPath, std::string_view(reinterpret_cast<const char *>(impl.flat.data()), bytes));
+        !s)
+      return s;
+  } else {
+    fs::path tmp = indexPath;
+    tmp += ".tmp-" + std::to_string(::getpid());
+    bytes = expectedFileSize(*impl.hnsw);
+    try {
+      impl.hnsw->saveIndex(tmp.string()); // writes straight to its path and checks nothing
+    } catch (const std::exception &e) {
+      return Error{ErrorKind::Io, "cannot write " + tmp.string() + ": " + e.what()};
+    }
+    std::error_code ec;
+    auto written = fs::file_size(tmp, ec);
+    if (ec || written != bytes) {
+      fs::remove(tmp, ec);
+      return Error{ErrorKind::Io, "cannot write " + indexPath.string() + " (" + std::to_string(written) + " of " +
+                                      std::to_string(bytes) + " bytes written; disk full?)"};
+    }
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec); // like every state file
+    if (auto s = syncFile(tmp); !s)
+      return s;
+    fs::rename(tmp, indexPath, ec);
+    if (ec)
+      return Error{ErrorKind::Io, "cannot rename " + tmp.string() + ": " + ec.message()};
   }
-  std::error_code ec;
-  auto written = fs::file_size(tmp, ec);
-  if (ec || written != bytes) {
-    fs::remove(tmp, ec);
-    return Error{ErrorKind::Io, "cannot write " + indexPath.string() + " (" + std::to_string(written) + " of " +
-                                    std::to_string(bytes) + " bytes written; disk full?)"};
-  }
-  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec); // like every state file
-  if (auto s = syncFile(tmp); !s)
-    return s;
-  fs::rename(tmp, indexPath, ec);
-  if (ec)
-    return Error{ErrorKind::Io, "cannot rename " + tmp.string() + ": " + ec.message()};
 
   nlohmann::json entries = nlohmann::json::array();
-  for (const auto &[id, slot] : impl_->byId)
+  for (const auto &[id, slot] : impl.byId)
     entries.push_back({hex(id), slot.label, hex(slot.version)});
   nlohmann::json meta = {{"format", kFormat},
+                         {"storage", impl.hnsw ? "hnsw" : "flat"},
                          {"metric", "cosine"},
                          {"dim", options_.dimension},
                          {"M", options_.m},
@@ -377,8 +497,8 @@ Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) co
                          {"ef", options_.ef},
                          {"embedder", options_.embedderId},
                          {"bytes", bytes},
-                         {"count", impl_->byId.size()},
-                         {"free", impl_->freeLabels},
+                         {"count", impl.byId.size()},
+                         {"free", impl.freeLabels},
                          {"entries", std::move(entries)}};
   return writeFileAtomically(metaPath, meta.dump());
 }

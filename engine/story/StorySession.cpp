@@ -353,7 +353,6 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
   PendingStep pending;
   pending.step = current.step + 1;
   pending.plan = plan;
-  pending.basedOn = markOf(manuscript);
 
   std::vector<std::size_t> indices;
   StepInput in;

@@ -58,7 +58,6 @@ struct PendingStep {
   std::string paragraph, rationale, shortTermMemory, summary;
   std::vector<std::string> plans;
   std::size_t insertAt = 0;      ///< byte offset where the paragraph belongs (after the cursor's paragraph)
-  ManuscriptMark basedOn;        ///< the manuscript it was written for
   bool newCharacterInvited = false;
   std::string model;             ///< who wrote it
   bool offline = false;
@@ -118,6 +117,8 @@ public:
   std::vector<std::string> notes() const;
   bool busy() const;
   std::size_t memoryEntries() const;
+  /// The long-term memory (internally synchronised): hover summaries, workspace search.
+  const LongTermMemory &memory() const { return *memory_; }
 
   /// Re-reads the state files (a writer's edits). prepareStep() does this itself.
   Status reload();

@@ -440,14 +440,16 @@ TEST_CASE("cancelling during a backoff wait returns Cancelled without another re
   CancelSource source;
   ChatCallbacks cb;
   double delay = 0;
+  std::thread canceller;
   cb.onRetry = [&](const RetryNotice &n) {
     delay = n.delaySeconds;
-    std::thread([&source] {
+    canceller = std::thread([source]() mutable { // a copy: it shares the flag
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       source.cancel();
-    }).detach();
+    });
   };
   auto r = model.chat(simpleRequest(), source.token(), cb);
+  canceller.join();
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == ErrorKind::Cancelled);
   CHECK(delay == 60);

@@ -158,6 +158,8 @@ TEST_CASE("VectorIndex: searches run while another thread adds and removes") {
   std::size_t removed = 0;
   for (std::uint64_t i = 50; i < 1500; ++i) {
     REQUIRE(index.add({i}, {randomVector(writerRng, 32)}, {0}).ok());
+    while (i == 750 && searches.load() == 0) // flat adds are quick: make sure reads overlap them
+      std::this_thread::yield();
     if (i % 7 == 0)
       removed += index.remove(i - 40);
   }
@@ -188,4 +190,46 @@ TEST_CASE("VectorIndex: one large add() finds every vector; a repeated id keeps 
   for (std::size_t i = 0; i < vs.size(); i += 10)
     found += i == 10 || index.search(vs[i], 1).at(0).id == ids[i];
   CHECK(found == 120);
+}
+
+TEST_CASE("VectorIndex: past exactLimit the graph is built from the flat vectors, keeping ids and removals") {
+  test::TempDir dir;
+  auto o = options(16);
+  o.exactLimit = 100;
+  VectorIndex index(o);
+  std::mt19937 rng(7);
+  std::vector<Vector> vs;
+  for (std::uint64_t i = 0; i < 90; ++i) {
+    vs.push_back(randomVector(rng, 16));
+    REQUIRE(index.add({i}, {vs.back()}, {i}).ok());
+  }
+  CHECK(index.remove(5));
+  CHECK_FALSE(index.usesGraph());
+  REQUIRE(index.save(dir / "flat.bin", dir / "flat.json").ok());
+  auto flat = VectorIndex::load(dir / "flat.bin", dir / "flat.json");
+  REQUIRE(flat.ok());
+  CHECK_FALSE((*flat)->usesGraph());
+  CHECK((*flat)->size() == 89);
+  CHECK((*flat)->search(vs[40], 1).at(0).id == 40u);
+  for (const auto &hit : (*flat)->search(vs[5], 89))
+    CHECK(hit.id != 5u);
+
+  for (std::uint64_t i = 90; i < 300; ++i) {
+    vs.push_back(randomVector(rng, 16));
+    REQUIRE(index.add({i}, {vs.back()}, {i}).ok());
+  }
+  CHECK(index.usesGraph());
+  CHECK(index.size() == 299);
+  CHECK_FALSE(index.contains(5));
+  for (std::uint64_t i = 0; i < 300; i += 13)
+    if (i != 5)
+      CHECK(index.search(vs[i], 1).at(0).id == i);
+  for (const auto &hit : index.search(vs[5], 50))
+    CHECK(hit.id != 5u);
+  REQUIRE(index.save(dir / "graph.bin", dir / "graph.json").ok());
+  auto graph = VectorIndex::load(dir / "graph.bin", dir / "graph.json");
+  REQUIRE(graph.ok());
+  CHECK((*graph)->usesGraph());
+  CHECK((*graph)->size() == 299);
+  CHECK((*graph)->search(vs[200], 1).at(0).id == 200u);
 }

@@ -1,0 +1,355 @@
+-- recurrent.commands: the user commands (:RecurrentContinue, :RecurrentPlans, …) as calls to the server's
+-- workspace/executeCommand and custom requests (docs/LSP.md), plus the memory and prompt scratch buffers.
+--
+-- No story logic here: the server decides, this module asks and shows. Main loop only.
+local lsp = require("recurrent.lsp")
+
+local M = {}
+
+local running = {} -- bufnr -> request handle of the continuation in flight (for :RecurrentCancel)
+
+local function uri(bufnr)
+  return vim.uri_from_bufnr(bufnr)
+end
+
+--- The manuscript buffer a command acts on: the current one, which must be attached (attaching it if needed).
+local function manuscript()
+  local bufnr = vim.api.nvim_get_current_buf()
+  if vim.api.nvim_buf_get_name(bufnr) == "" then
+    lsp.notify("save the manuscript to a file first (:w story.md)", vim.log.levels.WARN)
+    return nil
+  end
+  if not lsp.ensure(bufnr) then
+    return nil
+  end
+  return bufnr
+end
+
+local function position(bufnr)
+  local c = lsp.client(bufnr)
+  return vim.lsp.util.make_position_params(0, c and c.offset_encoding or "utf-16").position
+end
+
+--- Runs recurrent.continue with args (uri and position filled in); on_done(result) is optional.
+function M.continue(args, on_done)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  args = vim.tbl_extend("keep", args or {}, { uri = uri(bufnr), position = position(bufnr) })
+  running[bufnr] = lsp.execute(bufnr, "recurrent.continue", args, function(r)
+    lsp.notify(string.format("paragraph written: step %s, %s words", tostring(r and r.step or "?"), tostring(r and r.words or "?")))
+    if on_done then
+      on_done(r)
+    end
+  end)
+end
+
+--- Stops the continuation in flight on the current buffer.
+function M.cancel()
+  local bufnr = vim.api.nvim_get_current_buf()
+  if lsp.cancel(running[bufnr]) then
+    lsp.notify("cancelling: the partial paragraph is removed and nothing is committed")
+  else
+    lsp.notify("nothing is being written here")
+  end
+end
+
+--- The plan picker: the current plans (or `plans`), an "edit one first" entry, "write my own" and "suggest".
+function M.pick_plan(plans, on_done)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  local function choose(list)
+    list = list or {}
+    local items = {}
+    for i, p in ipairs(list) do
+      table.insert(items, { kind = "plan", index = i - 1, text = p })
+    end
+    if #list > 0 then
+      table.insert(items, { kind = "edit" })
+    end
+    table.insert(items, { kind = "own" })
+    table.insert(items, { kind = "suggest" })
+    vim.ui.select(items, {
+      prompt = "Plan for the next paragraph",
+      kind = "recurrent.plan",
+      format_item = function(item)
+        if item.kind == "plan" then
+          return string.format("%d. %s", item.index + 1, (item.text:gsub("%s+", " ")))
+        elseif item.kind == "edit" then
+          return "Edit a plan first…"
+        elseif item.kind == "own" then
+          return "Write my own plan…"
+        end
+        return "Suggest new plans"
+      end,
+    }, function(item)
+      if not item then
+        return
+      end
+      if item.kind == "plan" then
+        M.continue({ planIndex = item.index }, on_done)
+      elseif item.kind == "suggest" then
+        lsp.execute(bufnr, "recurrent.suggestPlans", { uri = uri(bufnr) }, function(r)
+          choose(r and r.plans)
+        end)
+      elseif item.kind == "own" then
+        vim.ui.input({ prompt = "Plan: " }, function(text)
+          if text and vim.trim(text) ~= "" then
+            M.continue({ plan = vim.trim(text) }, on_done)
+          end
+        end)
+      else
+        vim.ui.select(list, {
+          prompt = "Edit which plan?",
+          format_item = function(p)
+            return (p:gsub("%s+", " "))
+          end,
+        }, function(p, idx)
+          if not p then
+            return
+          end
+          vim.ui.input({ prompt = "Plan: ", default = p }, function(text)
+            if not text or vim.trim(text) == "" then
+              return
+            end
+            if vim.trim(text) == vim.trim(p) then
+              M.continue({ planIndex = idx - 1 }, on_done)
+            else
+              M.continue({ plan = vim.trim(text) }, on_done)
+            end
+          end)
+        end)
+      end
+    end)
+  end
+  if plans then
+    choose(plans)
+  else
+    lsp.request(bufnr, "recurrent/storyState", { uri = uri(bufnr) }, function(s)
+      choose(s and s.plans)
+    end)
+  end
+end
+
+function M.suggest()
+  local bufnr = manuscript()
+  if bufnr then
+    lsp.execute(bufnr, "recurrent.suggestPlans", { uri = uri(bufnr) }, function(r)
+      M.pick_plan(r and r.plans)
+    end)
+  end
+end
+
+function M.adopt(on_done)
+  local bufnr = manuscript()
+  if bufnr then
+    lsp.execute(bufnr, "recurrent.adopt", { uri = uri(bufnr) }, function(r)
+      lsp.notify(string.format("adopted %d paragraphs; :RecurrentPlans to choose the next one", r and r.paragraphs or 0))
+      if on_done then
+        on_done(r)
+      end
+    end)
+  end
+end
+
+function M.undo()
+  local bufnr = manuscript()
+  if bufnr then
+    lsp.execute(bufnr, "recurrent.undoStep", { uri = uri(bufnr) }, function(r)
+      lsp.notify(string.format("memory restored to step %s; undo the text itself with u", tostring(r and r.step or 0)))
+    end)
+  end
+end
+
+--- Asks genre, topic, premise and language, then starts a story in the current (empty) buffer.
+function M.new_story(on_done)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  if vim.trim(table.concat(lines, "\n")) ~= "" then
+    lsp.notify("open an empty Markdown file for the new story (:e story.md)", vim.log.levels.WARN)
+    return
+  end
+  vim.ui.input({ prompt = "Genre: " }, function(genre)
+    if not genre or vim.trim(genre) == "" then
+      return
+    end
+    vim.ui.input({ prompt = "Topic: " }, function(topic)
+      if not topic or vim.trim(topic) == "" then
+        return
+      end
+      vim.ui.input({ prompt = "Premise (optional): " }, function(premise)
+        if premise == nil then
+          return
+        end
+        vim.ui.input({ prompt = "Language (optional): ", default = lsp.opts.settings.language or "" }, function(language)
+          if language == nil then
+            return
+          end
+          local args = { uri = uri(bufnr), genre = vim.trim(genre), topic = vim.trim(topic) }
+          if vim.trim(premise) ~= "" then
+            args.premise = vim.trim(premise)
+          end
+          if vim.trim(language) ~= "" then
+            args.language = vim.trim(language)
+          end
+          lsp.execute(bufnr, "recurrent.newStory", args, function(r)
+            lsp.notify(string.format('started "%s"', r and r.title or "a new story"))
+            if on_done then
+              on_done(r)
+            end
+          end)
+        end)
+      end)
+    end)
+  end)
+end
+
+local function scratch(name, lines, filetype)
+  local existing = vim.fn.bufnr(name)
+  local buf = existing ~= -1 and existing or vim.api.nvim_create_buf(true, false)
+  if existing == -1 then
+    vim.api.nvim_buf_set_name(buf, name)
+  end
+  vim.api.nvim_buf_set_option(buf, "modifiable", true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.api.nvim_buf_set_option(buf, "filetype", filetype or "markdown")
+  vim.api.nvim_buf_set_option(buf, "swapfile", false)
+  vim.api.nvim_buf_set_option(buf, "bufhidden", "hide")
+  vim.cmd("split")
+  vim.api.nvim_win_set_buf(0, buf)
+  return buf
+end
+
+--- Opens the short-term memory in a scratch buffer; :w sends the edit back with recurrent.setShortTermMemory.
+function M.memory(on_open)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  local target = uri(bufnr)
+  lsp.request(bufnr, "recurrent/storyState", { uri = target }, function(s)
+    local text = (s and s.shortTermMemory) or ""
+    local name = "recurrent://short-term-memory/" .. vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":t")
+    local buf = scratch(name, vim.split(text, "\n", { plain = true }))
+    vim.api.nvim_buf_set_option(buf, "buftype", "acwrite")
+    vim.api.nvim_buf_set_option(buf, "modified", false)
+    vim.api.nvim_buf_set_var(buf, "recurrent_manuscript", target)
+    vim.api.nvim_create_autocmd("BufWriteCmd", {
+      group = vim.api.nvim_create_augroup("RecurrentMemory" .. buf, { clear = true }),
+      buffer = buf,
+      callback = function()
+        local edited = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n")
+        lsp.execute(bufnr, "recurrent.setShortTermMemory", { uri = target, text = edited }, function()
+          if vim.api.nvim_buf_is_valid(buf) then
+            vim.api.nvim_buf_set_option(buf, "modified", false)
+          end
+          lsp.notify("short-term memory saved; the next step uses it")
+          vim.api.nvim_exec_autocmds("User", { pattern = "RecurrentMemorySaved", modeline = false })
+        end)
+      end,
+    })
+    if on_open then
+      on_open(buf)
+    end
+  end)
+end
+
+--- The last prompt sent to the model and its answer (the context viewer), read-only.
+function M.render_prompt(p)
+  if p == nil or p == vim.NIL then
+    return { "# Last prompt", "", "No model call yet for this manuscript: run :RecurrentContinue first." }
+  end
+  local out = { "# Last prompt", "" }
+  local function fact(label, v)
+    if v ~= nil and v ~= vim.NIL then
+      table.insert(out, string.format("- %s: %s", label, tostring(v)))
+    end
+  end
+  fact("task", p.task)
+  fact("model", p.model)
+  fact("prompt tokens", p.promptTokens)
+  fact("completion tokens", p.completionTokens)
+  if type(p.budget) == "table" then
+    fact("budget", string.format("%s of %s tokens", tostring(p.budget.used or "?"), tostring(p.budget.limit or "?")))
+  end
+  local function block(title, text)
+    table.insert(out, "")
+    table.insert(out, "## " .. title)
+    table.insert(out, "")
+    table.insert(out, "```text")
+    vim.list_extend(out, vim.split(text or "", "\n", { plain = true }))
+    table.insert(out, "```")
+  end
+  for _, m in ipairs(type(p.messages) == "table" and p.messages or {}) do
+    block(m.role or "?", m.content)
+  end
+  block("answer", type(p.answer) == "string" and p.answer or "")
+  return out
+end
+
+function M.prompt(on_open)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  lsp.request(bufnr, "recurrent/lastPrompt", { uri = uri(bufnr) }, function(p)
+    local name = "recurrent://last-prompt/" .. vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":t")
+    local buf = scratch(name, M.render_prompt(p))
+    vim.api.nvim_buf_set_option(buf, "buftype", "nofile")
+    vim.api.nvim_buf_set_option(buf, "modifiable", false)
+    if on_open then
+      on_open(buf)
+    end
+  end)
+end
+
+--- Defines the user commands and the <Plug> mappings.
+function M.define()
+  local function cmd(name, fn, opts)
+    vim.api.nvim_create_user_command(name, fn, opts or {})
+  end
+  cmd("RecurrentNewStory", function()
+    M.new_story()
+  end, { desc = "Start a new story in this empty buffer" })
+  cmd("RecurrentAdopt", function()
+    M.adopt()
+  end, { desc = "Build the story memory from this manuscript" })
+  cmd("RecurrentContinue", function(a)
+    local plan = vim.trim(a.args or "")
+    M.continue(plan ~= "" and { plan = plan } or nil)
+  end, { nargs = "?", desc = "Write the next paragraph (with an optional plan)" })
+  cmd("RecurrentPlans", function()
+    M.pick_plan()
+  end, { desc = "Choose (or edit) the plan for the next paragraph" })
+  cmd("RecurrentSuggest", M.suggest, { desc = "Ask for three new plans" })
+  cmd("RecurrentUndo", M.undo, { desc = "Restore the memory to before the last step" })
+  cmd("RecurrentMemory", function()
+    M.memory()
+  end, { desc = "Edit the short-term memory (:w saves it)" })
+  cmd("RecurrentPrompt", function()
+    M.prompt()
+  end, { desc = "Show the last prompt and answer" })
+  cmd("RecurrentCancel", M.cancel, { desc = "Stop the paragraph being written" })
+  cmd("RecurrentGhost", function()
+    require("recurrent.ghost").request(0)
+  end, { desc = "Show the next paragraph as ghost text" })
+
+  local ghost = require("recurrent.ghost")
+  vim.keymap.set({ "n", "i" }, "<Plug>(recurrent-accept)", function()
+    if not ghost.accept() then
+      lsp.notify("no ghost text to accept")
+    end
+  end, { desc = "Accept recurrent's ghost text" })
+  vim.keymap.set({ "n", "i" }, "<Plug>(recurrent-ghost)", function()
+    ghost.request(0)
+  end, { desc = "Show recurrent's next paragraph as ghost text" })
+  vim.keymap.set({ "n", "i" }, "<Plug>(recurrent-dismiss)", ghost.clear, { desc = "Dismiss recurrent's ghost text" })
+end
+
+return M

@@ -1,0 +1,408 @@
+// The extension's entry point: starts `recurrent lsp` and wires its commands, status bar and views into VS Code.
+//
+// Thin by design (docs/STYLE.md, Clients): the server owns every story decision; this file turns gestures into
+// `workspace/executeCommand` requests and shows what the server sends back. Runs on the extension host's single
+// thread.
+import { spawn } from 'node:child_process';
+import * as readline from 'node:readline';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  ResponseError,
+  State,
+} from 'vscode-languageclient/node';
+import { continueArguments, type PlanAction, planItems } from './plans';
+import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
+import { kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
+import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
+import { logLevelOf } from './serverLog';
+import { statusView } from './status';
+
+const kSecretKey = 'recurrent.apiKey';
+const kRequestCancelled = -32800;
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Recurrent', { log: true });
+  const status = vscode.window.createStatusBarItem('recurrent.status', vscode.StatusBarAlignment.Right, 100);
+  status.name = 'Recurrent';
+  status.command = 'recurrent.ui.choosePlan';
+  const showStatus = (s: StatusParams | undefined): void => {
+    const v = statusView(s);
+    status.text = v.text;
+    status.tooltip = v.tooltip;
+    status.show();
+  };
+  showStatus(undefined);
+  context.subscriptions.push(output, status);
+
+  const settings = (): RecurrentSettings => readSettings((k) => vscode.workspace.getConfiguration('recurrent').get(k));
+  let current = settings();
+
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'markdown' },
+      { scheme: 'file', language: 'plaintext' },
+    ],
+    outputChannel: output,
+    stdioOptions: {
+      stdout: () => undefined, // the LSP stream itself, read by the client
+      stderr: (input, channel) => {
+        readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', (line) => channel[logLevelOf(line)](line));
+      },
+    },
+    middleware: {
+      workspace: {
+        // The server pulls section `recurrent`: answer with the typed, cleaned settings (no "auto", no empty strings).
+        configuration: async (params, token, next) => {
+          const raw = await next(params, token);
+          if (!Array.isArray(raw)) return raw;
+          return params.items.map((item, i) => {
+            if (item.section !== 'recurrent') return raw[i];
+            const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+            return serverConfiguration(readSettings((k) => vscode.workspace.getConfiguration('recurrent', scope).get(k)));
+          });
+        },
+      },
+    },
+  };
+
+  // A function, not an Executable: each (re)start reads the current path, settings and key.
+  let startedWithKey: string | undefined;
+  const serverOptions = async () => {
+    const s = settings();
+    const bundled = context.asAbsolutePath(path.join('server', 'recurrent'));
+    const cmd = resolveServerCommand(s.serverPath, bundled, process.env.PATH, existsSync);
+    const cannotStart = (why: string): Error => {
+      void vscode.window
+        .showErrorMessage(`Recurrent: ${why}`, 'Open Settings')
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', 'recurrent.server.path'));
+      return new Error(why);
+    };
+    if (cmd.source === 'missing')
+      throw cannotStart(
+        s.serverPath
+          ? `recurrent.server.path points to ${s.serverPath}, which does not exist.`
+          : 'no recurrent server: this package has none bundled and recurrent is not on PATH. Set recurrent.server.path.',
+      );
+    const key = await context.secrets.get(kSecretKey);
+    startedWithKey = key;
+    output.info(`starting ${cmd.command} lsp --stdio (${cmd.source})`);
+    const child = spawn(cmd.command, ['lsp', '--stdio'], {
+      env: serverEnvironment(s, key, process.env),
+      cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    });
+    child.on('error', (e) => cannotStart(`cannot start ${cmd.command} (${e.message}).`));
+    return child;
+  };
+
+  client = new LanguageClient('recurrent', 'Recurrent', serverOptions, clientOptions);
+  const lc = client;
+  context.subscriptions.push(
+    lc.onNotification(kStatus, (p: StatusParams) => {
+      const active = vscode.window.activeTextEditor?.document.uri.toString();
+      if (!p.uri || p.uri === active) showStatus(p);
+    }),
+    lc.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) {
+        status.text = '$(error) Recurrent stopped';
+        status.tooltip = 'The server is not running: run Recurrent: Restart Server (details in the Recurrent output).';
+      }
+    }),
+  );
+
+  // A save that the server refuses must fail (the tab stays dirty and VS Code says why), so these throw.
+  const memoryFs = new MemoryFileSystem({
+    storyState: (uri) => storyState(uri),
+    setShortTermMemory: async (uri, text) => {
+      await (await ensureRunning()).sendRequest(ExecuteCommandRequest.type, { command: 'recurrent.setShortTermMemory', arguments: [{ uri, text }] });
+    },
+    setPlans: async (uri, plans) => {
+      await (await ensureRunning()).sendRequest(ExecuteCommandRequest.type, { command: 'recurrent.setPlans', arguments: [{ uri, plans }] });
+    },
+  });
+  const views = new ViewProvider({
+    storyState: (uri) => storyState(uri),
+    lastPrompt: async (uri) => (await ensureRunning()).sendRequest<LastPrompt | null>(kLastPrompt, { uri }),
+    readFile: async (p) => {
+      try {
+        return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(p)));
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  context.subscriptions.push(
+    vscode.workspace.registerFileSystemProvider(kMemoryScheme, memoryFs, { isCaseSensitive: true }),
+    vscode.workspace.registerTextDocumentContentProvider(kViewScheme, views),
+  );
+
+  // Restarts one at a time: a key change and a settings change arriving together restart the server once each, in order.
+  let restarting: Promise<void> = Promise.resolve();
+  function restartServer(): Promise<void> {
+    restarting = restarting
+      .then(async () => {
+        if (lc.state === State.Stopped) await lc.start();
+        else await lc.restart();
+        await refreshStatus();
+      })
+      .catch((e: unknown) => output.error(`restart failed: ${e instanceof Error ? e.message : String(e)}`));
+    return restarting;
+  }
+
+  async function ensureRunning(): Promise<LanguageClient> {
+    if (lc.state === State.Stopped) await lc.start();
+    return lc;
+  }
+
+  async function storyState(uri: string): Promise<StoryState> {
+    return (await ensureRunning()).sendRequest<StoryState>(kStoryState, { uri });
+  }
+
+  /** Runs one server command; shows failures (except cancellation) and returns undefined for them. */
+  async function runCommand<T>(command: string, args: Record<string, unknown>, token?: vscode.CancellationToken): Promise<T | undefined> {
+    const c = await ensureRunning();
+    try {
+      return (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] }, token)) as T;
+    } catch (e) {
+      if (e instanceof ResponseError && e.code === kRequestCancelled) return undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      void vscode.window.showErrorMessage(`Recurrent: ${message}`);
+      return undefined;
+    }
+  }
+
+  function manuscript(): vscode.TextEditor | undefined {
+    const e = vscode.window.activeTextEditor;
+    if (e && e.document.uri.scheme === 'file' && (e.document.languageId === 'markdown' || e.document.languageId === 'plaintext'))
+      return e;
+    void vscode.window.showWarningMessage('Recurrent: open a Markdown or text manuscript first.');
+    return undefined;
+  }
+
+  async function refreshStatus(): Promise<void> {
+    const e = vscode.window.activeTextEditor;
+    if (!e || e.document.uri.scheme !== 'file' || lc.state !== State.Running) return;
+    try {
+      const s = await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() });
+      showStatus({
+        state: s.busy ? 'writing' : 'idle',
+        ...(s.provider !== undefined ? { provider: s.provider } : {}),
+        ...(s.model !== undefined ? { model: s.model } : {}),
+        ...(s.counts?.memoryEntries !== undefined ? { memoryEntries: s.counts.memoryEntries } : {}),
+      });
+    } catch (err) {
+      output.debug(`storyState: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async function continueWith(editor: vscode.TextEditor, action: PlanAction | undefined, text: string): Promise<void> {
+    const uri = editor.document.uri.toString();
+    const pos = editor.selection.active;
+    const args = action
+      ? continueArguments(uri, { line: pos.line, character: pos.character }, action, text)
+      : { uri, position: { line: pos.line, character: pos.character } };
+    const result = await runCommand<{ step?: number; words?: number }>('recurrent.continue', args);
+    if (result) vscode.window.setStatusBarMessage(`Recurrent: step ${result.step ?? '?'}, ${result.words ?? '?'} words`, 5000);
+    await refreshStatus();
+  }
+
+  async function choosePlan(editor: vscode.TextEditor, plans?: string[]): Promise<void> {
+    const uri = editor.document.uri.toString();
+    const current = plans ?? (await storyState(uri).catch(() => undefined))?.plans;
+    const picked = await vscode.window.showQuickPick(planItems(current), {
+      title: 'Recurrent: choose the plan for the next paragraph',
+      placeHolder: 'Pick a plan, then edit it before writing',
+      matchOnDetail: true,
+    });
+    if (!picked) return;
+    if (picked.action.kind === 'editAll') {
+      await vscode.commands.executeCommand('recurrent.ui.editPlans');
+      return;
+    }
+    if (picked.action.kind === 'suggest') {
+      const r = await runCommand<{ plans?: string[] }>('recurrent.suggestPlans', { uri });
+      if (r?.plans) await choosePlan(editor, r.plans);
+      return;
+    }
+    const initial = picked.action.kind === 'plan' ? picked.action.plan : '';
+    const text = await vscode.window.showInputBox({
+      title: 'Recurrent: plan for the next paragraph',
+      prompt: 'Edit the plan if you like, then press Enter to write the paragraph.',
+      value: initial,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'A plan cannot be empty.'),
+    });
+    if (text === undefined) return;
+    await continueWith(editor, picked.action, text);
+  }
+
+  async function newStory(): Promise<void> {
+    const genre = await vscode.window.showInputBox({ title: 'New story (1/4): genre', placeHolder: 'science fiction', ignoreFocusOut: true });
+    if (!genre) return;
+    const topic = await vscode.window.showInputBox({ title: 'New story (2/4): topic', placeHolder: 'a lighthouse keeper who finds a radio from the future', ignoreFocusOut: true });
+    if (!topic) return;
+    const premise = await vscode.window.showInputBox({ title: 'New story (3/4): premise (optional)', ignoreFocusOut: true });
+    if (premise === undefined) return;
+    const language = await vscode.window.showInputBox({
+      title: 'New story (4/4): language (optional)',
+      value: current.language,
+      placeHolder: 'English',
+      ignoreFocusOut: true,
+    });
+    if (language === undefined) return;
+    // The story goes into the active manuscript when it is empty, else into a new file the writer names.
+    let doc = vscode.window.activeTextEditor?.document;
+    if (!doc || doc.uri.scheme !== 'file' || doc.getText().trim() !== '') {
+      const target = await vscode.window.showSaveDialog({
+        title: 'Recurrent: where should the new story go?',
+        filters: { Markdown: ['md'], Text: ['txt'] },
+        ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, 'story.md') } : {}),
+      });
+      if (!target) return;
+      await vscode.workspace.fs.writeFile(target, new Uint8Array());
+      doc = await vscode.workspace.openTextDocument(target);
+    }
+    await vscode.window.showTextDocument(doc);
+    const args: Record<string, unknown> = { uri: doc.uri.toString(), genre, topic };
+    if (premise.trim()) args.premise = premise.trim();
+    if (language.trim()) args.language = language.trim();
+    const r = await runCommand<{ title?: string }>('recurrent.newStory', args);
+    if (r) void vscode.window.showInformationMessage(`Recurrent: started "${r.title ?? 'a new story'}".`);
+    await refreshStatus();
+  }
+
+  // A failing command shows its reason as a notification (VS Code would show a modal dialog otherwise).
+  const register = (id: string, fn: () => Promise<unknown>): void => {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          await fn();
+        } catch (e) {
+          void vscode.window.showErrorMessage(`Recurrent: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
+    );
+  };
+  register('recurrent.ui.newStory', newStory);
+  register('recurrent.ui.adopt', async () => {
+    const e = manuscript();
+    if (!e) return;
+    await e.document.save();
+    const r = await runCommand<{ paragraphs?: number; plans?: string[] }>('recurrent.adopt', { uri: e.document.uri.toString() });
+    if (r) {
+      const pick = await vscode.window.showInformationMessage(
+        `Recurrent: adopted ${r.paragraphs ?? 0} paragraphs; ${r.plans?.length ?? 0} plans are ready.`,
+        'Choose Plan',
+      );
+      if (pick) await choosePlan(e, r.plans);
+    }
+    await refreshStatus();
+  });
+  register('recurrent.ui.continue', async () => {
+    const e = manuscript();
+    if (e) await continueWith(e, undefined, '');
+  });
+  register('recurrent.ui.choosePlan', async () => {
+    const e = manuscript();
+    if (e) await choosePlan(e);
+  });
+  register('recurrent.ui.suggestPlans', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const r = await runCommand<{ plans?: string[] }>('recurrent.suggestPlans', { uri: e.document.uri.toString() });
+    if (r?.plans) await choosePlan(e, r.plans);
+  });
+  register('recurrent.ui.undoStep', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const r = await runCommand<{ step?: number }>('recurrent.undoStep', { uri: e.document.uri.toString() });
+    if (r) void vscode.window.showInformationMessage(`Recurrent: memory restored to step ${r.step ?? 0}. Undo the text itself with Ctrl+Z.`);
+    await refreshStatus();
+  });
+  register('recurrent.ui.showMemory', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const uri = e.document.uri;
+    // Both in one group beside the manuscript, the editable short-term memory in front.
+    const ltm = await vscode.workspace.openTextDocument(ViewProvider.uriFor(uri, 'memory'));
+    const shown = await vscode.window.showTextDocument(ltm, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    const stm = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(uri, 'short-term'));
+    await vscode.window.showTextDocument(stm, { viewColumn: shown.viewColumn ?? vscode.ViewColumn.Beside, preview: false });
+  });
+  register('recurrent.ui.editPlans', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const doc = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(e.document.uri, 'plans'));
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+  });
+  register('recurrent.ui.showLastPrompt', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const view = ViewProvider.uriFor(e.document.uri, 'prompt');
+    views.refresh(view);
+    const doc = await vscode.workspace.openTextDocument(view);
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  });
+  register('recurrent.ui.ghostText', async () => {
+    if (manuscript()) await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+  });
+  register('recurrent.restartServer', restartServer);
+  register('recurrent.setApiKey', async () => {
+    const key = await vscode.window.showInputBox({
+      title: 'Recurrent: API key',
+      prompt: 'Stored in VS Code\'s secret storage and passed to the server as RECURRENT_API_KEY; never written to settings.',
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (!key) return;
+    await context.secrets.store(kSecretKey, key.trim());
+    await restartServer();
+    void vscode.window.showInformationMessage('Recurrent: API key saved; the server restarted with it.');
+  });
+  register('recurrent.clearApiKey', async () => {
+    await context.secrets.delete(kSecretKey);
+    await restartServer();
+    void vscode.window.showInformationMessage('Recurrent: API key removed; the server restarted without it.');
+  });
+
+  context.subscriptions.push(
+    // A key changed elsewhere (another window) also restarts the server, unless it already runs with it.
+    context.secrets.onDidChange(async (e) => {
+      if (e.key !== kSecretKey) return;
+      const key = await context.secrets.get(kSecretKey);
+      await restarting;
+      if (key !== startedWithKey && lc.state !== State.Stopped) await restartServer();
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('recurrent')) return;
+      const next = settings();
+      const restart = needsRestart(current, next);
+      current = next;
+      if (lc.state !== State.Running) return;
+      if (restart) await restartServer();
+      else await lc.sendNotification(DidChangeConfigurationNotification.type, { settings: { recurrent: serverConfiguration(next) } });
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
+    vscode.workspace.onDidSaveTextDocument((d) => {
+      if (d.uri.scheme === kMemoryScheme) void refreshStatus();
+    }),
+  );
+
+  try {
+    await lc.start();
+    await refreshStatus();
+  } catch (e) {
+    output.error(`the server did not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

@@ -1,0 +1,28 @@
+// The status bar item's text and tooltip, from `recurrent/status` and `recurrent/storyState`.
+//
+// Pure functions (no `vscode` import) so they run under node:test.
+import type { StatusParams } from './protocol';
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+}
+
+/** `$(sync~spin)` while the server writes or indexes, the provider/model and memory size otherwise. */
+export function statusView(s: StatusParams | undefined): StatusView {
+  if (!s) return { text: '$(book) Recurrent', tooltip: 'Recurrent: starting…' };
+  const who = [s.provider || 'offline', s.model].filter(Boolean).join(' · ');
+  const memory = s.memoryEntries !== undefined ? ` · ${s.memoryEntries} mem` : '';
+  const icon = s.state === 'writing' ? '$(sync~spin)' : s.state === 'indexing' ? '$(loading~spin)' : '$(book)';
+  const busy = s.state === 'idle' ? '' : ` · ${s.state}`;
+  const tooltip = [
+    `Recurrent: ${s.state}`,
+    `provider: ${s.provider || 'offline'}${s.model ? `, model: ${s.model}` : ''}`,
+    s.memoryEntries !== undefined ? `long-term memory: ${s.memoryEntries} entries` : '',
+    s.message ?? '',
+    'Click to choose the next plan.',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return { text: `${icon} ${who}${memory}${busy}`, tooltip };
+}

@@ -1,0 +1,67 @@
+// Read-only Markdown views of the server's state: the last prompt (the context viewer) and the long-term memory.
+//
+// Pure functions (no `vscode` import) so they run under node:test.
+import type { LastPrompt, StoryState } from './protocol';
+
+/** The last prompt as Markdown: what was sent, what came back, and the token budget. */
+export function renderLastPrompt(p: LastPrompt | null): string {
+  if (!p) return '# Last prompt\n\nNo model call yet for this manuscript: run Recurrent: Continue first.\n';
+  const lines: string[] = ['# Last prompt', ''];
+  const facts: string[] = [];
+  if (p.task) facts.push(`task: ${p.task}`);
+  if (p.model) facts.push(`model: ${p.model}`);
+  if (p.promptTokens !== undefined) facts.push(`prompt tokens: ${p.promptTokens}`);
+  if (p.completionTokens !== undefined) facts.push(`completion tokens: ${p.completionTokens}`);
+  if (p.budget) {
+    facts.push(`budget: ${p.budget.used ?? '?'} of ${p.budget.limit ?? '?'} tokens`);
+    if (p.budget.trimmed && p.budget.trimmed.length > 0)
+      facts.push(`trimmed: ${p.budget.trimmed.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))).join(', ')}`);
+  }
+  for (const f of facts) lines.push(`- ${f}`);
+  for (const m of p.messages ?? []) {
+    lines.push('', `## ${m.role}`, '', fence(m.content));
+  }
+  lines.push('', '## answer', '', fence(p.answer ?? ''));
+  return lines.join('\n') + '\n';
+}
+
+/** The short-term memory as the writer edits it (the rationale is shown by Show Memory's long-term view). */
+export function renderShortTermMemory(s: StoryState): string {
+  return (s.shortTermMemory ?? '').trimEnd() + '\n';
+}
+
+/** The long-term memory file (JSON Lines, one entry per paragraph) as a numbered Markdown list, with the story's state on top. */
+export function renderLongTermMemory(s: StoryState, jsonl: string | undefined): string {
+  const lines: string[] = [`# ${s.title || 'Untitled'}: memory`, ''];
+  const c = s.counts ?? {};
+  lines.push(
+    `- step ${s.step ?? 0}, ${c.paragraphs ?? 0} paragraphs, ${c.words ?? 0} words, ${c.memoryEntries ?? 0} memory entries`,
+  );
+  if (s.provider) lines.push(`- provider: ${s.provider}${s.model ? ` (${s.model})` : ''}`);
+  if (s.statePath) lines.push(`- state: ${s.statePath}`);
+  if (s.rationale) lines.push('', '## Why the short-term memory changed', '', s.rationale.trim());
+  if (s.outline) lines.push('', '## Outline', '', s.outline.trim());
+  lines.push('', '## Long-term memory', '');
+  const entries = (jsonl ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  if (entries.length === 0) lines.push('(empty: run Recurrent: Adopt This Manuscript to build it)');
+  entries.forEach((line, i) => {
+    let summary = line;
+    try {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      if (typeof e.summary === 'string') summary = e.summary;
+    } catch {
+      // A line that is not JSON is shown as it is: the reader still learns what the file holds.
+    }
+    lines.push(`${i + 1}. ${summary.replace(/\s+/g, ' ').trim()}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+function fence(text: string): string {
+  let ticks = '```';
+  while (text.includes(ticks)) ticks += '`';
+  return `${ticks}text\n${text}\n${ticks}`;
+}

@@ -1,0 +1,59 @@
+// The read-only views (last prompt, long-term memory) and the status bar text.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { logLevelOf } from '../src/serverLog';
+import { statusView } from '../src/status';
+import { renderLastPrompt, renderLongTermMemory } from '../src/views';
+
+test('the last prompt shows every message, the answer and the budget', () => {
+  const md = renderLastPrompt({
+    task: 'step',
+    model: 'fake',
+    messages: [
+      { role: 'system', content: 'You write novels.' },
+      { role: 'user', content: 'Has ``` inside' },
+    ],
+    answer: '{"paragraph":"…"}',
+    promptTokens: 120,
+    completionTokens: 40,
+    budget: { limit: 8192, used: 160, trimmed: ['memory 3'] },
+  });
+  assert.match(md, /task: step/);
+  assert.match(md, /## system\n\n```text\nYou write novels\.\n```/);
+  assert.match(md, /````text\nHas ``` inside\n````/, 'a fence longer than any backtick run in the content');
+  assert.match(md, /budget: 160 of 8192 tokens/);
+  assert.match(md, /trimmed: memory 3/);
+  assert.match(md, /## answer/);
+});
+
+test('before the first call the last prompt says what to do', () => {
+  assert.match(renderLastPrompt(null), /Recurrent: Continue/);
+});
+
+test('the long-term memory lists one summary per entry and tolerates foreign lines', () => {
+  const md = renderLongTermMemory(
+    { title: 'The Keeper', step: 2, counts: { paragraphs: 3, words: 200, memoryEntries: 2 }, rationale: 'Dropped the storm.' },
+    '{"summary":"Mara arrives.","hash":"a1"}\n\nnot json\n',
+  );
+  assert.match(md, /^# The Keeper: memory/);
+  assert.match(md, /step 2, 3 paragraphs, 200 words, 2 memory entries/);
+  assert.match(md, /Dropped the storm\./);
+  assert.match(md, /1\. Mara arrives\.\n2\. not json/);
+  assert.match(renderLongTermMemory({}, undefined), /\(empty/);
+});
+
+test('the status bar shows provider, model, memory and busy state', () => {
+  assert.equal(statusView({ state: 'idle', provider: 'openai', model: 'llama3.1', memoryEntries: 12 }).text, '$(book) openai · llama3.1 · 12 mem');
+  const busy = statusView({ state: 'writing', provider: 'offline' });
+  assert.equal(busy.text, '$(sync~spin) offline · writing');
+  assert.match(busy.tooltip, /Click to choose the next plan/);
+  assert.match(statusView(undefined).tooltip, /starting/);
+});
+
+test('server log lines keep their level in the output channel', () => {
+  assert.equal(logLevelOf('[2026-11-27 23:59:40.052] [recurrent] [info] recurrent lsp 0.1.0 started'), 'info');
+  assert.equal(logLevelOf('[t] [recurrent] [warning] workspace/configuration gave no settings'), 'warn');
+  assert.equal(logLevelOf('[t] [recurrent] [error] model call failed'), 'error');
+  assert.equal(logLevelOf('[t] [recurrent] [debug] step 3'), 'debug');
+  assert.equal(logLevelOf('terminate called after throwing an instance of std::bad_alloc'), 'error');
+});

@@ -1,0 +1,1154 @@
+#include "server/CoWriter.h"
+
+#include "engine/Backends.h"
+#include "engine/memory/LongTermMemory.h"
+#include "protocol/Uri.h"
+#include "server/EditStream.h"
+#include "server/LspServer.h"
+#include "server/Progress.h"
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace recurrent::server {
+
+using protocol::json;
+
+namespace {
+
+constexpr const char *kContinue = "recurrent.continue";
+constexpr const char *kNewStory = "recurrent.newStory";
+constexpr const char *kAdopt = "recurrent.adopt";
+constexpr const char *kSuggestPlans = "recurrent.suggestPlans";
+constexpr const char *kUndoStep = "recurrent.undoStep";
+constexpr const char *kAcceptInline = "recurrent.acceptInline";
+constexpr const char *kSetPlans = "recurrent.setPlans";
+constexpr const char *kSetShortTermMemory = "recurrent.setShortTermMemory";
+constexpr const char *kActionKind = "refactor.rewrite.recurrent";
+
+/// A plan shortened for a menu entry or a lens: its first line, cut at a word near `limit`.
+std::string shorten(const std::string &text, std::size_t limit) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() <= limit)
+    return line;
+  std::size_t cut = line.rfind(' ', limit);
+  if (cut == std::string::npos || cut < limit / 2)
+    cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+    --cut;
+  return line.substr(0, cut) + "…";
+}
+
+protocol::ResponseError invalidParams(std::string message) {
+  return {protocol::InvalidParams, std::move(message), std::nullopt};
+}
+
+/// Reads one command argument object (the first element of `arguments`).
+bool commandArgs(const std::vector<json> &arguments, json &out) {
+  if (arguments.empty() || !arguments[0].is_object())
+    return false;
+  out = arguments[0];
+  return true;
+}
+
+std::string stringArg(const json &args, const char *name) {
+  auto it = args.find(name);
+  return it != args.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool isBlank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+}
+
+/// The plan comment on `line`, if the line belongs to one.
+std::optional<std::string> planCommentAt(const engine::Manuscript &m, std::uint32_t line) {
+  for (const auto &plan : m.planComments()) {
+    if (m.lineOf(plan.begin) <= line && line <= m.lineOf(plan.end == 0 ? 0 : plan.end - 1))
+      return plan.plan;
+  }
+  return std::nullopt;
+}
+
+std::string userMessage(const std::string &what, const Error &error) { return what + ": " + error.message; }
+
+/// Where a continuation asked for at `cursor` goes: after the paragraph the cursor is in (any
+/// column), else after the paragraph before it.
+std::size_t continuationPoint(const engine::Manuscript &m, std::size_t cursor) {
+  cursor = std::min(cursor, m.text().size());
+  if (auto inside = m.paragraphAtLine(m.lineOf(cursor)))
+    return m.paragraphs()[*inside].end;
+  return cursor;
+}
+
+/// A manuscript opened moments ago may not be adopted yet (that runs in the background):
+/// writing in it adopts it first, so the first Continue just works.
+Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &manuscript, const std::string &language,
+                     const CancelToken &cancel) {
+  if (session.state().initialised() || manuscript.paragraphs().empty())
+    return okStatus();
+  return session.adopt(manuscript, "", language, engine::StoryMode::Novel, cancel);
+}
+
+} // namespace
+
+bool fromJson(const json &v, UriParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  protocol::FieldReader o(v, path, issue);
+  return o.required("uri", out.uri);
+}
+
+struct CoWriter::InlineOffer {
+  std::uint64_t id = 0;
+  engine::PendingStep step;
+};
+
+struct CoWriter::DocState {
+  std::shared_ptr<engine::StorySession> session;
+  Settings settings;                       ///< what the session was opened with
+  std::string sessionError;                ///< the last failure to open it, reported once
+  std::unique_ptr<asio::steady_timer> indexTimer;
+  std::shared_ptr<CancelSource> indexCancel;
+  bool indexing = false;
+  bool indexAgain = false;
+  bool indexedOnce = false;
+  bool writing = false;                    ///< a continuation, opening or adoption is running
+  std::shared_ptr<CancelSource> inlineCancel;
+  std::optional<InlineOffer> offer;
+};
+
+CoWriter::CoWriter(LspServer &server, Options options)
+    : server_(server), options_(std::move(options)), pool_(options_.workers) {}
+
+CoWriter::~CoWriter() {
+  shutdown();
+  pool_.join();
+}
+
+void CoWriter::shutdown() {
+  stopping_ = true;
+  for (auto &[uri, state] : docs_) {
+    if (state->indexCancel)
+      state->indexCancel->cancel();
+    if (state->inlineCancel)
+      state->inlineCancel->cancel();
+    if (state->indexTimer)
+      state->indexTimer->cancel();
+  }
+}
+
+void CoWriter::bind(HandlerTable &table) {
+  table.request("workspace/executeCommand", this, &CoWriter::onExecuteCommand);
+  table.request("textDocument/codeAction", this, &CoWriter::onCodeAction);
+  table.request("textDocument/codeLens", this, &CoWriter::onCodeLens);
+  table.request("textDocument/inlineCompletion", this, &CoWriter::onInlineCompletion);
+  table.request("workspace/symbol", this, &CoWriter::onWorkspaceSymbol);
+  table.request("recurrent/storyState", this, &CoWriter::onStoryState);
+  table.request("recurrent/lastPrompt", this, &CoWriter::onLastPrompt);
+}
+
+json CoWriter::capabilities() const {
+  return json{
+      {"executeCommandProvider",
+       {{"commands", {kContinue, kNewStory, kAdopt, kSuggestPlans, kUndoStep, kAcceptInline, kSetPlans,
+                      kSetShortTermMemory}}}},
+      {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
+      {"codeLensProvider", {{"resolveProvider", false}}},
+      {"inlineCompletionProvider", json::object()},
+      {"workspaceSymbolProvider", true},
+  };
+}
+
+template <typename T> void CoWriter::background(std::function<T()> job, std::function<void(T)> then) {
+  asio::post(pool_, [this, job = std::move(job), then = std::move(then)]() mutable {
+    auto result = std::make_shared<T>(job());
+    server_.post([then = std::move(then), result]() mutable { then(std::move(*result)); });
+  });
+}
+
+// --- Documents and sessions ------------------------------------------------------------------
+
+CoWriter::DocState *CoWriter::docState(const std::string &uri) {
+  auto it = docs_.find(uri);
+  return it == docs_.end() ? nullptr : it->second.get();
+}
+
+void CoWriter::documentOpened(const std::string &uri) {
+  docs_.try_emplace(uri, std::make_unique<DocState>());
+  // Settings usually arrive just after didOpen: give them a moment before the first index.
+  scheduleIndex(uri, std::chrono::milliseconds(50));
+}
+
+void CoWriter::documentChanged(const std::string &uri) {
+  DocState *st = docState(uri);
+  if (!st)
+    return;
+  // The ghost-text offer survives edits: accepting it is itself an edit. acceptInline checks
+  // that its paragraph is in the document.
+  if (st->indexing && !st->writing) // an index of stale text: start over after the debounce
+    st->indexAgain = true;
+  scheduleIndex(uri, options_.indexDebounce);
+}
+
+void CoWriter::documentClosed(const std::string &uri) {
+  auto it = docs_.find(uri);
+  if (it == docs_.end())
+    return;
+  // Running jobs keep the session alive through their own shared_ptr and finish on their own.
+  if (it->second->indexCancel)
+    it->second->indexCancel->cancel();
+  if (it->second->inlineCancel)
+    it->second->inlineCancel->cancel();
+  docs_.erase(it);
+}
+
+void CoWriter::settingsChanged() {
+  for (auto &[uri, state] : docs_) {
+    if (state->session && !(state->settings == server_.settingsFor(uri)) && !state->writing) {
+      state->session.reset(); // reopened with the new backend on next use
+      state->sessionError.clear();
+      scheduleIndex(uri, options_.indexDebounce);
+    }
+  }
+}
+
+Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::string &uri) {
+  DocState *st = docState(uri);
+  if (!st)
+    return Error{ErrorKind::InvalidArgument, "the document is not open: " + uri};
+  const Settings &settings = server_.settingsFor(uri);
+  if (st->session && (st->settings == settings || st->writing || st->indexing))
+    return st->session;
+  auto path = protocol::uriToPath(uri);
+  if (!path)
+    return Error{ErrorKind::Config,
+                 "recurrent keeps a story's memory beside its file: save this document to a file first"};
+  engine::BackendOverrides overrides;
+  overrides.provider = settings.provider;
+  overrides.baseUrl = settings.baseUrl;
+  overrides.model = settings.model;
+  overrides.embedModel = settings.embedModel;
+  overrides.temperature = settings.temperature;
+  auto config = engine::resolveBackendConfig(overrides, options_.environment);
+  if (!config)
+    return config.error();
+  auto backends = engine::makeBackends(*config);
+  engine::SessionOptions sessionOptions;
+  if (settings.topK)
+    sessionOptions.topK = static_cast<std::size_t>(std::clamp(*settings.topK, 1, 50));
+  if (settings.contextTokens)
+    sessionOptions.prompt.contextTokens = std::max(1024, *settings.contextTokens);
+  if (settings.temperature)
+    sessionOptions.prompt.temperature = *settings.temperature;
+  auto session = engine::StorySession::open(*path, backends.chat, backends.embedder, backends.summarizer,
+                                            sessionOptions);
+  if (!session)
+    return session.error();
+  st->session = std::shared_ptr<engine::StorySession>(std::move(*session));
+  st->settings = settings;
+  st->indexedOnce = false;
+  for (const auto &note : st->session->notes())
+    server_.notify("window/showMessage",
+                   json(protocol::ShowMessageParams{protocol::MessageType::Warning, note}));
+  spdlog::info("story session for {}: {}", uri, st->session->modelDescription());
+  return st->session;
+}
+
+void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds delay) {
+  DocState *st = docState(uri);
+  if (!st || stopping_)
+    return;
+  if (!st->indexTimer)
+    st->indexTimer = std::make_unique<asio::steady_timer>(server_.ioContext());
+  st->indexTimer->expires_after(delay);
+  st->indexTimer->async_wait([this, uri](const std::error_code &ec) {
+    if (!ec)
+      runIndex(uri);
+  });
+}
+
+void CoWriter::cancelIndex(DocState &state) {
+  if (state.indexTimer)
+    state.indexTimer->cancel();
+  if (state.indexCancel)
+    state.indexCancel->cancel();
+  if (state.indexing)
+    state.indexAgain = true;
+}
+
+void CoWriter::runIndex(const std::string &uri) {
+  DocState *st = docState(uri);
+  const Document *doc = server_.documents().find(uri);
+  if (!st || !doc || stopping_)
+    return;
+  if (st->writing || st->indexing) {
+    st->indexAgain = true;
+    return;
+  }
+  if (!protocol::uriToPath(uri))
+    return; // a scratch or untitled buffer: no memory to keep, and nothing the writer asked for
+  auto session = sessionFor(uri);
+  if (!session) {
+    if (st->sessionError != session.error().message) {
+      st->sessionError = session.error().message;
+      showError("cannot use this document's story memory", session.error());
+    }
+    return;
+  }
+  auto snapshot = std::make_shared<engine::Manuscript>(doc->manuscript);
+  // The first index of a session can take a while (a long book, or a model writing summaries):
+  // show it, cancellable. Later ones follow small edits and stay quiet.
+  std::shared_ptr<Progress> progress;
+  if (!st->indexedOnce)
+    progress = Progress::begin(server_, "Recurrent: reading the manuscript", true);
+  std::vector<CancelToken> parents;
+  if (progress)
+    parents.push_back(progress->token());
+  st->indexCancel = std::make_shared<CancelSource>(parents);
+  st->indexing = true;
+  sendStatus(uri, "indexing");
+  auto token = st->indexCancel->token();
+  auto lastPercent = std::make_shared<std::atomic<int>>(-1);
+  engine::ProgressFn onProgress = [this, progress, lastPercent](std::string_view stage, std::size_t done,
+                                                                std::size_t total) {
+    if (!progress || total == 0)
+      return;
+    int percent = static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+    if (lastPercent->exchange(percent) == percent)
+      return;
+    std::string message = std::string(stage) + " " + std::to_string(done) + "/" + std::to_string(total);
+    server_.post([progress, message, percent] { progress->report(message, static_cast<std::uint32_t>(percent)); });
+  };
+  // A manuscript without a story state is adopted on first open (summaries, a synopsis, a
+  // short-term memory and three plans), so its plans are ready when the writer asks.
+  std::string language = server_.settingsFor(uri).language.value_or("");
+  background<Status>(
+      [session = *session, snapshot, token, onProgress, language] {
+        if (!session->state().initialised() && !snapshot->paragraphs().empty())
+          return session->adopt(*snapshot, "", language, engine::StoryMode::Novel, token, onProgress);
+        return session->refreshMemory(*snapshot, token, onProgress);
+      },
+      [this, uri, progress](Status status) {
+        if (progress)
+          progress->end(status ? "memory ready" : "stopped");
+        DocState *st = docState(uri);
+        if (!st)
+          return;
+        st->indexing = false;
+        if (status) {
+          st->indexedOnce = true;
+        } else if (status.error().kind != ErrorKind::Cancelled) {
+          showError("could not update the story's memory", status.error());
+        }
+        sendStatus(uri, "idle");
+        if (st->indexAgain && !st->writing) {
+          st->indexAgain = false;
+          scheduleIndex(uri, options_.indexDebounce);
+        }
+      });
+}
+
+std::optional<std::string> CoWriter::summaryFor(const std::string &uri, std::size_t paragraph) const {
+  auto it = docs_.find(uri);
+  const Document *doc = server_.documents().find(uri);
+  if (it == docs_.end() || !it->second->session || !doc || paragraph >= doc->manuscript.paragraphs().size())
+    return std::nullopt;
+  auto entry = it->second->session->memory().entryAt(paragraph);
+  // Positions shift with edits until the next index: trust the entry only for the same text.
+  if (!entry || entry->hash != doc->manuscript.paragraphs()[paragraph].hash)
+    return std::nullopt;
+  return entry->summary;
+}
+
+// --- Status and errors -----------------------------------------------------------------------
+
+void CoWriter::sendStatus(const std::string &uri, const std::string &state, const std::string &message) {
+  json params{{"uri", uri}, {"state", state}};
+  if (DocState *st = docState(uri); st && st->session) {
+    auto engineState = st->session->state();
+    params["provider"] = st->session->offline() ? "offline" : "openai";
+    params["model"] = st->session->modelDescription();
+    params["memoryEntries"] = st->session->memoryEntries();
+    params["step"] = engineState.step;
+  }
+  if (!message.empty())
+    params["message"] = message;
+  server_.notify("recurrent/status", params);
+}
+
+void CoWriter::showError(const std::string &what, const Error &error) {
+  if (error.kind == ErrorKind::Cancelled)
+    return;
+  std::string message = userMessage(what, error);
+  spdlog::warn("{}", message);
+  server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Error, message}));
+}
+
+CoWriter::Placement CoWriter::placeAfter(const engine::Manuscript &m, std::size_t cursor) {
+  Placement p;
+  auto before = m.paragraphBefore(std::min(cursor, m.text().size()));
+  if (!before) {
+    // Nothing written before the cursor: the paragraph opens the prose (after any heading).
+    p.offset = std::min(cursor, m.text().size());
+    std::string_view rest = std::string_view(m.text()).substr(p.offset);
+    if (!isBlank(rest))
+      p.suffix = "\n\n";
+    if (p.offset > 0 && m.text()[p.offset - 1] != '\n')
+      p.prefix = "\n\n";
+    else if (p.offset > 0 && (p.offset < 2 || m.text()[p.offset - 2] != '\n'))
+      p.prefix = "\n";
+    return p;
+  }
+  p.offset = m.paragraphs()[*before].end;
+  p.prefix = "\n\n";
+  return p;
+}
+
+// --- Commands --------------------------------------------------------------------------------
+
+void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, ReplyOnce reply) {
+  using Runner = void (CoWriter::*)(const json &, ReplyOnce);
+  static const std::map<std::string, Runner> kCommands = {
+      {kContinue, &CoWriter::runContinue},       {kNewStory, &CoWriter::runNewStory},
+      {kAdopt, &CoWriter::runAdopt},             {kSuggestPlans, &CoWriter::runSuggestPlans},
+      {kUndoStep, &CoWriter::runUndoStep},       {kAcceptInline, &CoWriter::runAcceptInline},
+      {kSetPlans, &CoWriter::runSetPlans},       {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
+  };
+  auto it = kCommands.find(params.command);
+  if (it == kCommands.end()) {
+    reply.error(invalidParams("unknown command: " + params.command));
+    return;
+  }
+  json args;
+  if (!commandArgs(params.arguments, args) || stringArg(args, "uri").empty()) {
+    reply.error(invalidParams("invalid params: arguments[0].uri: " + params.command + " needs {uri, ...}"));
+    return;
+  }
+  if (!server_.documents().find(stringArg(args, "uri"))) {
+    reply.error(invalidParams("the document is not open: " + stringArg(args, "uri")));
+    return;
+  }
+  (this->*(it->second))(args, std::move(reply));
+}
+
+void CoWriter::runContinue(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  const Document *doc = server_.documents().find(uri);
+  DocState *st = docState(uri);
+  if (!st) {
+    reply.error(invalidParams("the document is not open: " + uri));
+    return;
+  }
+  if (st->writing) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "a continuation is already running in this document: wait for it or cancel it",
+                                        std::nullopt});
+    return;
+  }
+  if (!server_.clientCapabilities().applyEdit) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "this editor cannot apply edits from the server (workspace/applyEdit)",
+                                        std::nullopt});
+    return;
+  }
+  auto session = sessionFor(uri);
+  if (!session) {
+    showError("cannot continue", session.error());
+    reply.error(session.error());
+    return;
+  }
+  const engine::Manuscript &m = doc->manuscript;
+  const auto encoding = server_.positionEncoding();
+  std::size_t cursor = m.text().size();
+  std::optional<std::uint32_t> cursorLine;
+  if (auto pos = args.find("position"); pos != args.end() && !pos->is_null()) {
+    protocol::Position p;
+    protocol::ParseIssue issue;
+    if (!protocol::fromJson(*pos, p, "arguments[0].position", issue)) {
+      reply.error(invalidParams("invalid params: " + issue.describe()));
+      return;
+    }
+    cursor = continuationPoint(m, toOffset(m, p, encoding));
+    cursorLine = p.line;
+  }
+  // The plan: free text wins, then planIndex, then the plan comment at the cursor, else plan 1.
+  std::string plan = stringArg(args, "plan");
+  if (plan.empty()) {
+    if (auto idx = args.find("planIndex"); idx != args.end() && !idx->is_null()) {
+      auto plans = (*session)->state().plans;
+      if (!idx->is_number_integer() || idx->get<long>() < 0 || idx->get<std::size_t>() >= plans.size()) {
+        reply.error(invalidParams("invalid params: arguments[0].planIndex: there are " +
+                                  std::to_string(plans.size()) + " plans"));
+        return;
+      }
+      plan = plans[idx->get<std::size_t>()];
+    } else if (cursorLine) {
+      plan = planCommentAt(m, *cursorLine).value_or("");
+    }
+  }
+
+  cancelIndex(*st);
+  st->writing = true;
+  st->offer.reset();
+  auto snapshot = std::make_shared<engine::Manuscript>(m);
+  Placement place = placeAfter(m, cursor);
+  auto progress = Progress::begin(server_, "Recurrent: writing the next paragraph", true);
+  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  bool streaming = server_.settingsFor(uri).streaming.value_or(true);
+  auto stream = EditStream::create(server_, uri, toPosition(m, place.offset, encoding), encoding,
+                                   "Recurrent: continue");
+  auto streamedAny = std::make_shared<bool>(false);
+  sendStatus(uri, "writing");
+
+  engine::StreamCallbacks callbacks;
+  if (streaming) {
+    callbacks.onText = [this, stream, place, streamedAny, cancel](std::string_view delta) {
+      std::string piece(delta);
+      server_.post([stream, place, piece, streamedAny, cancel] {
+        if (cancel->cancelled())
+          return;
+        if (!*streamedAny) {
+          *streamedAny = true;
+          stream->append(place.prefix);
+        }
+        stream->append(piece);
+      });
+    };
+  }
+  callbacks.onRetry = [this, stream, streamedAny, progress](const engine::RetryNotice &notice) {
+    std::string message = notice.reason.message + "; retrying in " +
+                          std::to_string(static_cast<int>(std::ceil(notice.delaySeconds))) + " s (attempt " +
+                          std::to_string(notice.attempt + 1) + " of " + std::to_string(notice.maxAttempts) + ")";
+    server_.post([this, stream, streamedAny, progress, message] {
+      *streamedAny = false;
+      stream->restart();
+      progress->report(message);
+      server_.notify("window/showMessage",
+                     json(protocol::ShowMessageParams{protocol::MessageType::Warning, message}));
+    });
+  };
+
+  engine::StorySession::StepRequest request;
+  request.cursor = cursor;
+  request.plan = plan;
+  auto finishWriting = [this, uri](const std::string &state) {
+    if (DocState *s = docState(uri)) {
+      s->writing = false;
+      sendStatus(uri, state);
+      if (s->indexAgain) {
+        s->indexAgain = false;
+        scheduleIndex(uri, options_.indexDebounce);
+      }
+    }
+  };
+  std::string language = server_.settingsFor(uri).language.value_or("");
+  background<Result<engine::PendingStep>>(
+      [session = *session, snapshot, request, cancel, callbacks, language]() -> Result<engine::PendingStep> {
+        if (auto ready = ensureAdopted(*session, *snapshot, language, cancel->token()); !ready)
+          return ready.error();
+        return session->prepareStep(*snapshot, request, cancel->token(), callbacks);
+      },
+      [this, uri, session = *session, snapshot, place, stream, progress, cancel, reply,
+       finishWriting](Result<engine::PendingStep> pending) mutable {
+        if (!pending || cancel->cancelled()) {
+          Error error = pending ? Error::cancelled() : pending.error();
+          if (cancel->cancelled())
+            error = Error::cancelled();
+          stream->abort([this, progress, reply, error, finishWriting](bool, std::string, std::string) mutable {
+            progress->end(error.kind == ErrorKind::Cancelled ? "cancelled" : "failed");
+            showError("the paragraph could not be written", error);
+            reply.error(error);
+            finishWriting("idle");
+          });
+          return;
+        }
+        std::string text = place.prefix + pending->paragraph + place.suffix;
+        stream->finish(text, [this, uri, session, snapshot, place, progress, reply, finishWriting,
+                              step = std::move(*pending)](bool applied, std::string reason,
+                                                          std::string inserted) mutable {
+          if (!applied) {
+            progress->end("not applied");
+            Error error{ErrorKind::Internal, reason};
+            showError("the paragraph was not inserted", error);
+            reply.error(protocol::ResponseError{protocol::RequestFailed, reason, std::nullopt});
+            finishWriting("idle");
+            return;
+          }
+          // The manuscript as the editor now holds it: our snapshot plus exactly what it applied
+          // (its didChange may still be on the way).
+          auto after = std::make_shared<engine::Manuscript>(*snapshot);
+          after->replace(place.offset, place.offset, inserted);
+          progress->report("saving the story's memory");
+          background<Result<engine::StepCommit>>(
+              [session, step, after] { return session->commitStep(step, step.paragraph, *after, CancelToken{}); },
+              [this, progress, reply, finishWriting](Result<engine::StepCommit> commit) mutable {
+                progress->end(commit ? "done" : "failed");
+                if (!commit) {
+                  showError("the paragraph is in the document but the story's memory was not updated",
+                            commit.error());
+                  reply.error(commit.error());
+                } else {
+                  reply(json{{"step", commit->step}, {"words", commit->words}});
+                }
+                finishWriting("idle");
+              });
+        });
+      });
+}
+
+void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  const Document *doc = server_.documents().find(uri);
+  DocState *st = docState(uri);
+  if (!st || st->writing) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+    return;
+  }
+  if (!isBlank(doc->manuscript.text())) {
+    reply.error(protocol::ResponseError{
+        protocol::RequestFailed,
+        "a new story starts in an empty document; to continue this manuscript, use Adopt", std::nullopt});
+    return;
+  }
+  engine::InitInput input;
+  input.genre = stringArg(args, "genre");
+  input.topic = stringArg(args, "topic");
+  input.premise = stringArg(args, "premise");
+  input.language = stringArg(args, "language");
+  if (input.language.empty())
+    input.language = server_.settingsFor(uri).language.value_or("");
+  if (auto mode = engine::parseStoryMode(stringArg(args, "mode")))
+    input.mode = *mode;
+  if (input.topic.empty() && input.premise.empty()) {
+    reply.error(invalidParams("invalid params: arguments[0].topic: a new story needs a topic or a premise"));
+    return;
+  }
+  auto session = sessionFor(uri);
+  if (!session) {
+    showError("cannot start a story", session.error());
+    reply.error(session.error());
+    return;
+  }
+  cancelIndex(*st);
+  st->writing = true;
+  auto progress = Progress::begin(server_, "Recurrent: writing the opening", true);
+  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  auto finishWriting = [this, uri](const std::string &state) {
+    if (DocState *s = docState(uri)) {
+      s->writing = false;
+      sendStatus(uri, state);
+      scheduleIndex(uri, options_.indexDebounce);
+    }
+  };
+  sendStatus(uri, "writing");
+  background<Result<engine::PendingInit>>(
+      [session = *session, input, cancel] { return session->prepareInit(input, cancel->token()); },
+      [this, uri, session = *session, input, progress, cancel, reply, finishWriting](
+          Result<engine::PendingInit> init) mutable {
+        if (!init || cancel->cancelled()) {
+          Error error = cancel->cancelled() ? Error::cancelled() : init.error();
+          progress->end("stopped");
+          showError("the opening could not be written", error);
+          reply.error(error);
+          finishWriting("idle");
+          return;
+        }
+        const Document *doc = server_.documents().find(uri);
+        if (!doc) {
+          reply.error(Error{ErrorKind::InvalidArgument, "the document was closed"});
+          finishWriting("idle");
+          return;
+        }
+        // The opening goes at the top of the (blank) document.
+        auto stream = EditStream::create(server_, uri, protocol::Position{0, 0}, server_.positionEncoding(),
+                                         "Recurrent: new story");
+        std::string markdown = init->markdown;
+        stream->finish(markdown, [this, session, input, progress, reply, finishWriting, init = std::move(*init)](
+                       bool applied, std::string reason, std::string inserted) mutable {
+          if (!applied) {
+            progress->end("not applied");
+            reply.error(protocol::ResponseError{protocol::RequestFailed, reason, std::nullopt});
+            finishWriting("idle");
+            return;
+          }
+          auto after = std::make_shared<engine::Manuscript>(inserted);
+          background<Status>(
+              [session, init, input, after] { return session->commitInit(init, input, *after, CancelToken{}); },
+              [this, progress, reply, finishWriting, title = init.answer.title](Status status) mutable {
+                progress->end(status ? "done" : "failed");
+                if (!status) {
+                  showError("the opening is in the document but the story state was not saved", status.error());
+                  reply.error(status.error());
+                } else {
+                  reply(json{{"title", title}});
+                }
+                finishWriting("idle");
+              });
+        });
+      });
+}
+
+void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  const Document *doc = server_.documents().find(uri);
+  DocState *st = docState(uri);
+  if (!st || st->writing) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+    return;
+  }
+  if (doc->manuscript.paragraphs().empty()) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "there is nothing to adopt yet: write a paragraph or start a New Story",
+                                        std::nullopt});
+    return;
+  }
+  auto session = sessionFor(uri);
+  if (!session) {
+    showError("cannot adopt the manuscript", session.error());
+    reply.error(session.error());
+    return;
+  }
+  cancelIndex(*st);
+  st->writing = true;
+  auto snapshot = std::make_shared<engine::Manuscript>(doc->manuscript);
+  auto progress = Progress::begin(server_, "Recurrent: adopting the manuscript", true);
+  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  std::string genre = stringArg(args, "genre");
+  std::string language = stringArg(args, "language");
+  if (language.empty())
+    language = server_.settingsFor(uri).language.value_or("");
+  engine::StoryMode mode = engine::parseStoryMode(stringArg(args, "mode")).value_or(engine::StoryMode::Novel);
+  engine::ProgressFn onProgress = [this, progress](std::string_view stage, std::size_t done, std::size_t total) {
+    std::string message = std::string(stage) + (total ? " " + std::to_string(done) + "/" + std::to_string(total) : "");
+    std::optional<std::uint32_t> percent;
+    if (total)
+      percent = static_cast<std::uint32_t>(100 * done / total);
+    server_.post([progress, message, percent] { progress->report(message, percent); });
+  };
+  sendStatus(uri, "indexing", "adopting the manuscript");
+  background<Status>(
+      [session = *session, snapshot, genre, language, mode, cancel, onProgress] {
+        return session->adopt(*snapshot, genre, language, mode, cancel->token(), onProgress);
+      },
+      [this, uri, session = *session, snapshot, progress, reply](Status status) mutable {
+        progress->end(status ? "done" : "stopped");
+        if (DocState *s = docState(uri)) {
+          s->writing = false;
+          s->indexedOnce = s->indexedOnce || static_cast<bool>(status);
+        }
+        sendStatus(uri, "idle");
+        if (!status) {
+          showError("the manuscript could not be adopted", status.error());
+          reply.error(status.error());
+          return;
+        }
+        reply(json{{"paragraphs", snapshot->paragraphs().size()}, {"plans", session->state().plans}});
+      });
+}
+
+void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  DocState *st = docState(uri);
+  auto session = sessionFor(uri);
+  if (!session) {
+    showError("cannot suggest plans", session.error());
+    reply.error(session.error());
+    return;
+  }
+  if (st->writing) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+    return;
+  }
+  cancelIndex(*st);
+  st->writing = true;
+  auto snapshot = std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript);
+  auto progress = Progress::begin(server_, "Recurrent: suggesting plans", true);
+  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token(), progress->token()});
+  background<Result<std::vector<std::string>>>(
+      [session = *session, snapshot, cancel] { return session->suggestPlans(*snapshot, cancel->token()); },
+      [this, uri, progress, reply](Result<std::vector<std::string>> plans) mutable {
+        progress->end(plans ? "done" : "stopped");
+        if (DocState *s = docState(uri)) {
+          s->writing = false;
+          if (s->indexAgain) {
+            s->indexAgain = false;
+            scheduleIndex(uri, options_.indexDebounce);
+          }
+        }
+        sendStatus(uri, "idle");
+        if (!plans) {
+          showError("no new plans", plans.error());
+          reply.error(plans.error());
+          return;
+        }
+        reply(json{{"plans", *plans}});
+      });
+}
+
+void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  DocState *st = docState(uri);
+  auto session = sessionFor(uri);
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  if (st->writing) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document is busy writing", std::nullopt});
+    return;
+  }
+  cancelIndex(*st);
+  background<Result<long>>([session = *session] { return session->undoStep(); },
+                           [this, uri, reply](Result<long> step) mutable {
+                             if (!step) {
+                               showError("cannot undo the step", step.error());
+                               reply.error(step.error());
+                               return;
+                             }
+                             reply(json{{"step", *step}});
+                             scheduleIndex(uri, options_.indexDebounce);
+                           });
+}
+
+void CoWriter::runSetPlans(const json &args, ReplyOnce reply) {
+  auto session = sessionFor(stringArg(args, "uri"));
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  std::vector<std::string> plans;
+  protocol::ParseIssue issue;
+  if (!args.contains("plans") || !protocol::fromJson(args["plans"], plans, "arguments[0].plans", issue) ||
+      plans.empty()) {
+    reply.error(invalidParams("invalid params: " + (issue.path.empty() ? "arguments[0].plans: expected a non-empty "
+                                                                        "array of strings"
+                                                                      : issue.describe())));
+    return;
+  }
+  background<Status>([session = *session, plans] { return session->setPlans(plans); },
+                     [reply, plans](Status status) mutable {
+                       if (!status)
+                         reply.error(status.error());
+                       else
+                         reply(json{{"plans", plans}});
+                     });
+}
+
+void CoWriter::runSetShortTermMemory(const json &args, ReplyOnce reply) {
+  auto session = sessionFor(stringArg(args, "uri"));
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  auto text = args.find("text");
+  if (text == args.end() || !text->is_string()) {
+    reply.error(invalidParams("invalid params: arguments[0].text: expected a string"));
+    return;
+  }
+  background<Status>([session = *session, memory = text->get<std::string>()] { return session->setShortTermMemory(memory); },
+                     [reply](Status status) mutable {
+                       if (!status)
+                         reply.error(status.error());
+                       else
+                         reply(json::object());
+                     });
+}
+
+void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  DocState *st = docState(uri);
+  const Document *doc = server_.documents().find(uri);
+  auto id = args.find("id");
+  if (id == args.end() || !(id->is_number_integer() || id->is_number_unsigned())) {
+    reply.error(invalidParams("invalid params: arguments[0].id: expected the ghost text's id"));
+    return;
+  }
+  if (!st->offer || st->offer->id != id->get<std::uint64_t>() || !st->session) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "that ghost text is no longer current: ask for a new one", std::nullopt});
+    return;
+  }
+  engine::PendingStep step = std::move(st->offer->step);
+  st->offer.reset();
+  if (doc->manuscript.text().find(step.paragraph) == std::string::npos) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "the accepted paragraph is not in the document, so the step was not recorded",
+                                        std::nullopt});
+    return;
+  }
+  auto after = std::make_shared<engine::Manuscript>(doc->manuscript);
+  cancelIndex(*st);
+  background<Result<engine::StepCommit>>(
+      [session = st->session, step, after] { return session->commitStep(step, step.paragraph, *after, CancelToken{}); },
+      [this, uri, reply](Result<engine::StepCommit> commit) mutable {
+        if (!commit) {
+          showError("the story's memory was not updated", commit.error());
+          reply.error(commit.error());
+          return;
+        }
+        reply(json{{"step", commit->step}, {"words", commit->words}});
+        sendStatus(uri, "idle");
+        scheduleIndex(uri, options_.indexDebounce);
+      });
+}
+
+// --- Requests --------------------------------------------------------------------------------
+
+void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce reply) {
+  const std::string &uri = params.textDocument.uri;
+  const Document *doc = server_.documents().find(uri);
+  if (!doc) {
+    reply(json::array());
+    return;
+  }
+  json actions = json::array();
+  auto command = [&](std::string title, const char *name, json args) {
+    protocol::CodeAction action;
+    action.title = title;
+    action.kind = kActionKind;
+    action.command = protocol::Command{std::move(title), name, json::array({std::move(args)})};
+    actions.push_back(json(action));
+  };
+  json position = params.range.end;
+  if (auto plan = planCommentAt(doc->manuscript, params.range.start.line))
+    command("Continue from my plan: " + shorten(*plan, 60), kContinue,
+            {{"uri", uri}, {"position", position}, {"plan", *plan}});
+  auto session = sessionFor(uri);
+  engine::StoryState state = session ? (*session)->state() : engine::StoryState{};
+  if (session && !state.initialised()) {
+    // The story needs its state first: adopting reads the manuscript once (summaries, plans).
+    if (!doc->manuscript.paragraphs().empty())
+      command("Adopt this manuscript (build its story memory and plans)", kAdopt, {{"uri", uri}});
+    reply(actions);
+    return;
+  }
+  for (std::size_t i = 0; i < state.plans.size(); ++i)
+    command("Continue: " + shorten(state.plans[i], 70), kContinue,
+            {{"uri", uri}, {"position", position}, {"planIndex", i}});
+  command("Suggest plans", kSuggestPlans, {{"uri", uri}});
+  reply(actions);
+}
+
+void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce reply) {
+  const std::string &uri = params.textDocument.uri;
+  const Document *doc = server_.documents().find(uri);
+  json lenses = json::array();
+  if (!doc || doc->manuscript.paragraphs().empty()) {
+    reply(lenses);
+    return;
+  }
+  const auto &m = doc->manuscript;
+  // Where the next paragraph goes: just below the last one.
+  std::uint32_t line = std::min(m.paragraphs().back().lastLine + 1, m.lineCount() - 1);
+  protocol::Range range{{line, 0}, {line, 0}};
+  std::vector<std::string> plans;
+  if (auto session = sessionFor(uri))
+    plans = (*session)->state().plans;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    std::string title = "Plan " + std::to_string(i + 1) + ": " + shorten(plans[i], 60);
+    lenses.push_back(json(protocol::CodeLens{range, protocol::Command{title, kContinue,
+                                                                      json::array({{{"uri", uri}, {"planIndex", i}}})}}));
+  }
+  if (plans.empty())
+    lenses.push_back(json(protocol::CodeLens{
+        range, protocol::Command{"Suggest plans for the next paragraph", kSuggestPlans, json::array({{{"uri", uri}}})}}));
+  reply(lenses);
+}
+
+void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params, ReplyOnce reply) {
+  const std::string &uri = params.textDocument.uri;
+  const Document *doc = server_.documents().find(uri);
+  DocState *st = docState(uri);
+  json empty{{"items", json::array()}};
+  if (!doc || !st || st->writing) {
+    reply(empty);
+    return;
+  }
+  const auto &m = doc->manuscript;
+  const auto encoding = server_.positionEncoding();
+  std::size_t offset = toOffset(m, params.position, encoding);
+  std::uint32_t line = params.position.line;
+  // Typing asks at the end of a paragraph or on a blank line after one; an explicit request
+  // (triggerKind 1) anywhere in a paragraph continues after that paragraph.
+  bool onBlankLine = isBlank(m.lineText(std::min(line, m.lineCount() - 1)));
+  auto before = m.paragraphBefore(offset);
+  bool atParagraphEnd = before && m.paragraphs()[*before].lastLine == line && offset >= m.paragraphs()[*before].end;
+  auto inside = m.paragraphAtLine(line);
+  if (params.triggerKind == 1 && inside && !atParagraphEnd) {
+    before = inside;
+    offset = m.paragraphs()[*inside].end;
+    atParagraphEnd = true;
+  }
+  if (!before || (!onBlankLine && !atParagraphEnd)) {
+    reply(empty);
+    return;
+  }
+  protocol::Position insertAt = toPosition(m, offset, encoding);
+  auto session = sessionFor(uri);
+  if (!session) {
+    reply(empty);
+    return;
+  }
+  // A newer request supersedes an older one.
+  if (st->inlineCancel)
+    st->inlineCancel->cancel();
+  cancelIndex(*st);
+  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token()});
+  st->inlineCancel = cancel;
+  auto snapshot = std::make_shared<engine::Manuscript>(m);
+  engine::StorySession::StepRequest request;
+  request.cursor = offset;
+  request.plan = planCommentAt(m, line ? line - 1 : 0).value_or("");
+  std::string language = server_.settingsFor(uri).language.value_or("");
+  background<Result<engine::PendingStep>>(
+      [session = *session, snapshot, request, cancel, language]() -> Result<engine::PendingStep> {
+        if (auto ready = ensureAdopted(*session, *snapshot, language, cancel->token()); !ready)
+          return ready.error();
+        return session->prepareStep(*snapshot, request, cancel->token());
+      },
+      [this, uri, atParagraphEnd, position = insertAt, cancel, reply](Result<engine::PendingStep> pending) mutable {
+        DocState *st = docState(uri);
+        if (st && st->indexAgain && !st->writing) {
+          st->indexAgain = false;
+          scheduleIndex(uri, options_.indexDebounce);
+        }
+        if (cancel->cancelled() || !st) {
+          reply.error(Error::cancelled());
+          return;
+        }
+        if (!pending) {
+          showError("no ghost text", pending.error());
+          reply(json{{"items", json::array()}});
+          return;
+        }
+        std::uint64_t id = nextInlineId_++;
+        std::string text = (atParagraphEnd ? "\n\n" : "") + pending->paragraph;
+        st->offer = InlineOffer{id, std::move(*pending)};
+        protocol::InlineCompletionItem item;
+        item.insertText = text;
+        item.range = protocol::Range{position, position};
+        item.command = protocol::Command{"Accept the paragraph", kAcceptInline, json::array({{{"uri", uri}, {"id", id}}})};
+        reply(json{{"items", json::array({json(item)})}});
+      });
+}
+
+void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, ReplyOnce reply) {
+  struct Source {
+    std::string uri;
+    std::shared_ptr<engine::StorySession> session;
+    std::shared_ptr<engine::Manuscript> manuscript;
+  };
+  auto sources = std::make_shared<std::vector<Source>>();
+  for (const auto &uri : server_.documents().uris()) {
+    auto session = sessionFor(uri);
+    if (session)
+      sources->push_back({uri, *session, std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript)});
+  }
+  if (params.query.empty() || sources->empty()) {
+    reply(json::array());
+    return;
+  }
+  auto encoding = server_.positionEncoding();
+  background<json>(
+      [sources, query = params.query, token = reply.token(), encoding] {
+        json symbols = json::array();
+        for (const auto &source : *sources) {
+          auto hits = source.session->memory().search(query, 10, {}, token);
+          if (!hits)
+            continue;
+          const auto &paragraphs = source.manuscript->paragraphs();
+          for (const auto &hit : *hits) {
+            if (hit.paragraph >= paragraphs.size())
+              continue;
+            const auto &p = paragraphs[hit.paragraph];
+            protocol::SymbolInformation symbol;
+            symbol.name = "¶" + std::to_string(hit.paragraph + 1) + " " + (hit.summary.empty() ? hit.snippet : hit.summary);
+            symbol.uri = source.uri;
+            symbol.range = toRange(*source.manuscript, p.begin, p.end, encoding);
+            if (!hit.chapter.empty())
+              symbol.containerName = hit.chapter;
+            symbols.push_back(json(symbol));
+          }
+        }
+        return symbols;
+      },
+      [reply](json symbols) mutable { reply(std::move(symbols)); });
+}
+
+void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
+  const Document *doc = server_.documents().find(params.uri);
+  if (!doc) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  auto session = sessionFor(params.uri);
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  const auto &s = **session;
+  engine::StoryState state = s.state();
+  const auto &m = doc->manuscript;
+  DocState *st = docState(params.uri);
+  reply(json{{"title", state.title},
+             {"genre", state.genre},
+             {"language", state.language},
+             {"mode", engine::storyModeName(state.mode)},
+             {"step", state.step},
+             {"shortTermMemory", state.shortTermMemory},
+             {"rationale", state.rationale},
+             {"plans", state.plans},
+             {"outline", state.outline},
+             {"counts",
+              {{"paragraphs", m.paragraphs().size()},
+               {"memoryEntries", s.memoryEntries()},
+               {"words", m.totalWords()},
+               {"chapters", m.chapters().size()}}},
+             {"provider", s.offline() ? "offline" : "openai"},
+             {"model", s.modelDescription()},
+             {"offline", s.offline()},
+             {"busy", st && (st->writing || st->indexing)},
+             {"indexing", st && st->indexing},
+             {"statePath", s.paths().dir.string()}});
+}
+
+void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
+  if (!server_.documents().find(params.uri)) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  auto session = sessionFor(params.uri);
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  auto call = (*session)->lastCall();
+  if (!call) {
+    reply(json(nullptr));
+    return;
+  }
+  json messages = json::array();
+  for (const auto &m : call->messages)
+    messages.push_back({{"role", m.role}, {"content", m.content}});
+  json result{{"task", call->task},
+              {"messages", messages},
+              {"answer", call->answer},
+              {"error", call->error},
+              {"model", call->model},
+              {"promptTokens", call->promptTokens},
+              {"completionTokens", call->completionTokens},
+              {"attempts", call->attempts},
+              {"seconds", call->seconds},
+              {"time", call->time}};
+  if (call->budget) {
+    json trimmed = json::array();
+    for (const auto &item : call->budget->trimmed)
+      trimmed.push_back({{"label", item.label}, {"tokens", item.tokens}});
+    result["budget"] = {{"limit", call->budget->limit}, {"used", call->budget->used}, {"trimmed", trimmed}};
+  }
+  reply(result);
+}
+
+} // namespace recurrent::server

@@ -1,0 +1,128 @@
+// CoWriter: co-writing in the editor. Keeps each open manuscript's story session and memory
+// current, and turns plans, continuations, ghost text and memory queries into engine calls.
+//
+// The surface is docs/LSP.md: commands (`recurrent.continue`, `recurrent.newStory`, ...), code
+// actions, code lenses, inline completion, workspace symbols, `recurrent/storyState`,
+// `recurrent/lastPrompt` and `recurrent/status`. The model and the indexer run on a small pool;
+// handlers answer from the main strand without waiting for them. A continuation reaches the
+// document through `workspace/applyEdit` (EditStream) and is committed to the story only for the
+// text the editor applied. One writing operation per document at a time; a second is refused.
+//
+// Thread-safety: everything runs on the server's main strand, except the pool jobs, which touch
+// only their own copies and the (internally synchronised) StorySession, and post results back.
+#pragma once
+
+#include "engine/llm/BackendConfig.h"
+#include "engine/manuscript/Manuscript.h"
+#include "engine/story/StorySession.h"
+#include "protocol/LspEditing.h"
+#include "server/HandlerTable.h"
+#include "server/Settings.h"
+
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace recurrent::server {
+
+class LspServer;
+class Progress;
+class EditStream;
+
+/// `{uri}`: the params of recurrent/storyState and recurrent/lastPrompt.
+struct UriParams {
+  std::string uri;
+};
+bool fromJson(const protocol::json &v, UriParams &out, const std::string &path, protocol::ParseIssue &issue);
+
+class CoWriter {
+public:
+  struct Options {
+    std::chrono::milliseconds indexDebounce{600};
+    std::size_t workers = 2;
+    /// Where the API key and backend defaults come from (tests pass their own).
+    engine::EnvLookup environment = engine::processEnvironment();
+  };
+
+  CoWriter(LspServer &server, Options options);
+  ~CoWriter();
+  CoWriter(const CoWriter &) = delete;
+  CoWriter &operator=(const CoWriter &) = delete;
+
+  /// Registers the co-writing methods in the server's table.
+  void bind(HandlerTable &table);
+  /// Capabilities to merge into the initialize result.
+  protocol::json capabilities() const;
+
+  // Document events, from the server (main strand).
+  void documentOpened(const std::string &uri);
+  void documentChanged(const std::string &uri);
+  void documentClosed(const std::string &uri);
+  void settingsChanged();
+
+  /// The long-term memory summary of a paragraph (for hover), if indexed.
+  std::optional<std::string> summaryFor(const std::string &uri, std::size_t paragraph) const;
+  /// Stops pool work (cancels running jobs) before the server exits.
+  void shutdown();
+
+private:
+  struct DocState;
+  struct InlineOffer;
+
+  // Handlers.
+  void onExecuteCommand(const protocol::ExecuteCommandParams &params, ReplyOnce reply);
+  void onCodeAction(const protocol::CodeActionParams &params, ReplyOnce reply);
+  void onCodeLens(const protocol::CodeLensParams &params, ReplyOnce reply);
+  void onInlineCompletion(const protocol::InlineCompletionParams &params, ReplyOnce reply);
+  void onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, ReplyOnce reply);
+  void onStoryState(const UriParams &params, ReplyOnce reply);
+  void onLastPrompt(const UriParams &params, ReplyOnce reply);
+
+  // Commands.
+  void runContinue(const protocol::json &args, ReplyOnce reply);
+  void runNewStory(const protocol::json &args, ReplyOnce reply);
+  void runAdopt(const protocol::json &args, ReplyOnce reply);
+  void runSuggestPlans(const protocol::json &args, ReplyOnce reply);
+  void runUndoStep(const protocol::json &args, ReplyOnce reply);
+  void runAcceptInline(const protocol::json &args, ReplyOnce reply);
+  void runSetPlans(const protocol::json &args, ReplyOnce reply);
+  void runSetShortTermMemory(const protocol::json &args, ReplyOnce reply);
+
+  // Sessions and indexing.
+  DocState *docState(const std::string &uri);
+  /// The session for an open document, opened on first use; the error is user-facing.
+  Result<std::shared_ptr<engine::StorySession>> sessionFor(const std::string &uri);
+  void scheduleIndex(const std::string &uri, std::chrono::milliseconds delay);
+  void runIndex(const std::string &uri);
+  void cancelIndex(DocState &state);
+
+  /// Runs `job` on the pool; `then` runs on the main strand with its result.
+  template <typename T> void background(std::function<T()> job, std::function<void(T)> then);
+  /// Cancels `source` when the request or the progress is cancelled (polled on the main strand).
+  void linkCancellation(std::shared_ptr<CancelSource> source, CancelToken request, std::shared_ptr<Progress> progress);
+
+  void sendStatus(const std::string &uri, const std::string &state, const std::string &message = {});
+  /// One actionable message for the writer, and the same in the log.
+  void showError(const std::string &what, const Error &error);
+  void refreshLenses();
+  /// Insert position (byte offset) and the text around the paragraph for a continuation at `cursor`.
+  struct Placement {
+    std::size_t offset = 0;
+    std::string prefix, suffix;
+  };
+  static Placement placeAfter(const engine::Manuscript &m, std::size_t cursor);
+
+  LspServer &server_;
+  Options options_;
+  asio::thread_pool pool_;
+  std::map<std::string, std::unique_ptr<DocState>> docs_;
+  std::uint64_t nextInlineId_ = 1;
+  bool stopping_ = false;
+};
+
+} // namespace recurrent::server

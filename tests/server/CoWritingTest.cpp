@@ -1,0 +1,370 @@
+// Co-writing over LSP: the real server, the real engine, a fake OpenAI-compatible model on
+// 127.0.0.1, and a test client that applies the server's edits like an editor does.
+#include "protocol/Encoding.h"
+#include "protocol/Uri.h"
+#include "support/Files.h"
+#include "tests/support/FakeLlmServer.h"
+#include "tests/support/LspTestClient.h"
+#include "tests/support/SchemaAnswers.h"
+#include "tests/support/TempDir.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+using namespace recurrent;
+using namespace recurrent::test;
+using nlohmann::json;
+
+namespace {
+
+const char *kManuscript = "# The Harbour\n\n"
+                          "Mara kept the lighthouse on the north cape. Every night she climbed the stairs.\n\n"
+                          "The ships came less often that winter, and the village grew quiet.\n\n"
+                          "One evening a stranger rowed in from the fog, carrying a sealed letter.\n";
+
+/// Enough prose for the offline stand-in to learn a continuation from.
+std::string longManuscript() {
+  std::string text = kManuscript;
+  const char *more[] = {
+      "Mara read the letter by the lamp. It spoke of a ship that had sailed north and never come back, and of a "
+      "map that the stranger had kept hidden for years.",
+      "The stranger said his name was Tomas. He had come from the south with the map, and he asked Mara to light "
+      "the lamp every night until the ship came home.",
+      "In the morning the fog lifted from the harbour. Mara walked down to the village with the letter, and the "
+      "fishermen gathered to hear what the stranger had said.",
+      "Old Ines remembered the ship. She said the ship had sailed in the winter of the great storm, and that her "
+      "brother had been on it with the map.",
+      "That night Mara climbed the stairs again and lit the lamp. Far out on the water she saw a light answer hers, "
+      "and she knew the ship was coming home.",
+      "Tomas watched the light from the harbour. He unfolded the map and traced the route the ship had taken, "
+      "north past the cape and into the fog.",
+  };
+  for (const char *p : more)
+    text += std::string("\n") + p + "\n";
+  return text;
+}
+
+/// The editor's copy of one document: applies the server's workspace/applyEdit and reports the
+/// change back with didChange, as VS Code and Neovim do.
+class EditorMirror {
+public:
+  EditorMirror(LspTestClient &client, std::string uri, std::string text)
+      : client_(client), uri_(std::move(uri)), text_(std::move(text)) {
+    client_.onRequest("workspace/applyEdit", [this](const json &params) { return apply(params); });
+    client_.onRequest("window/workDoneProgress/create", [](const json &) { return json(nullptr); });
+  }
+
+  json apply(const json &params) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const json &edits = params["edit"]["changes"][uri_];
+    json changes = json::array();
+    for (const auto &edit : edits) {
+      std::size_t begin = offset(edit["range"]["start"]), end = offset(edit["range"]["end"]);
+      text_.replace(begin, end - begin, edit["newText"].get<std::string>());
+      changes.push_back({{"range", edit["range"]}, {"text", edit["newText"]}});
+      ++applied_;
+    }
+    client_.notify("textDocument/didChange",
+                   {{"textDocument", {{"uri", uri_}, {"version", ++version_}}}, {"contentChanges", changes}});
+    return json{{"applied", true}};
+  }
+
+  /// A user's own edit.
+  void replace(std::size_t begin, std::size_t end, const std::string &text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    json range{{"start", position(begin)}, {"end", position(end)}};
+    text_.replace(begin, end - begin, text);
+    client_.notify("textDocument/didChange", {{"textDocument", {{"uri", uri_}, {"version", ++version_}}},
+                                              {"contentChanges", json::array({{{"range", range}, {"text", text}}})}});
+  }
+
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+  }
+  int appliedEdits() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return applied_;
+  }
+  json endPosition() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return position(text_.size());
+  }
+
+private:
+  std::size_t offset(const json &pos) const {
+    std::size_t line = pos["line"], character = pos["character"], at = 0;
+    for (std::size_t l = 0; l < line && at < text_.size(); ++l)
+      at = text_.find('\n', at) + 1;
+    std::size_t lineEnd = text_.find('\n', at);
+    std::string_view lineText = std::string_view(text_).substr(at, lineEnd == std::string::npos ? text_.size() - at : lineEnd - at);
+    return at + protocol::columnToByte(lineText, static_cast<std::uint32_t>(character), protocol::PositionEncoding::Utf16);
+  }
+  json position(std::size_t offset) const {
+    std::size_t line = 0, lineStart = 0;
+    for (std::size_t i = 0; i < offset; ++i)
+      if (text_[i] == '\n') {
+        ++line;
+        lineStart = i + 1;
+      }
+    std::string_view lineText = std::string_view(text_).substr(lineStart, offset - lineStart);
+    return {{"line", line}, {"character", protocol::byteToColumn(lineText, lineText.size(), protocol::PositionEncoding::Utf16)}};
+  }
+
+  LspTestClient &client_;
+  std::string uri_;
+  std::string text_;
+  std::int64_t version_ = 1;
+  int applied_ = 0;
+  std::mutex mutex_;
+};
+
+const json kCapabilities = {{"workspace", {{"applyEdit", true}, {"configuration", true}}},
+                            {"window", {{"workDoneProgress", true}}}};
+
+LspTestClient::Options clientOptions() {
+  LspTestClient::Options options;
+  options.server.coWriter.indexDebounce = std::chrono::milliseconds(20);
+  // No key, no base URL from the machine running the tests.
+  options.server.coWriter.environment = [](std::string_view) { return std::optional<std::string>(); };
+  return options;
+}
+
+/// Polls recurrent/storyState until `done` holds (the memory is built in the background).
+json waitForState(LspTestClient &client, const std::string &uri, const std::function<bool(const json &)> &done) {
+  json state;
+  for (int i = 0; i < 500; ++i) {
+    state = client.call("recurrent/storyState", {{"uri", uri}}).take();
+    if (done(state))
+      return state;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("story state never reached the expected shape: " << state.dump());
+  return state;
+}
+
+bool memoryReady(const json &state) {
+  return !state["busy"].get<bool>() && state["counts"]["memoryEntries"] == state["counts"]["paragraphs"];
+}
+
+bool adopted(const json &state) { return memoryReady(state) && state["plans"].size() == 3; }
+
+std::vector<json> continueActions(const json &actions) {
+  std::vector<json> out;
+  for (const auto &a : actions)
+    if (a["title"].get<std::string>().rfind("Continue: ", 0) == 0)
+      out.push_back(a);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state and last prompt") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  FakeLlmServer model;
+  SchemaAnswers answers;
+  model.setHandler(answers.handler());
+
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
+  EditorMirror editor(client, uri, kManuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, kManuscript);
+
+  // The memory is built (and the manuscript adopted) in the background; requests answer meanwhile.
+  waitForState(client, uri, adopted);
+
+  // Adopt: summaries, synopsis, short-term memory, three plans.
+  json adopted = client.call("workspace/executeCommand",
+                             {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
+  REQUIRE(adopted["plans"].size() == 3);
+  json before = client.call("recurrent/storyState", {{"uri", uri}}).take();
+  CHECK(before["step"] == 0);
+  std::string previousMemory = before["shortTermMemory"];
+  CHECK_FALSE(previousMemory.empty());
+
+  // Three "Continue" actions and "Suggest plans", at the end of the text; none calls the model.
+  int callsBefore = answers.calls();
+  json actions = client.call("textDocument/codeAction",
+                             {{"textDocument", {{"uri", uri}}},
+                              {"range", {{"start", editor.endPosition()}, {"end", editor.endPosition()}}},
+                              {"context", {{"diagnostics", json::array()}}}}).take();
+  auto continues = continueActions(actions);
+  REQUIRE(continues.size() == 3);
+  bool suggest = false;
+  for (const auto &a : actions)
+    suggest = suggest || a["title"] == "Suggest plans";
+  CHECK(suggest);
+  CHECK(answers.calls() == callsBefore);
+
+  // Code lenses show the same plans.
+  json lenses = client.call("textDocument/codeLens", {{"textDocument", {{"uri", uri}}}}).take();
+  CHECK(lenses.size() == 3);
+
+  // Run the second: the paragraph arrives through applyEdit.
+  std::string plan2 = before["plans"][1];
+  json command = continues[1]["command"];
+  json result = client.call("workspace/executeCommand",
+                            {{"command", command["command"]}, {"arguments", command["arguments"]}}).take();
+  CHECK(result["step"] == 1);
+  CHECK(editor.appliedEdits() >= 1);
+  std::string text = editor.text();
+  CHECK(text.rfind(kManuscript, 0) == 0);
+  CHECK(text.find("the paragraph moves on") != std::string::npos);
+
+  json after = waitForState(client, uri, memoryReady);
+  CHECK(after["step"] == 1);
+  CHECK(after["shortTermMemory"] != previousMemory);
+  CHECK(after["plans"].size() == 3);
+  CHECK(after["plans"] != before["plans"]);
+  CHECK(after["counts"]["memoryEntries"] == before["counts"]["memoryEntries"].get<int>() + 1);
+
+  // The context viewer: the step's prompt held plan 2, the previous memory and retrieved memories.
+  json prompt = client.call("recurrent/lastPrompt", {{"uri", uri}}).take();
+  REQUIRE(prompt.is_object());
+  CHECK(prompt["task"] == "step");
+  std::string all;
+  for (const auto &m : prompt["messages"])
+    all += m["content"].get<std::string>() + "\n";
+  CHECK(all.find(plan2) != std::string::npos);
+  CHECK(all.find(previousMemory) != std::string::npos);
+  CHECK(all.find("lighthouse") != std::string::npos); // a retrieved or recent paragraph
+
+  // The manuscript and the state are consistent with what the editor holds.
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: hover shows the memory summary, and an edit re-summarises only that paragraph") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "offline"}};
+  EditorMirror editor(client, uri, kManuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, kManuscript);
+  waitForState(client, uri, memoryReady);
+
+  auto hoverAt = [&](int line) {
+    json hover = client.call("textDocument/hover",
+                             {{"textDocument", {{"uri", uri}}}, {"position", {{"line", line}, {"character", 3}}}}).take();
+    return hover.is_null() ? std::string() : hover["contents"]["value"].get<std::string>();
+  };
+  std::string first = hoverAt(4);
+  CHECK(first.find("village") != std::string::npos);
+
+  // Rewrite that paragraph: its summary follows once the debounced index ran.
+  std::string text = editor.text();
+  std::size_t begin = text.find("The ships"), end = text.find('\n', begin);
+  editor.replace(begin, end, "A whale surfaced beside the pier, and the children shouted from the rocks.");
+  std::string updated;
+  for (int i = 0; i < 300 && updated.find("whale") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    updated = hoverAt(4);
+  }
+  CHECK(updated.find("whale") != std::string::npos);
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: cancelling a slow continuation leaves the document and the state unchanged") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  FakeLlmServer model;
+  SchemaAnswers answers;
+  std::atomic<bool> slow{false};
+  model.setHandler([&](const FakeRequest &request) {
+    FakeResponse response = answers.respond(request);
+    if (slow)
+      response.split(7, 4, std::chrono::milliseconds(40)); // a few bytes every 40 ms: seconds in all
+    return response;
+  });
+
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
+  EditorMirror editor(client, uri, kManuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, kManuscript);
+  waitForState(client, uri, adopted);
+  client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}}).take();
+  json before = waitForState(client, uri, memoryReady);
+
+  slow = true;
+  auto call = client.call("workspace/executeCommand",
+                          {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}, {"planIndex", 0}}}}});
+  // While it streams, the server keeps answering.
+  json symbols = client.call("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}}).take();
+  CHECK(symbols.size() == 1);
+  json busy = client.call("workspace/executeCommand",
+                          {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}}}}}).takeError();
+  CHECK(busy["message"].get<std::string>().find("already running") != std::string::npos);
+
+  client.notify("$/cancelRequest", {{"id", call.id()}});
+  json error = call.takeError();
+  CHECK(error["code"] == -32800);
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(editor.appliedEdits() == 0);
+  CHECK(editor.text() == kManuscript);
+  json after = client.call("recurrent/storyState", {{"uri", uri}}).take();
+  CHECK(after["step"] == before["step"]);
+  CHECK(after["shortTermMemory"] == before["shortTermMemory"]);
+  CHECK(after["plans"] == before["plans"]);
+  client.takeNotifications("window/showMessage");
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  const std::string manuscript = longManuscript();
+  REQUIRE(writeFileAtomically(path, manuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "offline"}};
+  EditorMirror editor(client, uri, manuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, manuscript);
+  // Opening a manuscript with no story state adopts it: plans are ready without a command.
+  json opened = waitForState(client, uri, adopted);
+  CHECK(opened["step"] == 0);
+
+  json end = editor.endPosition();
+  // The cursor on the empty line after the last paragraph.
+  json completion = client.call("textDocument/inlineCompletion",
+                                {{"textDocument", {{"uri", uri}}},
+                                 {"position", end},
+                                 {"context", {{"triggerKind", 1}}}}).take();
+  REQUIRE(completion["items"].size() == 1);
+  json item = completion["items"][0];
+  std::string ghost = item["insertText"];
+  CHECK(ghost.size() > 20);
+
+  // The editor accepts: it inserts the text itself, then runs the item's command.
+  std::string text = editor.text();
+  editor.replace(text.size(), text.size(), ghost);
+  json accepted = client.call("workspace/executeCommand",
+                              {{"command", item["command"]["command"]}, {"arguments", item["command"]["arguments"]}}).take();
+  CHECK(accepted["step"] == 1);
+  json state = waitForState(client, uri, memoryReady);
+  CHECK(state["step"] == 1);
+  CHECK(state["offline"] == true);
+
+  // Undo restores the state before the step.
+  json undone = client.call("workspace/executeCommand",
+                            {{"command", "recurrent.undoStep"}, {"arguments", {{{"uri", uri}}}}}).take();
+  CHECK(undone["step"] == 0);
+  CHECK(client.stop() == 0);
+}

@@ -1,0 +1,262 @@
+// Drives the Recurrent extension inside code-server with Playwright over Debian's Chromium, as a writer would:
+// open a manuscript, adopt it, run "Recurrent: Continue" from the command palette, choose and edit a plan,
+// accept ghost text, edit the short-term memory, look at the last prompt, set an API key, start a new story.
+// Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
+//
+// Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [url, workspace, outDir, modelUrl] = process.argv.slice(2);
+const kMarker = 'from the test model';
+const results = [];
+mkdirSync(outDir, { recursive: true });
+
+const browser = await chromium.launchPersistentContext(join(outDir, 'chromium-profile'), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1200, height: 720 },
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const page = browser.pages()[0] ?? (await browser.newPage());
+page.setDefaultTimeout(30_000);
+
+async function shot(name) {
+  await page.screenshot({ path: join(outDir, name) });
+}
+
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    // Each check starts without the previous one's error notifications, so a repeated error is seen again.
+    if ((await errorToasts().catch(() => [])).length > 0) await runCommand('Notifications: Clear All Notifications');
+    await fn();
+    results.push(true);
+    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push(false);
+    console.log(`FAIL ${name}: ${String(e?.message ?? e).split('\n')[0]}`);
+    await shot(`failed-${results.length}.png`).catch(() => undefined);
+    // Close whatever the failure left open (a quick pick, a dialog) so the next check starts clean.
+    await page.keyboard.press('Escape').catch(() => undefined);
+    await page.keyboard.press('Escape').catch(() => undefined);
+  }
+}
+
+/** The active editor's visible text, with the non-breaking spaces Monaco renders turned back into spaces. */
+async function editorText() {
+  const text = await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+function count(text, needle) {
+  return text.split(needle).length - 1;
+}
+
+/** The texts of the error notifications on screen (e.g. the server refused a command). */
+async function errorToasts() {
+  const toasts = page.locator('.notification-toast .notification-list-item').filter({ has: page.locator('.codicon-error') });
+  return (await toasts.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** Polls predicate until true; fails at once when a new error notification appears meanwhile. */
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  const known = new Set(await errorToasts().catch(() => []));
+  let last;
+  while (Date.now() < deadline) {
+    last = await predicate().catch((e) => e);
+    if (last === true) return;
+    const fresh = (await errorToasts().catch(() => [])).find((t) => !known.has(t));
+    if (fresh) throw new Error(`while waiting for ${what}, VS Code showed: ${fresh}`);
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+/** F1, type the command's title, wait until the palette lists it first, Enter. */
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page
+    .locator('.quick-input-widget .monaco-list-row.focused')
+    .filter({ hasText: title })
+    .first()
+    .waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+async function paragraphsWritten() {
+  return count(await editorText(), kMarker);
+}
+
+await check('code-server shows the workbench', async () => {
+  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ state: 'visible', timeout: 60_000 });
+});
+
+await check('the manuscript opens and the extension starts', async () => {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('chapter-one.md');
+  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: 'chapter-one.md' }).waitFor();
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await editorText()).includes('The lighthouse'), 30_000, 'the manuscript in the editor');
+  // The status bar item appears once the extension has activated.
+  await page.locator('.statusbar-item').filter({ hasText: /Recurrent|offline|openai|test-model/ }).first().waitFor({ timeout: 30_000 });
+  await shot('01-manuscript.png');
+});
+
+await check('the status bar shows the provider and model from the server', async () => {
+  await page.locator('.statusbar-item').filter({ hasText: 'test-model' }).first().waitFor({ timeout: 30_000 });
+});
+
+await check('Recurrent: Adopt This Manuscript builds the memory and offers the plans', async () => {
+  await runCommand('Recurrent: Adopt This Manuscript');
+  const toast = page.locator('.notification-toast').filter({ hasText: /Recurrent: adopted \d+ paragraphs/ });
+  await waitFor(async () => (await toast.count()) > 0, 90_000, 'the "adopted" notification');
+  await shot('02-adopted.png');
+  await page.keyboard.press('Escape');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+});
+
+await check('code lenses show the plans where the next paragraph goes', async () => {
+  const lens = page.locator('.editor-group-container.active .codelens-decoration').filter({ hasText: /\S/ });
+  await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
+});
+
+await check('Recurrent: Continue writes a new paragraph into the editor', async () => {
+  const before = await paragraphsWritten();
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, `a paragraph containing "${kMarker}"`);
+  await page.waitForTimeout(500);
+  await shot('03-continue.png');
+});
+
+await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, and writes it', async () => {
+  const before = await paragraphsWritten();
+  await page.keyboard.press('Control+End');
+  await runCommand('Recurrent: Choose Plan');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await rows.filter({ hasText: 'plan 1' }).first().waitFor({ timeout: 30_000 });
+  await shot('04-plans.png');
+  const firstPlan = (await rows.first().innerText()).replace(/\u00a0/g, ' ');
+  await page.keyboard.press('Enter');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await waitFor(async () => (await input.inputValue()).length > 0, 10_000, 'the plan prefilled in the input box');
+  const prefilled = await input.inputValue();
+  if (!firstPlan.includes(prefilled.slice(0, 20))) throw new Error(`input box holds "${prefilled}", not the chosen plan "${firstPlan}"`);
+  await page.keyboard.press('End');
+  await page.keyboard.type(' She takes the lantern.');
+  await shot('05-edit-plan.png');
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the paragraph for the chosen plan');
+  await page.waitForTimeout(500);
+  await shot('06-after-plan.png');
+});
+
+await check('ghost text from the server\'s inline completion, accepted with Tab', async () => {
+  const before = await paragraphsWritten();
+  await page.keyboard.press('Control+End');
+  await runCommand('Recurrent: Show Continuation as Ghost Text');
+  const ghost = page.locator('.editor-group-container.active .ghost-text-decoration, .editor-group-container.active .ghost-text');
+  await ghost.filter({ hasText: /\S/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+  await shot('07-ghost-text.png');
+  await page.keyboard.press('Tab');
+  await waitFor(async () => (await paragraphsWritten()) > before, 10_000, 'the accepted ghost text in the editor');
+});
+
+await check('Recurrent: Show Memory opens the short-term memory; an edit saved with Ctrl+S reaches the next prompt', async () => {
+  const edited = 'Edited by the writer: Mara no longer trusts the voice on the radio.';
+  await runCommand('Recurrent: Show Memory');
+  await page.locator('.tab').filter({ hasText: 'short-term memory' }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.tab').filter({ hasText: 'long-term memory' }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.tab.active').filter({ hasText: 'short-term memory' }).first().waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(edited);
+  await page.keyboard.press('Control+S');
+  await waitFor(
+    async () => (await page.locator('.tab.dirty').filter({ hasText: 'short-term memory' }).count()) === 0,
+    15_000,
+    'the memory saved (tab no longer dirty)',
+  );
+  await shot('08-memory.png');
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+End');
+  const before = await paragraphsWritten();
+  const chatsBefore = (await (await fetch(`${modelUrl}/__chats`)).json()).length;
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the next paragraph');
+  const chats = (await (await fetch(`${modelUrl}/__chats`)).json()).slice(chatsBefore);
+  if (!chats.some((messages) => JSON.stringify(messages).includes(edited)))
+    throw new Error('the edited short-term memory is not in any prompt of the next step');
+});
+
+await check('Recurrent: Show Last Prompt opens the prompt and the answer', async () => {
+  await runCommand('Recurrent: Show Last Prompt');
+  await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
+  await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
+  await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
+  await shot('09-last-prompt.png');
+});
+
+await check('Recurrent: Set API Key restarts the server with the key, which reaches the model as a bearer token', async () => {
+  const key = 'sk-e2e-test-key-7319';
+  await runCommand('Recurrent: Set API Key');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  if ((await input.getAttribute('type')) !== 'password') throw new Error('the key input box does not hide the key');
+  await input.fill(key);
+  await page.keyboard.press('Enter');
+  const saved = page.locator('.notification-toast').filter({ hasText: 'API key saved' });
+  await waitFor(async () => (await saved.count()) > 0, 30_000, 'the server restarted with the key');
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+End');
+  const before = await paragraphsWritten();
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'a paragraph written with the key');
+  const auths = await (await fetch(`${modelUrl}/__auth`)).json();
+  if (!auths.includes(`Bearer ${key}`)) throw new Error(`the model server saw ${JSON.stringify(auths)}, not the key`);
+});
+
+await check('Recurrent: New Story asks genre, topic, premise and language and writes an opening', async () => {
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('new-story.md');
+  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: 'new-story.md' }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active').filter({ hasText: 'new-story.md' }).waitFor();
+  await runCommand('Recurrent: New Story');
+  for (const answer of ['science fiction', 'a lighthouse keeper hears her own voice on the radio', '', 'English']) {
+    await input.waitFor({ state: 'visible' });
+    await input.fill(answer);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+  }
+  await waitFor(async () => (await editorText()).trim().length > 40, 90_000, 'an opening in new-story.md');
+  await page.waitForTimeout(500);
+  await shot('10-new-story.png');
+});
+
+await browser.close();
+const passed = results.filter(Boolean).length;
+console.log(`${passed} passed, ${results.length - passed} failed`);
+process.exit(passed === results.length ? 0 : 1);
