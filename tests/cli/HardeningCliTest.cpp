@@ -5,8 +5,11 @@
 #include "engine/memory/LongTermMemory.h"
 #include "engine/memory/VectorIndex.h"
 #include "support/Files.h"
+#include "tests/hardening/Fixtures.h"
+#include "tests/hardening/LspProcess.h"
 #include "tests/hardening/Process.h"
 #include "tests/support/FakeLlmServer.h"
+#include "tests/support/SchemaAnswers.h"
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>
@@ -20,64 +23,19 @@ using namespace recurrent;
 using namespace recurrent::engine;
 using recurrent::test::ProcessOptions;
 using recurrent::test::runBinary;
+using recurrent::test::book;
+using recurrent::test::oneLineError;
+using recurrent::test::memoryLoadsCleanly;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr uid_t kNobody = 65534;
 
-std::string book(int paragraphs, int salt = 0) {
-  const char *people[] = {"Ilse", "Tomasz", "Beatrix", "Oduya", "Fenwick", "Marguerite"};
-  const char *places[] = {"lighthouse", "vineyard", "copper mine", "cathedral", "ferry", "orchard"};
-  std::string text = "# The Harbour Book\n\n";
-  for (int i = 0; i < paragraphs; ++i)
-    text += std::string(people[i % 6]) + " walked to the " + places[(i / 6) % 6] + " on day " +
-            std::to_string(i + salt) + " and counted " + std::to_string(i * 13 + 5) +
-            " gulls. The weather turned, as it always did, and the harbour bell rang twice.\n\n";
-  return text;
-}
-
 ProcessOptions in(const fs::path &dir) {
   ProcessOptions o;
   o.cwd = dir;
   return o;
-}
-
-/// A one-line reason on stderr (ignoring blank lines and warnings), naming the command.
-bool oneLineError(const std::string &err) {
-  std::size_t lines = 0;
-  std::size_t start = 0;
-  while (start < err.size()) {
-    std::size_t end = err.find('\n', start);
-    std::string line = err.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!line.empty() && line.find("warning") == std::string::npos)
-      ++lines;
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  return lines == 1 && err.rfind("recurrent", 0) == 0;
-}
-
-/// Every state file present loads cleanly; returns the memory's entry count.
-std::size_t memoryLoadsCleanly(const fs::path &manuscript) {
-  auto paths = StatePaths::forManuscript(manuscript);
-  if (fs::exists(paths.longTermMemory())) {
-    std::vector<std::string> bad;
-    auto text = readFile(paths.longTermMemory());
-    REQUIRE(text);
-    parseMemoryFile(*text, bad);
-    CHECK_MESSAGE(bad.empty(), "memory.jsonl has unusable lines: ", bad.front());
-  }
-  if (fs::exists(paths.vectorIndexMeta()) || fs::exists(paths.vectorIndex())) {
-    auto index = VectorIndex::load(paths.vectorIndex(), paths.vectorIndexMeta());
-    CHECK_MESSAGE(index, "the vector index does not load: ", index ? "" : index.error().message);
-  }
-  auto memory = LongTermMemory::open(paths, std::make_shared<HashedEmbedder>());
-  REQUIRE(memory);
-  auto warnings = (*memory)->loadWarnings();
-  CHECK_MESSAGE(warnings.empty(), "loading needed repairs: ", warnings.empty() ? "" : warnings.front());
-  return (*memory)->size();
 }
 
 /// Files under the state folder that are not state files (left-over temporaries).
@@ -137,7 +95,7 @@ TEST_CASE("hardening: a state folder that cannot be written fails in one line an
   test::TempDir dir;
   REQUIRE(writeFileAtomically(dir / "book.md", book(12)));
   REQUIRE(runBinary({"index", "book.md"}, in(dir.path())).exitCode == 0);
-  const std::size_t before = memoryLoadsCleanly(dir / "book.md");
+  const std::size_t before = memoryLoadsCleanly(dir / "book.md").size();
   REQUIRE(before == 12);
   const std::string grown = book(20);
   REQUIRE(writeFileAtomically(dir / "book.md", grown));
@@ -169,7 +127,7 @@ TEST_CASE("hardening: a state folder that cannot be written fails in one line an
   }
   fs::permissions(state, fs::perms::owner_all);
   CHECK(test::snapshot(dir.path()) == stateBefore);
-  CHECK(memoryLoadsCleanly(dir / "book.md") == before);
+  CHECK(memoryLoadsCleanly(dir / "book.md").size() == before);
 }
 
 TEST_CASE("hardening: the manuscript's folder cannot be written, so .recurrent/ cannot be created") {
@@ -197,7 +155,7 @@ TEST_CASE("hardening: a full disk (file-size limit) fails cleanly and leaves loa
   const std::string small = book(6);
   REQUIRE(writeFileAtomically(dir / "book.md", small));
   REQUIRE(runBinary({"index", "book.md"}, in(dir.path())).exitCode == 0);
-  REQUIRE(memoryLoadsCleanly(dir / "book.md") == 6);
+  REQUIRE(memoryLoadsCleanly(dir / "book.md").size() == 6);
 
   // 400 paragraphs: memory.jsonl and the index far exceed the limit. Each limit cuts a different write.
   const std::string big = book(400, 7);
@@ -219,7 +177,7 @@ TEST_CASE("hardening: a full disk (file-size limit) fails cleanly and leaves loa
   auto r = runBinary({"index", "book.md"}, in(dir.path()));
   INFO(r.err);
   REQUIRE(r.exitCode == 0);
-  CHECK(memoryLoadsCleanly(dir / "book.md") == 400);
+  CHECK(test::entriesMatchManuscript(memoryLoadsCleanly(dir / "book.md"), big) == 400);
 }
 
 TEST_CASE("hardening: mangled state files are repaired or set aside, never a crash") {
@@ -265,7 +223,7 @@ TEST_CASE("hardening: mangled state files are repaired or set aside, never a cra
     auto index = runBinary({"index", "book.md"}, in(dir.path()));
     CHECK_MESSAGE(index.signal == 0, index.err);
     CHECK_MESSAGE(index.exitCode == 0, index.err);
-    CHECK(memoryLoadsCleanly(dir / "book.md") == 40);
+    CHECK(test::entriesMatchManuscript(memoryLoadsCleanly(dir / "book.md"), book(40)) == 40);
     auto again = runBinary({"search", "book.md", "Beatrix and the copper mine", "--json"}, in(dir.path()));
     CHECK_MESSAGE(again.exitCode == 0, again.err);
     CHECK(again.out.find("Beatrix") != std::string::npos);
@@ -273,45 +231,87 @@ TEST_CASE("hardening: mangled state files are repaired or set aside, never a cra
 }
 
 TEST_CASE("hardening: the API key appears in no output and no file, but reaches the server") {
+  // Grepped for in full and in part (a masked "sk-...a8e5" would still hand out the middle).
   const std::string key = "sk-test-SECRET-7d41c0ffee93b2a8e5";
+  const std::vector<std::string> fragments = {key, "SECRET", "c0ffee93"};
   test::FakeLlmServer server;
+  test::SchemaAnswers answers;
+  server.setHandler([&answers](const test::FakeRequest &r) {
+    if (r.path == "/v1/chat/completions")
+      return answers.respond(r);
+    if (r.path == "/v1/models")
+      return test::FakeResponse::json({{"object", "list"}, {"data", {{{"id", "fake-model"}, {"object", "model"}}}}});
+    return author(r); // embeddings
+  });
   test::TempDir dir;
   REQUIRE(writeFileAtomically(dir / "book.md", book(15)));
+  REQUIRE(writeFileAtomically(dir / "chapter.md", book(8, 100)));
   ProcessOptions o = in(dir.path());
   o.env = {{"RECURRENT_API_KEY", key},
            {"RECURRENT_PROVIDER", "openai"},
            {"RECURRENT_BASE_URL", server.baseUrl()},
-           {"RECURRENT_EMBED_MODEL", "fake-embed"},
-           {"RECURRENT_LOG_LEVEL", "trace"},
-           {"SPDLOG_LEVEL", "trace"},
-           {"CURL_VERBOSE", "1"}};
-  std::vector<test::ProcessResult> runs;
-  runs.push_back(runBinary({"index", "book.md", "--json"}, o));
-  runs.push_back(runBinary({"search", "book.md", "the lighthouse", "--json"}, o));
-  runs.push_back(runBinary({"index", "book.md"}, o));
-  runs.push_back(runBinary({"search", "book.md", "harbour bell"}, o));
-  server.setHandler(author);
-  runs.push_back(runBinary({"write", "--topic", "a lighthouse keeper", "--type", "mystery", "--iterations", "3",
-                            "--select", "first", "--out", "novel.md"},
-                           o));
-  INFO("write: ", runs.back().err);
-  CHECK(runs.back().exitCode == 0);
+           {"RECURRENT_MODEL", "fake-model"},
+           {"RECURRENT_EMBED_MODEL", "fake-embed"}};
+  std::vector<std::pair<std::string, std::string>> outputs; // (what, bytes)
+  auto run = [&](const std::vector<std::string> &args) {
+    auto r = runBinary(args, o);
+    CAPTURE(args.front());
+    CHECK_MESSAGE(r.signal == 0, r.err);
+    outputs.push_back({args.front() + " stdout", r.out});
+    outputs.push_back({args.front() + " stderr", r.err});
+    return r;
+  };
+  CHECK(run({"index", "book.md", "--json"}).exitCode == 0);
+  CHECK(run({"search", "book.md", "the lighthouse", "--json"}).exitCode == 0);
+  CHECK(run({"index", "book.md"}).exitCode == 0);
+  CHECK(run({"search", "book.md", "harbour bell"}).exitCode == 0);
+  auto write = run({"write", "--topic", "a lighthouse keeper", "--type", "mystery", "--iterations", "3", "--select",
+                    "llm", "--out", "novel.md"});
+  CHECK_MESSAGE(write.exitCode == 0, write.err);
+  CHECK(run({"state", "novel.md", "--json"}).exitCode == 0);
   CHECK(fs::exists(StatePaths::forManuscript(dir / "novel.md").callLog()));
-  o.env["RECURRENT_API_KEY"] = key + "-wrong";
-  server.setHandler([](const test::FakeRequest &r) {
-    return r.path == "/v1/embeddings" ? test::FakeResponse::error(401, "Incorrect API key provided")
-                                      : test::FakeResponse::error(404, "no");
-  });
-  runs.push_back(runBinary({"search", "book.md", "rejected key"}, o));
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    CAPTURE(i);
-    CHECK(runs[i].signal == 0);
-    CHECK(runs[i].out.find("SECRET") == std::string::npos);
-    CHECK(runs[i].err.find("SECRET") == std::string::npos);
+
+  // The editor session with every log level on: trace to a log file, and $/logTrace echoes.
+  const std::string uri = "file://" + (dir / "chapter.md").string();
+  {
+    test::LspProcess lsp(o, dir / "lsp-stderr.txt", {"--log-level", "trace", "--log-file", (dir / "lsp.log").string()});
+    lsp.settings = {{"provider", "openai"}};
+    REQUIRE(!lsp.initialize(dir.path(), "verbose").is_null());
+    lsp.notify("$/setTrace", {{"value", "verbose"}});
+    lsp.open(uri, book(8, 100));
+    auto ready = lsp.waitForNotification("$/progress", [](const nlohmann::json &p) {
+      return p["value"].value("kind", "") == "end";
+    });
+    REQUIRE_MESSAGE(!ready.is_null(), lsp.transcript());
+    CHECK(ready["value"].value("message", "") == "memory ready");
+    CHECK(lsp.call("workspace/symbol", {{"query", "gulls at the ferry"}}).contains("result"));
+    CHECK(lsp.call("recurrent/lastPrompt", {{"uri", uri}}).contains("result"));
+    CHECK(lsp.stop() == 0);
+    CHECK(!lsp.notifications("$/logTrace").empty());
+    outputs.push_back({"lsp stdout", lsp.transcript()});
   }
-  CHECK(runs[0].exitCode == 0);
-  CHECK(runs[1].exitCode == 0);
-  CHECK(runs.back().exitCode != 0); // the rejected key is reported (without the key)
+  CHECK(readFile(dir / "lsp.log").value().find("[debug] opened") != std::string::npos); // the level took effect
+
+  // A rejected key, on the command line and in the editor: reported, without the key.
+  o.env["RECURRENT_API_KEY"] = key + "-wrong";
+  server.setHandler([](const test::FakeRequest &) {
+    return test::FakeResponse::error(401, "Incorrect API key provided");
+  });
+  auto rejected = run({"search", "book.md", "rejected key"});
+  CHECK(rejected.exitCode != 0);
+  CHECK(rejected.err.find("401") != std::string::npos);
+  {
+    test::LspProcess lsp(o, dir / "lsp-stderr-2.txt", {"--log-level", "trace"});
+    lsp.settings = {{"provider", "openai"}};
+    REQUIRE(!lsp.initialize(dir.path(), "verbose").is_null());
+    REQUIRE(writeFileAtomically(dir / "fresh.md", book(4, 300)));
+    lsp.open("file://" + (dir / "fresh.md").string(), book(4, 300));
+    auto shown = lsp.waitForNotification("window/showMessage");
+    REQUIRE_MESSAGE(!shown.is_null(), lsp.transcript());
+    CHECK(shown["message"].get<std::string>().find("401") != std::string::npos);
+    CHECK(lsp.stop() == 0);
+    outputs.push_back({"lsp stdout (rejected key)", lsp.transcript()});
+  }
 
   auto embeddings = server.requests("/v1/embeddings");
   REQUIRE(!embeddings.empty());
@@ -322,10 +322,14 @@ TEST_CASE("hardening: the API key appears in no output and no file, but reaches 
   REQUIRE(!chats.empty());
   CHECK(chats.front().headers.at("authorization") == "Bearer " + key);
 
-  for (const auto &[rel, bytes] : test::snapshot(dir.path())) {
-    CAPTURE(rel);
-    CHECK(bytes.find("SECRET") == std::string::npos);
-  }
+  for (const auto &[rel, bytes] : test::snapshot(dir.path()))
+    outputs.push_back({rel, bytes});
+  CHECK(outputs.size() > 20);
+  for (const auto &[what, bytes] : outputs)
+    for (const auto &fragment : fragments) {
+      CAPTURE(what);
+      CHECK(bytes.find(fragment) == std::string::npos);
+    }
 }
 
 TEST_CASE("hardening: state is private and nothing outside .recurrent/ changes") {
