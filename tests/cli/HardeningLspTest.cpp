@@ -127,3 +127,88 @@ TEST_CASE("hardening: kill -9 at 20 random moments of LSP indexing, then reopen"
   CHECK(killedWhileIndexing >= 10);
   CHECK(leftBehind.size() >= 2); // the kills interrupted different stages
 }
+
+TEST_CASE("hardening: an editor session whose state folder cannot be written says so and keeps working") {
+  test::TempDir dir;
+  const fs::path manuscript = dir / "book.md";
+  REQUIRE(writeFileAtomically(manuscript, book(12)));
+  test::ProcessOptions o = offlineIn(dir.path());
+  REQUIRE(test::runBinary({"index", "book.md"}, o).exitCode == 0);
+  const std::string grown = book(20); // eight new paragraphs the memory cannot take in
+  REQUIRE(writeFileAtomically(manuscript, grown));
+  const fs::path state = StatePaths::forManuscript(manuscript).dir;
+  if (::geteuid() == 0) { // root writes anywhere: run as nobody, who owns the files
+    for (const auto &e : fs::recursive_directory_iterator(dir.path()))
+      REQUIRE(::chown(e.path().c_str(), 65534, 65534) == 0);
+    REQUIRE(::chown(dir.path().c_str(), 65534, 65534) == 0);
+    o.user = 65534;
+  }
+  fs::permissions(state, fs::perms::owner_read | fs::perms::owner_exec);
+  const auto before = test::snapshot(dir.path());
+
+  const fs::path log = dir.path().parent_path() / (dir.path().filename().string() + "-lsp.err");
+  LspProcess lsp(o, log);
+  REQUIRE(!lsp.initialize(dir.path()).is_null());
+  const std::string uri = uriOf(manuscript);
+  lsp.open(uri, grown);
+  auto shown = lsp.waitForNotification("window/showMessage");
+  REQUIRE_MESSAGE(!shown.is_null(), lsp.transcript());
+  CHECK(shown["type"] == 1);
+  const std::string message = shown["message"];
+  CAPTURE(message);
+  CHECK(message.find(state.string()) != std::string::npos); // names the folder it could not write
+  CHECK(message.find('\n') == std::string::npos);
+
+  // The session goes on: outline, hover and edits still work.
+  auto symbols = lsp.call("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}});
+  REQUIRE(symbols.contains("result"));
+  CHECK(symbols["result"].size() == 1);
+  lsp.notify("textDocument/didChange",
+             {{"textDocument", {{"uri", uri}, {"version", 2}}},
+              {"contentChanges", json::array({{{"text", "# Renamed\n\nOne paragraph.\n\n# Second\n\nTwo.\n"}}})}});
+  symbols = lsp.call("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}});
+  REQUIRE(symbols.contains("result"));
+  CHECK(symbols["result"].size() == 2);
+  auto hover = lsp.call("textDocument/hover",
+                        {{"textDocument", {{"uri", uri}}}, {"position", {{"line", 2}, {"character", 3}}}});
+  CHECK(hover.contains("result"));
+  CHECK(lsp.stop() == 0);
+
+  fs::permissions(state, fs::perms::owner_all);
+  CHECK(test::snapshot(dir.path()) == before); // nothing half-written
+}
+
+TEST_CASE("hardening: the real server caps message size and JSON depth, and a huge paste stays responsive") {
+  test::TempDir dir;
+  const fs::path log = dir.path().parent_path() / (dir.path().filename().string() + "-lsp.err");
+  LspProcess lsp(offlineIn(dir.path()), log);
+  REQUIRE(!lsp.initialize(dir.path()).is_null());
+  auto parseError = [](const json &m) {
+    return m.contains("error") && m["id"].is_null() && m["error"]["code"] == -32700;
+  };
+  // 40 MiB, above the 32 MiB cap: skipped with a log line, never parsed.
+  lsp.sendRaw(protocol::encodeFrame(std::string(40u << 20, ' ')));
+  auto logged = lsp.waitForNotification("window/logMessage", [](const json &p) {
+    return p.value("message", "").find("exceeds the limit") != std::string::npos;
+  });
+  CHECK(!logged.is_null());
+  // Nested 100 000 deep: a parse error, not a stack overflow.
+  lsp.sendRaw(protocol::encodeFrame(std::string(100000, '[') + std::string(100000, ']')));
+  CHECK(!lsp.waitFor(parseError).is_null());
+
+  // A 4 MiB paste into an open document, then the outline right away.
+  const std::string uri = uriOf(dir / "paste.md");
+  lsp.open(uri, "# Start\n\nA first paragraph.\n");
+  std::string paste;
+  for (int chapter = 0; paste.size() < (4u << 20); ++chapter)
+    paste += "\n# Chapter " + std::to_string(chapter) + "\n\n" + book(20, chapter).substr(20);
+  lsp.notify("textDocument/didChange",
+             {{"textDocument", {{"uri", uri}, {"version", 2}}},
+              {"contentChanges", json::array({{{"range", {{"start", {{"line", 3}, {"character", 0}}},
+                                                          {"end", {{"line", 3}, {"character", 0}}}}},
+                                               {"text", paste}}})}});
+  auto symbols = lsp.call("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}});
+  REQUIRE(symbols.contains("result"));
+  CHECK(symbols["result"].size() > 100);
+  CHECK(lsp.stop() == 0);
+}
