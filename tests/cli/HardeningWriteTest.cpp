@@ -68,9 +68,9 @@ TEST_CASE("hardening: kill -9 at 20 random moments of recurrent write, then --re
   Story before = inspect(story);
   const std::size_t opening = before.paragraphs.size() - static_cast<std::size_t>(before.step);
 
-  // How long a 10-step write takes here, so the kills land across the whole run.
+  // How long a 5-step write takes here, so the kills land across the whole run.
   auto t0 = std::chrono::steady_clock::now();
-  auto timed = test::runBinary({"write", "--resume", "--out", "story.md", "--iterations", "10"}, o);
+  auto timed = test::runBinary({"write", "--resume", "--out", "story.md", "--iterations", "5"}, o);
   REQUIRE_MESSAGE(timed.exitCode == 0, timed.err);
   const auto span = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
 
@@ -81,7 +81,7 @@ TEST_CASE("hardening: kill -9 at 20 random moments of recurrent write, then --re
     const auto delay = std::chrono::microseconds(moment(rng));
     CAPTURE(round);
     CAPTURE(delay.count());
-    pid_t pid = test::startBinary({"write", "--resume", "--out", "story.md", "--iterations", "10"}, o, "/dev/null",
+    pid_t pid = test::startBinary({"write", "--resume", "--out", "story.md", "--iterations", "5"}, o, "/dev/null",
                                   "/dev/null");
     std::this_thread::sleep_for(delay);
     ::kill(pid, SIGKILL);
@@ -98,7 +98,7 @@ TEST_CASE("hardening: kill -9 at 20 random moments of recurrent write, then --re
     CHECK(std::equal(before.paragraphs.begin(), before.paragraphs.end(), s.paragraphs.begin()));
     before = s;
   }
-  MESSAGE("kill -9 seed " << kSeed << ": " << killedMidRun << " of 20 kills landed mid-run (10-step write took "
+  MESSAGE("kill -9 seed " << kSeed << ": " << killedMidRun << " of 20 kills landed mid-run (5-step write took "
                           << span.count() / 1000 << " ms); story at step " << before.step);
   CHECK(killedMidRun > 0);
 }

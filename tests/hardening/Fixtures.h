@@ -46,8 +46,8 @@ inline bool oneLineError(const std::string &err) {
   return lines == 1 && err.rfind("recurrent", 0) == 0;
 }
 
-/// Every memory file present loads cleanly (no skipped line, no set-aside file, no rebuilt
-/// index); returns the memory's entries.
+/// Every memory file present loads cleanly (no skipped line, no set-aside file, no index
+/// rebuilt for being unreadable); returns the memory's entries.
 inline std::vector<engine::MemoryEntry> memoryLoadsCleanly(const std::filesystem::path &manuscript) {
   using namespace engine;
   auto paths = StatePaths::forManuscript(manuscript);
@@ -58,7 +58,10 @@ inline std::vector<engine::MemoryEntry> memoryLoadsCleanly(const std::filesystem
     parseMemoryFile(*text, bad);
     CHECK_MESSAGE(bad.empty(), "memory.jsonl has unusable lines: ", bad.empty() ? "" : bad.front());
   }
-  if (std::filesystem::exists(paths.vectorIndexMeta()) || std::filesystem::exists(paths.vectorIndex())) {
+  // The vector index is a cache saved as two files, the vectors then the sidecar: a kill between
+  // the two leaves vectors without a sidecar, which loading ignores (and rebuilds). A sidecar
+  // present must describe the vectors beside it.
+  if (std::filesystem::exists(paths.vectorIndexMeta())) {
     auto index = VectorIndex::load(paths.vectorIndex(), paths.vectorIndexMeta());
     CHECK_MESSAGE(index, "the vector index does not load: ", index ? "" : index.error().message);
   }

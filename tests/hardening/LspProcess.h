@@ -160,10 +160,13 @@ public:
       ::close(toServer_);
     toServer_ = -1;
   }
+  /// Waits for the child to end and for the reader to take in everything it wrote.
   int wait() {
     if (!exited_) {
       exitCode_ = waitChild(pid_);
       exited_ = true;
+      std::unique_lock lock(mutex_);
+      arrived_.wait_for(lock, kTimeout, [&] { return ended_; });
     }
     return exitCode_;
   }
