@@ -4,6 +4,7 @@
 #include "engine/memory/HashedEmbedder.h"
 #include "engine/memory/LongTermMemory.h"
 #include "engine/memory/VectorIndex.h"
+#include "engine/story/StoryState.h"
 #include "support/Files.h"
 #include "tests/hardening/Fixtures.h"
 #include "tests/hardening/LspProcess.h"
@@ -365,5 +366,41 @@ TEST_CASE("hardening: state is private and nothing outside .recurrent/ changes")
     REQUIRE(::stat(e.path().c_str(), &st) == 0);
     CAPTURE(e.path());
     CHECK((st.st_mode & 077) == 0);
+  }
+}
+
+TEST_CASE("hardening: a mangled story.json is set aside with a note and rebuilt; the story goes on") {
+  const std::vector<std::pair<std::string, std::string>> manglings = {
+      {"truncated", "{\"title\": \"The Salt"},
+      {"garbage", "\x01\x02 not json at all \xff"},
+      {"emptied", ""},
+      {"wrong types", R"({"title": 12, "step": "many", "plans": {"a": 1}, "shortTermMemory": [1, 2]})"}};
+  for (const auto &[how, bytes] : manglings) {
+    CAPTURE(how);
+    test::TempDir dir;
+    auto first = runBinary({"write", "--iterations", "1", "--seed", "5"}, in(dir.path()));
+    REQUIRE_MESSAGE(first.exitCode == 0, first.err);
+    const auto paths = StatePaths::forManuscript(dir / "story.md");
+    const std::string manuscript = readFile(dir / "story.md").value();
+    REQUIRE(writeFileAtomically(paths.story(), bytes));
+
+    auto state = runBinary({"state", "story.md"}, in(dir.path()));
+    CHECK(state.signal == 0);
+    CHECK_MESSAGE(state.exitCode == 0, state.err);
+    CHECK((state.out + state.err).find("story.json") != std::string::npos); // the writer is told
+    auto resumed = runBinary({"write", "--resume", "--out", "story.md", "--iterations", "1"}, in(dir.path()));
+    CHECK(resumed.signal == 0);
+    CHECK_MESSAGE(resumed.exitCode == 0, resumed.err);
+    // Nothing written is lost; one paragraph more; the new state is whole.
+    const std::string after = readFile(dir / "story.md").value();
+    CHECK(after.rfind(manuscript.substr(0, manuscript.find_last_not_of('\n') + 1), 0) == 0);
+    CHECK(after.size() > manuscript.size());
+    auto parsed = engine::parseStoryJson(readFile(paths.story()).value());
+    CHECK(parsed.readable);
+    CHECK(parsed.notes.empty());
+    bool setAside = false;
+    for (const auto &e : fs::directory_iterator(paths.dir))
+      setAside |= e.path().filename().string().rfind("story.json.", 0) == 0;
+    CHECK(setAside == (how != "wrong types")); // a readable file keeps its readable fields in place
   }
 }
