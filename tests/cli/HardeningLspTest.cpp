@@ -5,6 +5,8 @@
 #include "support/Files.h"
 #include "tests/hardening/Fixtures.h"
 #include "tests/hardening/LspProcess.h"
+#include "tests/support/FakeLlmServer.h"
+#include "tests/support/SchemaAnswers.h"
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>
@@ -214,4 +216,63 @@ TEST_CASE("hardening: the real server caps message size and JSON depth, and a hu
   REQUIRE(symbols.contains("result"));
   CHECK(symbols["result"].size() > 100);
   CHECK(lsp.stop() == 0);
+}
+
+TEST_CASE("hardening: a continuation the model server keeps failing: one error message, nothing changed") {
+  test::FakeLlmServer server;
+  test::SchemaAnswers answers;
+  server.setHandler([&answers](const test::FakeRequest &r) {
+    if (r.path == "/v1/models")
+      return test::FakeResponse::json({{"object", "list"}, {"data", {{{"id", "m"}, {"object", "model"}}}}});
+    if (r.json.value("/response_format/json_schema/name"_json_pointer, std::string()) == "story_step")
+      return test::FakeResponse::error(503, "The engine is currently overloaded");
+    return answers.respond(r);
+  });
+  test::TempDir dir;
+  const fs::path manuscript = dir / "book.md";
+  REQUIRE(writeFileAtomically(manuscript, book(6)));
+  test::ProcessOptions o;
+  o.cwd = dir.path();
+  o.env = {{"RECURRENT_BASE_URL", server.baseUrl()}, {"RECURRENT_MODEL", "m"}, {"RECURRENT_MAX_ATTEMPTS", "2"}};
+  const fs::path log = dir.path().parent_path() / (dir.path().filename().string() + "-lsp.err");
+  LspProcess lsp(o, log);
+  lsp.settings = {{"provider", "openai"}, {"streaming", true}};
+  REQUIRE(!lsp.initialize(dir.path()).is_null());
+  const std::string uri = uriOf(manuscript);
+  lsp.open(uri, book(6));
+  REQUIRE(!lsp.waitForNotification("$/progress", [](const json &p) {
+                return progressIs(p, "end") && p["value"].value("message", "") == "memory ready";
+              }).is_null());
+  auto stateBefore = lsp.call("recurrent/storyState", {{"uri", uri}});
+  REQUIRE(stateBefore.contains("result"));
+  const auto filesBefore = test::snapshot(dir.path());
+  const std::size_t stepRequestsBefore = server.requestCount();
+
+  auto reply = lsp.call("workspace/executeCommand", {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}}}}});
+  REQUIRE(reply.contains("error"));
+  CHECK(server.requestCount() - stepRequestsBefore == 2); // bounded
+  std::vector<json> errors;
+  for (const auto &m : lsp.notifications("window/showMessage"))
+    if (m["type"] == 1)
+      errors.push_back(m);
+  REQUIRE(errors.size() == 1);
+  CAPTURE(errors[0].dump());
+  CHECK(errors[0]["message"].get<std::string>().find("503") != std::string::npos);
+  CHECK(lsp.waitFor([](const json &m) { return m.value("method", "") == "workspace/applyEdit"; },
+                    std::chrono::milliseconds(200))
+            .is_null()); // the document was never touched
+  auto stateAfter = lsp.call("recurrent/storyState", {{"uri", uri}});
+  REQUIRE(stateAfter.contains("result"));
+  CHECK(stateAfter["result"]["step"] == stateBefore["result"]["step"]);
+  CHECK(stateAfter["result"]["plans"] == stateBefore["result"]["plans"]);
+  CHECK(stateAfter["result"]["shortTermMemory"] == stateBefore["result"]["shortTermMemory"]);
+  CHECK(lsp.stop() == 0);
+
+  auto filesAfter = test::snapshot(dir.path());
+  const std::string calls = ".recurrent/book.md/calls.jsonl"; // the log of LLM calls only grows
+  if (filesAfter.count(calls) && filesBefore.count(calls)) {
+    CHECK(filesAfter[calls].rfind(filesBefore.at(calls), 0) == 0);
+    filesAfter[calls] = filesBefore.at(calls);
+  }
+  CHECK(filesAfter == filesBefore);
 }
