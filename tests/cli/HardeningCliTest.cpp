@@ -369,7 +369,7 @@ TEST_CASE("hardening: state is private and nothing outside .recurrent/ changes")
   }
 }
 
-TEST_CASE("hardening: a mangled story.json is set aside with a note and rebuilt; the story goes on") {
+TEST_CASE("hardening: a mangled story.json is set aside with a note and rebuilt, and the story goes on") {
   const std::vector<std::pair<std::string, std::string>> manglings = {
       {"truncated", "{\"title\": \"The Salt"},
       {"garbage", "\x01\x02 not json at all \xff"},
