@@ -8,7 +8,7 @@
 #include "support/Files.h"
 #include "tests/hardening/Fixtures.h"
 #include "tests/hardening/LspProcess.h"
-#include "tests/hardening/Process.h"
+#include "tests/support/Process.h"
 #include "tests/support/FakeLlmServer.h"
 #include "tests/support/SchemaAnswers.h"
 #include "tests/support/TempDir.h"

@@ -4,7 +4,7 @@
 // the wording) is tested in tests/engine/LlmChatTest.cpp; this is the end-to-end guarantee.
 #include "engine/StatePaths.h"
 #include "support/Files.h"
-#include "tests/hardening/Process.h"
+#include "tests/support/Process.h"
 #include "tests/support/FakeLlmServer.h"
 #include "tests/support/SchemaAnswers.h"
 #include "tests/support/TempDir.h"

@@ -6,7 +6,7 @@
 #include "engine/memory/LongTermMemory.h"
 #include "engine/story/StoryState.h"
 #include "support/Files.h"
-#include "tests/hardening/Process.h"
+#include "tests/support/Process.h"
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>

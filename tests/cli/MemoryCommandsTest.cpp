@@ -1,44 +1,22 @@
 // `recurrent index` and `recurrent search` through the built binary.
 #include "support/Files.h"
+#include "tests/support/Process.h"
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <string>
-#include <sys/wait.h>
 
 using namespace recurrent;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string &s) {
-  std::string q = "'";
-  for (char c : s)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-/// Runs the binary in `dir` with `args`, capturing stdout and stderr (stdin closed).
-Run run(const fs::path &dir, const std::vector<std::string> &args) {
-  std::string cmd = "cd " + quote(dir.string()) + " && " + quote(RECURRENT_BINARY);
-  for (const auto &a : args)
-    cmd += " " + quote(a);
-  cmd += " </dev/null >" + quote((dir / ".out").string()) + " 2>" + quote((dir / ".err").string());
-  int status = std::system(cmd.c_str());
-  Run r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = readFile(dir / ".out").value();
-  r.err = readFile(dir / ".err").value();
-  return r;
+/// Runs the binary in `dir` with no backend environment (no key, no provider), stdin closed.
+test::ProcessResult run(const fs::path &dir, const std::vector<std::string> &args) {
+  return test::runBinary(args, {dir, {}, std::nullopt, std::nullopt});
 }
 
 std::string generatedBook() {
@@ -62,7 +40,7 @@ TEST_CASE("recurrent index --json builds the memory, a second run reuses it") {
   REQUIRE(writeFileAtomically(dir / "book.md", generatedBook()).ok());
   auto first = run(dir.path(), {"index", "book.md", "--json"});
   INFO(first.err);
-  REQUIRE(first.code == 0);
+  REQUIRE(first.exitCode == 0);
   auto j = nlohmann::json::parse(first.out);
   CHECK(j["paragraphs"] == 31);
   CHECK(j["summarised"] == 31);
@@ -72,13 +50,13 @@ TEST_CASE("recurrent index --json builds the memory, a second run reuses it") {
   CHECK(fs::exists(dir / ".recurrent/book.md/memory.jsonl"));
 
   auto second = run(dir.path(), {"index", "book.md", "--json"});
-  REQUIRE(second.code == 0);
+  REQUIRE(second.exitCode == 0);
   auto k = nlohmann::json::parse(second.out);
   CHECK(k["summarised"] == 0);
   CHECK(k["reused"] == 31);
 
   auto text = run(dir.path(), {"index", "book.md"});
-  REQUIRE(text.code == 0);
+  REQUIRE(text.exitCode == 0);
   CHECK(text.out.find("31 paragraphs") != std::string::npos);
   CHECK(text.err.empty()); // no progress line when stderr is not a terminal
 }
@@ -90,7 +68,7 @@ TEST_CASE("recurrent search --json ranks the paragraph a sentence comes from fir
   auto r = run(dir.path(), {"search", "book.md", "the brass lens of the lighthouse and the fog horn", "-k", "2",
                             "--json"});
   INFO(r.err);
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exitCode == 0);
   auto hits = nlohmann::json::parse(r.out);
   REQUIRE(hits.size() == 2);
   CHECK(hits[0]["paragraph"] == 31);
@@ -100,7 +78,7 @@ TEST_CASE("recurrent search --json ranks the paragraph a sentence comes from fir
   CHECK(hits[0]["chapter"] == "Chapter 3");
 
   auto plain = run(dir.path(), {"search", "book.md", "Beatrix counted gulls"});
-  REQUIRE(plain.code == 0);
+  REQUIRE(plain.exitCode == 0);
   CHECK(plain.out.find("1. ") != std::string::npos);
   CHECK(plain.out.find("3. ") != std::string::npos); // default k is 3
   CHECK(plain.out.find("4. ") == std::string::npos);
@@ -109,27 +87,27 @@ TEST_CASE("recurrent search --json ranks the paragraph a sentence comes from fir
 TEST_CASE("recurrent index/search: errors exit non-zero with one line on stderr") {
   test::TempDir dir;
   auto missing = run(dir.path(), {"index", "nope.md"});
-  CHECK(missing.code == 1);
+  CHECK(missing.exitCode == 1);
   CHECK(missing.err.rfind("recurrent index: ", 0) == 0);
   CHECK(missing.err.find("nope.md") != std::string::npos);
   CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
   CHECK(missing.out.empty());
 
   auto searchMissing = run(dir.path(), {"search", "nope.md", "query"});
-  CHECK(searchMissing.code == 1);
+  CHECK(searchMissing.exitCode == 1);
   CHECK(searchMissing.err.rfind("recurrent search: ", 0) == 0);
 
-  CHECK(run(dir.path(), {"index"}).code == 2);
-  CHECK(run(dir.path(), {"search", "book.md"}).code == 2);
+  CHECK(run(dir.path(), {"index"}).exitCode == 2);
+  CHECK(run(dir.path(), {"search", "book.md"}).exitCode == 2);
   auto badK = run(dir.path(), {"search", "book.md", "q", "-k", "many"});
-  CHECK(badK.code == 2);
+  CHECK(badK.exitCode == 2);
   CHECK(badK.err.find("--k") != std::string::npos);
   auto unknown = run(dir.path(), {"index", "book.md", "--frobnicate"});
-  CHECK(unknown.code == 2);
+  CHECK(unknown.exitCode == 2);
   CHECK(unknown.err.find("--frobnicate") != std::string::npos);
 
   auto help = run(dir.path(), {"index", "--help"});
-  CHECK(help.code == 0);
+  CHECK(help.exitCode == 0);
   CHECK(help.out.find("usage: recurrent index FILE") != std::string::npos);
   CHECK(run(dir.path(), {"search", "--help"}).out.find("-k N") != std::string::npos);
 }
@@ -137,10 +115,10 @@ TEST_CASE("recurrent index/search: errors exit non-zero with one line on stderr"
 TEST_CASE("recurrent index: a corrupted memory file is set aside with a warning and rebuilt") {
   test::TempDir dir;
   REQUIRE(writeFileAtomically(dir / "book.md", generatedBook()).ok());
-  REQUIRE(run(dir.path(), {"index", "book.md"}).code == 0);
+  REQUIRE(run(dir.path(), {"index", "book.md"}).exitCode == 0);
   REQUIRE(writeFileAtomically(dir / ".recurrent/book.md/memory.jsonl", "{{{ broken").ok());
   auto r = run(dir.path(), {"index", "book.md", "--json"});
-  REQUIRE(r.code == 0);
+  REQUIRE(r.exitCode == 0);
   CHECK(r.err.find("warning") != std::string::npos);
   CHECK(r.err.find("memory.jsonl.corrupt-") != std::string::npos);
   CHECK(nlohmann::json::parse(r.out)["summarised"] == 31);

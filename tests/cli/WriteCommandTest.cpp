@@ -2,16 +2,15 @@
 // folder, the fake OpenAI-compatible server (with faults), or no network at all (offline).
 #include "engine/manuscript/Manuscript.h"
 #include "support/Files.h"
+#include "tests/support/Process.h"
 #include "tests/support/FakeLlmServer.h"
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <mutex>
 #include <regex>
 #include <set>
-#include <sys/wait.h>
 
 using namespace recurrent;
 using recurrent::test::FakeLlmServer;
@@ -23,33 +22,9 @@ namespace {
 
 const std::regex kItemMarker(R"(\[\d+\])");
 
-struct Run {
-  int exitCode = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string &s) {
-  std::string q = "'";
-  for (char c : s)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-/// Runs the binary in `dir` with a clean backend environment (no key, no provider).
-Run run(const test::TempDir &dir, const std::vector<std::string> &args) {
-  std::string cmd = "cd " + quote(dir.path().string()) +
-                    " && env -u RECURRENT_API_KEY -u OPENAI_API_KEY -u RECURRENT_PROVIDER -u RECURRENT_BASE_URL"
-                    " -u OPENAI_BASE_URL -u RECURRENT_MODEL -u RECURRENT_EMBED_MODEL " +
-                    quote(RECURRENT_BINARY);
-  for (const auto &a : args)
-    cmd += " " + quote(a);
-  cmd += " >" + quote((dir / "stdout.txt").string()) + " 2>" + quote((dir / "stderr.txt").string()) + " </dev/null";
-  int status = std::system(cmd.c_str());
-  Run r;
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = readFile(dir / "stdout.txt").value();
-  r.err = readFile(dir / "stderr.txt").value();
-  return r;
+/// Runs the binary in `dir` with no backend environment (no key, no provider), stdin closed.
+test::ProcessResult run(const test::TempDir &dir, const std::vector<std::string> &args) {
+  return test::runBinary(args, {dir.path(), {}, std::nullopt, std::nullopt});
 }
 
 /// Valid answers for every task, with the faults of the acceptance scenario injected in order.

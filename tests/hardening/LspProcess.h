@@ -10,7 +10,7 @@
 #pragma once
 
 #include "protocol/Framing.h"
-#include "tests/hardening/Process.h"
+#include "tests/support/Process.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
-// Hardening tests' helpers: run the built binary with a chosen environment and limits; snapshot a folder.
+// Tests' helpers: run the built binary with a chosen environment and limits; snapshot a folder.
 //
-// Header-only, so tests/cli and tests/engine can share it without a CMake edit.
+// Header-only, so every test binary can use it.
 // runBinary() forks and execs RECURRENT_BINARY with only the environment it is given (plus
 // PATH and HOME), so a developer's RECURRENT_* or OPENAI_* variables never leak into a test.
 // The child may get a file-size limit (a full disk, with SIGXFSZ ignored so writes fail with
