@@ -7,10 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
+#include <map>
 #include <mutex>
+#include <unistd.h>
 
 namespace recurrent::engine {
 namespace fs = std::filesystem;
@@ -20,7 +25,13 @@ namespace {
 constexpr const char *kHeader =
     "# recurrent long-term memory: one line per paragraph, in order. You may edit a \"summary\" (keep it in\n"
     "# double quotes; write \\\" for a quote inside it): the next step uses your text until the paragraph changes.\n"
-    "# Lines starting with # are ignored. This file is rewritten by recurrent.\n";
+    "# Lines starting with # are ignored. recurrent appends a line when a paragraph changes (the last line\n"
+    "# for a \"paragraph\" number wins) and rewrites the file compactly from time to time.\n";
+
+/// Superseded lines tolerated beyond the live ones before the file is rewritten.
+constexpr std::size_t kCompactSlack = 64;
+/// The vector index is saved once this many vectors changed, or a tenth of the index if more.
+constexpr std::size_t kVectorSaveEvery = 256;
 
 std::string hex64(std::uint64_t v) {
   char buf[17];
@@ -84,8 +95,12 @@ std::uint64_t memoryEmbeddingVersion(ParagraphHash paragraph, std::string_view s
   return text::hashCombine(paragraph, text::hash64(summary, 11));
 }
 
-std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std::string> &bad) {
-  std::vector<MemoryEntry> out;
+MemoryFile parseMemoryLog(std::string_view bytes) {
+  MemoryFile out;
+  out.endsInNewline = bytes.empty() || bytes.back() == '\n';
+  std::map<std::size_t, MemoryEntry> byPosition;      // the last line for a position wins
+  std::vector<MemoryEntry> floating;                  // hand-written lines without a position
+  std::unordered_map<ParagraphHash, std::string> lastEdit; // the latest edited summary of each text
   std::size_t lineNo = 0;
   std::size_t pos = 0;
   while (pos < bytes.size()) {
@@ -96,10 +111,29 @@ std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std
     std::size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string_view::npos || line[first] == '#')
       continue;
-    auto fail = [&](const std::string &why) { bad.push_back("line " + std::to_string(lineNo) + ": " + why); };
+    auto fail = [&](const std::string &why) {
+      if (nl == std::string_view::npos) { // the last line, never finished: an append was interrupted
+        out.tornTail = true;
+        out.bad.push_back("line " + std::to_string(lineNo) + ": " + why + " (cut short)");
+      } else {
+        out.bad.push_back("line " + std::to_string(lineNo) + ": " + why);
+      }
+    };
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       fail("not a JSON object");
+      continue;
+    }
+    std::optional<std::size_t> position;
+    if (auto it = j.find("paragraph"); it != j.end() && it->is_number_unsigned())
+      position = it->get<std::size_t>();
+    if (auto it = j.find("removed"); it != j.end() && it->is_boolean() && it->get<bool>()) {
+      if (!position) {
+        fail("a removal without \"paragraph\"");
+        continue;
+      }
+      byPosition.erase(*position);
+      ++out.records;
       continue;
     }
     MemoryEntry e;
@@ -116,8 +150,7 @@ std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std
     e.hash = *parseHex(hash->get_ref<const std::string &>());
     e.summary = trimmed(summary->get<std::string>());
     // Everything else is optional: a writer who adds a line by hand gives only hash and summary.
-    if (auto it = j.find("paragraph"); it != j.end() && it->is_number_unsigned())
-      e.paragraph = it->get<std::size_t>();
+    e.paragraph = position.value_or(0);
     if (auto it = j.find("chapter"); it != j.end() && it->is_string())
       e.chapter = it->get<std::string>();
     if (auto it = j.find("words"); it != j.end() && it->is_number_unsigned())
@@ -132,16 +165,54 @@ std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std
     std::string sig;
     if (auto it = j.find("sig"); it != j.end() && it->is_string())
       sig = it->get<std::string>();
-    e.edited = markedEdited || sig != summarySig(e.summary);
-    out.push_back(std::move(e));
+    bool handEdit = sig != summarySig(e.summary);
+    out.handEdited |= handEdit;
+    e.edited = markedEdited || handEdit;
+    // An edit applies to the paragraph text wherever it is, even when the writer
+    // changed a line that a later one (written before recurrent saw the edit) supersedes.
+    if (e.edited)
+      lastEdit[e.hash] = e.summary;
+    ++out.records;
+    if (position)
+      byPosition[*position] = std::move(e);
+    else
+      floating.push_back(std::move(e));
+  }
+  out.entries = std::move(floating);
+  out.entries.reserve(out.entries.size() + byPosition.size());
+  for (auto &[position, e] : byPosition)
+    out.entries.push_back(std::move(e));
+  std::unordered_map<ParagraphHash, std::size_t> firstOf;
+  for (std::size_t i = 0; i < out.entries.size(); ++i) {
+    MemoryEntry &e = out.entries[i];
+    if (auto it = lastEdit.find(e.hash); it != lastEdit.end()) {
+      e.summary = it->second;
+      e.edited = true;
+    }
+    // Duplicates share the summary of their first occurrence.
+    auto [it, inserted] = firstOf.emplace(e.hash, i);
+    if (!inserted) {
+      const MemoryEntry &f = out.entries[it->second];
+      e.summary = f.summary;
+      e.edited = f.edited;
+      e.summarizer = f.summarizer;
+    }
   }
   return out;
+}
+
+std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std::string> &bad) {
+  auto parsed = parseMemoryLog(bytes);
+  bad.insert(bad.end(), parsed.bad.begin(), parsed.bad.end());
+  return std::move(parsed.entries);
 }
 
 LongTermMemory::LongTermMemory(StatePaths paths, std::shared_ptr<Embedder> embedder, Options options)
     : paths_(std::move(paths)), embedder_(std::move(embedder)), options_(options) {}
 
-LongTermMemory::~LongTermMemory() = default;
+LongTermMemory::~LongTermMemory() {
+  (void)flush(); // a failure only costs recomputing the vectors on the next open
+}
 
 Result<std::unique_ptr<LongTermMemory>> LongTermMemory::open(const StatePaths &paths,
                                                              std::shared_ptr<Embedder> embedder, Options options) {
@@ -162,44 +233,37 @@ Status LongTermMemory::loadEntries() {
   auto bytes = readFile(file);
   if (!bytes)
     return bytes.error();
-  std::vector<std::string> bad;
-  auto parsed = parseMemoryFile(*bytes, bad);
-  if (!bad.empty()) {
+  auto parsed = parseMemoryLog(*bytes);
+  // A torn last line after good ones is an interrupted append: nothing else was lost, no copy is needed.
+  const bool interrupted = parsed.bad.size() == 1 && parsed.tornTail && parsed.records > 0;
+  const std::size_t unreadable = interrupted ? 0 : parsed.bad.size();
+  if (interrupted)
+    warnings_.push_back("long-term memory " + file.string() + ": the last line was cut short (" + parsed.bad.back() +
+                        "), probably by an interrupted write; skipped it");
+  if (unreadable > 0) {
     // Keep the writer's bytes: whatever we cannot read is in the copy.
     fs::path aside = file;
     aside += ".corrupt-" + timestamp();
-    std::string first = bad.front();
-    if (parsed.empty()) {
+    std::string first = parsed.bad.front();
+    if (parsed.entries.empty()) {
       fs::rename(file, aside, ec);
       warnings_.push_back("long-term memory " + file.string() + " is unreadable (" + first + "); moved it to " +
                           aside.filename().string() + " and rebuilding it");
     } else {
       fs::copy_file(file, aside, fs::copy_options::overwrite_existing, ec);
-      warnings_.push_back("long-term memory " + file.string() + ": " + std::to_string(bad.size()) +
+      warnings_.push_back("long-term memory " + file.string() + ": " + std::to_string(unreadable) +
                           " unreadable line(s) (" + first + "); kept a copy as " + aside.filename().string() +
                           "; those paragraphs will be summarised again");
     }
     if (ec)
       warnings_.push_back("could not set " + file.string() + " aside: " + ec.message());
   }
-  // A hand edit wins over a stale duplicate of the same paragraph text.
-  std::stable_sort(parsed.begin(), parsed.end(),
-                   [](const MemoryEntry &a, const MemoryEntry &b) { return a.paragraph < b.paragraph; });
-  std::unordered_map<ParagraphHash, std::size_t> firstOf;
-  for (auto &e : parsed) {
-    auto [it, inserted] = firstOf.emplace(e.hash, entries_.size());
-    if (!inserted && e.edited && !entries_[it->second].edited) {
-      entries_[it->second].summary = e.summary;
-      entries_[it->second].edited = true;
-    }
-    entries_.push_back(std::move(e));
-  }
-  for (auto &e : entries_) // duplicates share the (possibly edited) summary of their first occurrence
-    if (auto &first = entries_[firstOf[e.hash]]; &first != &e) {
-      e.summary = first.summary;
-      e.edited = first.edited;
-      e.summarizer = first.summarizer;
-    }
+  entries_ = std::move(parsed.entries);
+  fileRecords_ = parsed.records;
+  fileEndsInNewline_ = parsed.endsInNewline;
+  // Rewrite at the next save what should not stay as it is: unreadable lines, a hand
+  // edit (so its line gets a signature), or a log with more superseded lines than live ones.
+  rewriteFile_ = !parsed.bad.empty() || parsed.handEdited || fileRecords_ > 2 * entries_.size() + kCompactSlack;
   rebuildLookups();
   return okStatus();
 }
@@ -213,6 +277,7 @@ void LongTermMemory::loadIndex() {
     } else if ((*loaded)->options().embedderId == embedder_->id() &&
                (embedder_->dimension() == 0 || (*loaded)->options().dimension == embedder_->dimension())) {
       index_ = std::move(loaded.value());
+      indexOnDisk_ = true;
       return;
     }
     // Otherwise it was made by another embedder: its vectors mean nothing to this
@@ -317,18 +382,21 @@ Status LongTermMemory::editSummary(std::size_t paragraph, std::string summary) {
   if (it == entries_.end() || it->paragraph != paragraph)
     return Error{ErrorKind::InvalidArgument, "paragraph " + std::to_string(paragraph + 1) + " has no summary yet"};
   summary = trimmed(std::move(summary));
-  for (std::size_t idx : byHash_[it->hash]) {
+  const auto &indices = byHash_[it->hash];
+  const std::size_t from = indices.front(); // indices are ascending
+  std::vector<MemoryEntry> before(entries_.begin() + static_cast<std::ptrdiff_t>(from), entries_.end());
+  for (std::size_t idx : indices) {
     entries_[idx].summary = summary;
     entries_[idx].edited = true;
   }
-  return saveLocked();
+  staleVectors_.insert(it->hash);
+  return appendChangesLocked(from, before);
 }
 
-std::string LongTermMemory::serialise() const {
-  std::string out = kHeader;
-  out.reserve(entries_.size() * 320);
-  for (const auto &e : entries_) {
-    nlohmann::ordered_json j;
+namespace {
+
+void appendLine(std::string &out, const MemoryEntry &e) {
+  nlohmann::ordered_json j;
     j["paragraph"] = e.paragraph;
     j["chapter"] = e.chapter;
     j["summary"] = e.summary;
@@ -341,10 +409,119 @@ std::string LongTermMemory::serialise() const {
     // Replace invalid UTF-8 rather than throw: a manuscript may hold stray bytes.
     out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out += '\n';
-  }
+}
+
+bool sameEntry(const MemoryEntry &a, const MemoryEntry &b) {
+  return a.hash == b.hash && a.paragraph == b.paragraph && a.words == b.words && a.edited == b.edited &&
+         a.summary == b.summary && a.chapter == b.chapter && a.summarizer == b.summarizer && a.opening == b.opening;
+}
+
+} // namespace
+
+std::string LongTermMemory::serialise() const {
+  std::string out = kHeader;
+  out.reserve(entries_.size() * 320);
+  for (const auto &e : entries_)
+    appendLine(out, e);
   return out;
 }
 
-Status LongTermMemory::saveLocked() const { return writeFileAtomically(paths_.longTermMemory(), serialise()); }
+Status LongTermMemory::saveLocked() {
+  rewriteFile_ = true; // until the rewrite succeeds
+  if (auto s = writeFileAtomically(paths_.longTermMemory(), serialise()); !s)
+    return s;
+  fileRecords_ = entries_.size();
+  fileEndsInNewline_ = true;
+  rewriteFile_ = false;
+  return okStatus();
+}
+
+Status LongTermMemory::appendChangesLocked(std::size_t from, const std::vector<MemoryEntry> &before) {
+  std::string lines;
+  std::size_t records = 0;
+  // Both runs are in paragraph order: merge them by position.
+  std::size_t b = 0;
+  for (std::size_t i = from; i < entries_.size(); ++i) {
+    const MemoryEntry &e = entries_[i];
+    for (; b < before.size() && before[b].paragraph < e.paragraph; ++b, ++records)
+      lines += "{\"paragraph\":" + std::to_string(before[b].paragraph) + ",\"removed\":true}\n";
+    bool same = b < before.size() && before[b].paragraph == e.paragraph && sameEntry(before[b], e);
+    if (b < before.size() && before[b].paragraph == e.paragraph)
+      ++b;
+    if (!same) {
+      appendLine(lines, e);
+      ++records;
+    }
+  }
+  for (; b < before.size(); ++b, ++records)
+    lines += "{\"paragraph\":" + std::to_string(before[b].paragraph) + ",\"removed\":true}\n";
+  if (records == 0 && !rewriteFile_)
+    return okStatus();
+  std::error_code ec;
+  if (rewriteFile_ || fileRecords_ + records > 2 * entries_.size() + kCompactSlack ||
+      !fs::exists(paths_.longTermMemory(), ec))
+    return saveLocked();
+  return appendLines(lines, records);
+}
+
+Status LongTermMemory::appendLines(const std::string &lines, std::size_t records) {
+  const fs::path file = paths_.longTermMemory();
+  // A read-only state folder means "leave the memory as it is", even if the file itself is writable:
+  // the same answer the atomic rewrites give.
+  if (::access(file.parent_path().c_str(), W_OK) != 0)
+    return Error{ErrorKind::Io, "cannot write the state folder " + file.parent_path().string() + ": " +
+                                    std::strerror(errno)};
+  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    return Error{ErrorKind::Io, "cannot open " + file.string() + " to append: " + std::strerror(errno)};
+  const off_t sizeBefore = ::lseek(fd, 0, SEEK_END);
+  std::string bytes = fileEndsInNewline_ ? lines : "\n" + lines;
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int err = errno;
+      // Nothing half-written (a full disk): cut the partial line off, or rewrite the whole file next time.
+      if (sizeBefore < 0 || ::ftruncate(fd, sizeBefore) != 0)
+        rewriteFile_ = true;
+      ::close(fd);
+      return Error{ErrorKind::Io, "cannot append to " + file.string() + ": " + std::strerror(err)};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  // Durable like the atomic writes of the other state files.
+  int rc = ::fdatasync(fd);
+  ::close(fd);
+  if (rc != 0)
+    return Error{ErrorKind::Io, "cannot flush " + file.string()};
+  fileRecords_ += records;
+  fileEndsInNewline_ = true;
+  return okStatus();
+}
+
+Status LongTermMemory::saveIndexIfDue(bool force) {
+  std::shared_ptr<VectorIndex> index;
+  std::size_t saving = 0;
+  {
+    std::unique_lock lock(mutex_);
+    if (unsavedVectors_ == 0 || !index_)
+      return okStatus();
+    // The first vectors are saved at once: a reopened memory then searches before any update.
+    if (!force && indexOnDisk_ && unsavedVectors_ < std::max(kVectorSaveEvery, index_->size() / 10))
+      return okStatus();
+    index = index_;
+    saving = unsavedVectors_;
+  }
+  if (auto s = index->save(paths_.vectorIndex(), paths_.vectorIndexMeta()); !s)
+    return s;
+  std::unique_lock lock(mutex_);
+  unsavedVectors_ -= std::min(saving, unsavedVectors_);
+  indexOnDisk_ = true;
+  return okStatus();
+}
+
+Status LongTermMemory::flush() { return saveIndexIfDue(true); }
 
 } // namespace recurrent::engine

@@ -3,16 +3,29 @@
 // Entries are keyed by the hash of the paragraph text they summarise, so a
 // summary survives the paragraph moving, identical paragraphs share one summary,
 // and an edited paragraph (new hash) gets a new one. The file
-// (StatePaths::longTermMemory(), JSON Lines, one line per paragraph in order,
-// '#' lines are comments) is meant to be read and edited by the writer: a changed
-// "summary" is detected (it no longer matches its "sig") and kept, marked
-// edited, until the paragraph itself changes. Loading is lenient: unreadable lines
-// are skipped (the file is first copied aside as `.corrupt-<time>`), a file with
-// nothing usable is renamed aside and rebuilt; loadWarnings() says what happened.
+// (StatePaths::longTermMemory(), JSON Lines, '#' lines are comments) is meant to
+// be read and edited by the writer: a changed "summary" is detected (it no longer
+// matches its "sig") and kept, marked edited, until the paragraph itself changes.
+//
+// The file is a log, so a step costs one appended line rather than a rewrite: each
+// line describes the paragraph at its "paragraph" position, and a later line for
+// the same position supersedes an earlier one ({"paragraph": N, "removed": true}
+// says the position has no entry any more). A summary edited by hand wins over
+// the lines recurrent wrote for that paragraph text (same "hash") until a later
+// edit. When superseded lines outnumber the live ones, or after a repair or a hand
+// edit, the next save rewrites the file compactly (atomically: one line per
+// paragraph, in order). A kill during an append leaves a torn last line, which is
+// skipped with a warning; every earlier line is intact. Loading is lenient:
+// unreadable lines are skipped (the file is first copied aside as
+// `.corrupt-<time>`), a file with nothing usable is renamed aside and rebuilt;
+// loadWarnings() says what happened.
 //
 // The vector index beside it is a cache over (paragraph text + summary), rebuilt
-// when missing, unreadable, or made by another embedder. MemoryIndexer brings both
-// up to date with the manuscript; until it has run once, search() finds nothing.
+// when missing, unreadable, or made by another embedder. It is saved lazily (when
+// enough vectors changed, by flush(), and on destruction): after a crash the
+// vectors changed since its last save are found stale and computed again.
+// MemoryIndexer brings both up to date with the manuscript; until it has run
+// once, search() finds nothing.
 //
 // Thread-safety: all public methods may be called from any thread; searches run
 // concurrently with each other and with an update in progress (they see the
@@ -32,6 +45,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace recurrent::engine {
@@ -96,6 +110,9 @@ public:
   /// The vector is refreshed by the next update. InvalidArgument when there is no such entry.
   Status editSummary(std::size_t paragraph, std::string summary);
 
+  /// Saves the vector index if it changed since its last save (the destructor does too).
+  Status flush();
+
   const StatePaths &paths() const { return paths_; }
   Embedder &embedder() const { return *embedder_; }
 
@@ -112,7 +129,15 @@ private:
   VectorIndex::Options indexOptions(int dimension) const;
   /// Serialises entries_ (caller holds at least a shared lock).
   std::string serialise() const;
-  Status saveLocked() const;
+  /// Rewrites the whole file (caller holds the exclusive lock).
+  Status saveLocked();
+  /// Records that entries_ from index `from` on replaced `before` (both in paragraph
+  /// order): appends a line per new or changed entry and a tombstone per position
+  /// that lost its entry, or rewrites the file when it is due for compaction.
+  Status appendChangesLocked(std::size_t from, const std::vector<MemoryEntry> &before);
+  Status appendLines(const std::string &lines, std::size_t records);
+  /// Saves the index when enough vectors changed since the last save (or always with `force`).
+  Status saveIndexIfDue(bool force);
   void rebuildLookups();
 
   StatePaths paths_;
@@ -123,6 +148,13 @@ private:
   std::unordered_map<ParagraphHash, std::vector<std::size_t>> byHash_; ///< hash -> indices into entries_
   std::unordered_map<ParagraphHash, Summary> pending_;                ///< remember()ed, not yet placed
   std::vector<std::string> warnings_;
+  std::size_t fileRecords_ = 0;   ///< entry and tombstone lines in the file
+  bool rewriteFile_ = false;      ///< the next save rewrites the file (repair, hand edit, compaction)
+  bool fileEndsInNewline_ = true;
+  bool vectorsVerified_ = false;  ///< every entry's vector was checked since open (else the next update scans all)
+  std::unordered_set<ParagraphHash> staleVectors_; ///< hashes whose summary changed since the last update
+  std::size_t unsavedVectors_ = 0; ///< vector changes since the index was saved
+  bool indexOnDisk_ = false;       ///< the current index was loaded or saved at least once
   /// Internally synchronised; the pointer itself is guarded by mutex_. Null until
   /// the embedder's dimension is known (a remote embedder learns it from its first answer).
   std::shared_ptr<VectorIndex> index_;
@@ -134,8 +166,20 @@ std::string memoryEmbeddingText(std::string_view paragraph, std::string_view sum
 /// Fingerprint of what memoryEmbeddingText() embeds, stored with the vector to detect staleness.
 std::uint64_t memoryEmbeddingVersion(ParagraphHash paragraph, std::string_view summary);
 
-/// Parses a long-term-memory file leniently. Pure (the fuzz target calls it):
-/// `bad` receives "line N: reason" for each unusable line.
+/// A long-term-memory file, resolved: the live entries in paragraph order (lines for
+/// the same position superseded, hand edits applied to every paragraph with that text).
+struct MemoryFile {
+  std::vector<MemoryEntry> entries;
+  std::vector<std::string> bad;  ///< "line N: reason" for each unusable line (a torn last line included)
+  std::size_t records = 0;       ///< entry and tombstone lines read
+  bool tornTail = false;         ///< the last line is unusable and has no newline: an interrupted append
+  bool handEdited = false;       ///< some line's summary differs from its signature
+  bool endsInNewline = true;
+};
+
+/// Parses a long-term-memory file leniently. Pure (the fuzz target calls it).
+MemoryFile parseMemoryLog(std::string_view bytes);
+/// parseMemoryLog(bytes).entries, with `bad` receiving its unusable lines.
 std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std::string> &bad);
 
 } // namespace recurrent::engine

@@ -37,9 +37,10 @@ std::string openingOf(std::string_view text) {
   return out;
 }
 
-std::string chapterTitle(const Manuscript &m, const Paragraph &p) {
+const std::string &chapterTitle(const Manuscript &m, const Paragraph &p) {
+  static const std::string kNone;
   if (p.chapter < 0 || static_cast<std::size_t>(p.chapter) >= m.chapters().size())
-    return {};
+    return kNone;
   return m.chapters()[static_cast<std::size_t>(p.chapter)].title;
 }
 
@@ -54,79 +55,105 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
   IndexReport report;
   report.paragraphs = paragraphs.size();
 
-  // What is known: the memory's entries, then summaries remember()ed since.
-  std::unordered_map<ParagraphHash, Summary> known;
-  std::unordered_set<ParagraphHash> oldHashes;
-  bool placementChanged = false;
+  // The entries before `lo` still describe paragraphs 0..lo-1 exactly; only the tail
+  // from `lo` on is rebuilt (a step that appends a paragraph touches one entry).
+  std::size_t lo = 0;
+  std::vector<MemoryEntry> oldTail;                    // entries_[lo..] as the file holds them
+  std::unordered_map<ParagraphHash, Summary> known;   // summaries for the tail's texts
+  std::unordered_set<ParagraphHash> tailHashes;       // distinct texts of the new tail
+  std::vector<ParagraphHash> removedHashes;           // texts that leave the memory
+  std::vector<std::size_t> missing;                   // indices into paragraphs: texts with no summary
+  bool verifyAll = false;
   {
     std::shared_lock lock(memory_.mutex_);
     const auto &old = memory_.entries_;
-    placementChanged = old.size() != paragraphs.size() || !memory_.pending_.empty();
-    for (std::size_t i = 0; i < old.size(); ++i) {
-      known.emplace(old[i].hash, Summary{old[i].summary, old[i].summarizer, old[i].edited});
-      oldHashes.insert(old[i].hash);
-      if (!placementChanged) {
-        const Paragraph &p = paragraphs[i];
-        placementChanged = old[i].hash != p.hash || old[i].paragraph != i || old[i].words != p.words ||
-                           old[i].chapter != chapterTitle(manuscript, p);
+    while (lo < paragraphs.size() && lo < old.size() && old[lo].paragraph == lo && old[lo].hash == paragraphs[lo].hash &&
+           old[lo].words == paragraphs[lo].words && old[lo].chapter == chapterTitle(manuscript, paragraphs[lo]))
+      ++lo;
+    oldTail.assign(old.begin() + static_cast<std::ptrdiff_t>(lo), old.end());
+    auto summaryOf = [&](ParagraphHash h) -> std::optional<Summary> {
+      if (auto it = memory_.byHash_.find(h); it != memory_.byHash_.end()) {
+        const MemoryEntry &e = old[it->second.front()];
+        return Summary{e.summary, e.summarizer, e.edited};
       }
+      if (auto it = memory_.pending_.find(h); it != memory_.pending_.end())
+        return it->second;
+      return std::nullopt;
+    };
+    report.reused = lo;
+    for (std::size_t i = lo; i < paragraphs.size(); ++i) {
+      ParagraphHash h = paragraphs[i].hash;
+      bool fresh = tailHashes.insert(h).second;
+      if (fresh)
+        if (auto s = summaryOf(h))
+          known.emplace(h, std::move(*s));
+      if (known.count(h))
+        ++report.reused;
+      else if (fresh)
+        missing.push_back(i);
     }
-    for (const auto &[hash, s] : memory_.pending_)
-      known.emplace(hash, s); // a writer's edit of the same text wins over the recurrence's summary
+    // A text of the old tail leaves when neither the kept prefix nor the new tail holds it.
+    std::unordered_set<ParagraphHash> seen;
+    for (const auto &e : oldTail) {
+      if (!seen.insert(e.hash).second || tailHashes.count(e.hash))
+        continue;
+      const auto &indices = memory_.byHash_.at(e.hash);
+      if (indices.front() >= lo)
+        removedHashes.push_back(e.hash);
+    }
+    report.removed = removedHashes.size();
+    verifyAll = !memory_.vectorsVerified_;
   }
+  bool tailChanged = !oldTail.empty() || lo < paragraphs.size();
 
-  // Distinct texts with no summary, in manuscript order.
-  std::vector<std::size_t> missing; // indices into paragraphs
-  std::unordered_set<ParagraphHash> current;
-  for (std::size_t i = 0; i < paragraphs.size(); ++i) {
-    bool fresh = current.insert(paragraphs[i].hash).second;
-    if (known.count(paragraphs[i].hash))
-      ++report.reused;
-    else if (fresh)
-      missing.push_back(i);
-  }
-  for (auto h : oldHashes)
-    report.removed += current.count(h) == 0;
-
-  std::vector<std::string> openings; // computed once, only when entries are rebuilt
+  std::vector<std::string> openings; // of the tail, computed once
+  std::vector<MemoryEntry> onDisk = oldTail;
   auto commit = [&](bool save) -> Status {
-    if (openings.empty() && !paragraphs.empty()) {
-      openings.reserve(paragraphs.size());
-      for (const auto &p : paragraphs)
-        openings.push_back(openingOf(manuscript.paragraphText(p)));
-    }
-    std::vector<MemoryEntry> entries;
-    entries.reserve(paragraphs.size());
-    for (std::size_t i = 0; i < paragraphs.size(); ++i) {
+    if (openings.empty())
+      for (std::size_t i = lo; i < paragraphs.size(); ++i)
+        openings.push_back(openingOf(manuscript.paragraphText(paragraphs[i])));
+    std::vector<MemoryEntry> tail;
+    tail.reserve(paragraphs.size() - lo);
+    for (std::size_t i = lo; i < paragraphs.size(); ++i) {
       const Paragraph &p = paragraphs[i];
       auto it = known.find(p.hash);
       if (it == known.end())
         continue;
-      entries.push_back({p.hash, i, chapterTitle(manuscript, p), p.words, it->second.text, it->second.summarizer,
-                         it->second.edited, openings[i]});
+      tail.push_back({p.hash, i, chapterTitle(manuscript, p), p.words, it->second.text, it->second.summarizer,
+                      it->second.edited, openings[i - lo]});
     }
-    {
-      std::unique_lock lock(memory_.mutex_);
-      memory_.entries_ = std::move(entries);
-      memory_.rebuildLookups();
-      for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
-        it = memory_.byHash_.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
+    std::unique_lock lock(memory_.mutex_);
+    auto &entries = memory_.entries_;
+    auto &byHash = memory_.byHash_;
+    for (std::size_t i = lo; i < entries.size(); ++i) {
+      auto it = byHash.find(entries[i].hash);
+      if (it == byHash.end()) // a duplicate text, already cleared
+        continue;
+      auto &indices = it->second;
+      while (!indices.empty() && indices.back() >= lo)
+        indices.pop_back();
+      if (indices.empty())
+        byHash.erase(it);
     }
+    entries.resize(lo);
+    for (auto &e : tail) {
+      byHash[e.hash].push_back(entries.size());
+      entries.push_back(std::move(e));
+    }
+    for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
+      it = byHash.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
     if (!save)
       return okStatus();
-    // Serialising and writing a long book's memory takes ~100 ms: hold only a shared lock, so
-    // readers (the editor's hover on the server's main thread) are not blocked meanwhile. The
-    // other writer that saves (editSummary) takes the exclusive lock, so saves never overlap.
-    std::shared_lock lock(memory_.mutex_);
-    return memory_.saveLocked();
+    if (auto s = memory_.appendChangesLocked(lo, onDisk); !s)
+      return s;
+    onDisk.assign(entries.begin() + static_cast<std::ptrdiff_t>(lo), entries.end());
+    return okStatus();
   };
-  // Saving rewrites the whole file: after every batch of a fast summarizer that is
-  // quadratic in the book. Save at most once a second (and at the end), so a crash
-  // loses at most a second of summaries and a cancelled run loses none.
+  // A fast summarizer finishes many batches a second: save at most once a second
+  // (and at the end), so a crash loses at most a second of summaries and a cancelled run loses none.
   auto lastSave = std::chrono::steady_clock::now();
   bool unsaved = false;
 
-  // Summarise in batches; save after each so an interrupted run loses at most one batch.
   const std::size_t batchSize = static_cast<std::size_t>(std::max(1, summarizer_.preferredBatchSize()));
   std::optional<Error> failure;
   for (std::size_t b = 0; b < missing.size() && !failure; b += batchSize) {
@@ -160,39 +187,66 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     if (save)
       lastSave = std::chrono::steady_clock::now();
     unsaved = !save;
-    placementChanged = false;
+    tailChanged = false;
     if (progress)
       progress({"summarising", end, missing.size()});
   }
-  if (placementChanged || unsaved)
+  if (tailChanged || unsaved) {
     if (auto s = commit(true); !s)
       return s.error();
+  } else {
+    std::unique_lock lock(memory_.mutex_);
+    for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
+      it = memory_.byHash_.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
+  }
   if (failure)
     return *failure;
 
   // Vectors: drop the ones whose text left, (re)compute the missing and stale ones.
+  // After opening (or a failure) every vector is checked once; from then on only
+  // the rebuilt tail and the summaries edited since.
   std::shared_ptr<VectorIndex> index = memory_.currentIndex();
-  bool indexChanged = false;
-  if (index)
-    for (auto id : index->ids())
-      if (!current.count(id))
-        indexChanged |= index->remove(id);
+  std::size_t changes = 0;
+  if (index) {
+    if (verifyAll) {
+      std::unordered_set<ParagraphHash> current;
+      current.reserve(paragraphs.size());
+      for (const auto &p : paragraphs)
+        current.insert(p.hash);
+      for (auto id : index->ids())
+        if (!current.count(id))
+          changes += index->remove(id);
+    } else {
+      for (auto h : removedHashes)
+        changes += index->remove(h);
+    }
+  }
   struct Stale {
     ParagraphHash hash;
     std::size_t paragraph;
-    std::uint64_t version;
   };
   std::vector<Stale> stale;
   {
+    std::unique_lock lock(memory_.mutex_);
+    auto check = [&](const MemoryEntry &e) {
+      if (!index || index->version(e.hash) != memoryEmbeddingVersion(e.hash, e.summary))
+        stale.push_back({e.hash, e.paragraph});
+    };
     std::unordered_set<ParagraphHash> seen;
-    std::shared_lock lock(memory_.mutex_);
-    for (const auto &e : memory_.entries_) {
-      if (!seen.insert(e.hash).second)
-        continue;
-      auto version = memoryEmbeddingVersion(e.hash, e.summary);
-      if (!index || index->version(e.hash) != version)
-        stale.push_back({e.hash, e.paragraph, version});
+    if (verifyAll) {
+      for (const auto &e : memory_.entries_)
+        if (seen.insert(e.hash).second)
+          check(e);
+    } else {
+      for (std::size_t i = lo; i < memory_.entries_.size(); ++i)
+        if (seen.insert(memory_.entries_[i].hash).second)
+          check(memory_.entries_[i]);
+      for (auto h : memory_.staleVectors_)
+        if (auto it = memory_.byHash_.find(h); it != memory_.byHash_.end() && seen.insert(h).second)
+          check(memory_.entries_[it->second.front()]);
     }
+    memory_.staleVectors_.clear();
+    memory_.vectorsVerified_ = true;
   }
   Embedder &embedder = memory_.embedder();
   for (std::size_t b = 0; b < stale.size() && !failure; b += options_.embedBatch) {
@@ -224,26 +278,33 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
       break;
     }
     // First vectors of a remote embedder, or a dimension that changed under the same
-    // model name: start a fresh index. Entries embedded before this batch are then
-    // missing from it; the next update() finds them stale and embeds them.
+    // model name: start a fresh index. Entries whose vectors were in the old one are
+    // then missing from it; the next update() checks every vector and embeds them.
     int dimension = static_cast<int>(vectors->front().size());
     if (!index || index->options().dimension != dimension) {
       index = std::make_shared<VectorIndex>(memory_.indexOptions(dimension));
       std::unique_lock lock(memory_.mutex_);
       memory_.index_ = index;
+      memory_.indexOnDisk_ = false;
+      memory_.vectorsVerified_ = false;
     }
     if (auto s = index->add(ids, *vectors, versions); !s) {
       failure = s.error();
       break;
     }
-    indexChanged = true;
+    changes += end - b;
     report.embedded += end - b;
     if (progress)
       progress({"embedding", end, stale.size()});
   }
-  if (indexChanged && index)
-    if (auto s = index->save(memory_.paths_.vectorIndex(), memory_.paths_.vectorIndexMeta()); !s)
-      return s.error();
+  {
+    std::unique_lock lock(memory_.mutex_);
+    memory_.unsavedVectors_ += changes;
+    if (failure) // what was not embedded is found by the next full check
+      memory_.vectorsVerified_ = false;
+  }
+  if (auto s = memory_.saveIndexIfDue(failure.has_value()); !s)
+    return s.error();
   if (failure)
     return *failure;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

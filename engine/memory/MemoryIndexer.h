@@ -1,13 +1,17 @@
 // Brings a manuscript's long-term memory up to date: summarise what is new, forget what is gone, re-embed.
 //
 // update() diffs the manuscript's paragraphs (by text hash) with the memory:
-// paragraphs already summarised are reused (no summary call, wherever they
-// moved), missing ones are summarised in batches of Summarizer::preferredBatchSize()
-// and the memory file is saved after a batch when a second has passed since the
-// last save, and at the end (an interrupted or cancelled run
-// resumes where it stopped), deleted ones leave the memory and the vector index.
-// Then vectors that are missing or stale (new paragraph, edited summary, another
-// embedder) are computed in batches, and the index is saved. When nothing
+// the entries up to the first paragraph that differs are kept untouched, and only
+// the tail from there is rebuilt (a step that appends a paragraph costs one entry,
+// one appended line in the memory file and one vector). In that tail, paragraphs
+// already summarised are reused (no summary call, wherever they moved), missing
+// ones are summarised in batches of Summarizer::preferredBatchSize() and the
+// memory file is saved after a batch when a second has passed since the last
+// save, and at the end (an interrupted or cancelled run resumes where it
+// stopped), deleted ones leave the memory and the vector index. Then vectors that
+// are missing or stale (new paragraph, edited summary, another embedder) are
+// computed in batches: the first update after opening checks every vector, later
+// ones only the rebuilt tail and the summaries edited since. When nothing
 // changed, update() reads nothing from disk and writes nothing.
 //
 // Thread-safety: update() may be called from any thread (e.g. an LSP worker);
