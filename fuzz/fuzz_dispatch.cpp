@@ -1,5 +1,6 @@
 // Fuzzes what the server does with a body before a handler runs: the JSON-RPC envelope and the
-// params parsers of the LSP types. Nothing may throw or crash; a bad field must be named.
+// params parsers of the LSP types, without threads (fast). Nothing may throw or crash; a bad field
+// must be named. fuzz_lsp_session sends the same bodies through the server's real handler table.
 #include "protocol/JsonRpc.h"
 #include "protocol/Lsp.h"
 

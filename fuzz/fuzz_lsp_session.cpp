@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -25,7 +27,10 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   InMemoryTransport transport;
-  LspServer server(transport, LspServer::Options{});
+  LspServer::Options options;
+  // No API key or backend from the fuzzing machine's environment: the model is never called over a network.
+  options.coWriter.environment = [](std::string_view) { return std::optional<std::string>(); };
+  LspServer server(transport, std::move(options));
   std::thread serving([&] { server.run(); });
   transport.clientSend(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{}}})");
   transport.clientSend(R"({"jsonrpc":"2.0","method":"initialized","params":{}})");

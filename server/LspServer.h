@@ -109,7 +109,6 @@ private:
 
   Transport &transport_;
   Options options_;
-  asio::io_context io_;
   Writer writer_;
   HandlerTable handlers_;
 
@@ -141,6 +140,9 @@ private:
   std::int64_t nextProgressId_ = 1;
   /// Declared last: destroyed first, while the strand and the documents it reads still exist.
   std::unique_ptr<CoWriter> coWriter_;
+  /// Destroyed before every other member (~LspServer resets coWriter_ first): handlers still queued
+  /// when run() returns may hold a ReplyOnce whose destructor answers through inFlight_ and writer_.
+  asio::io_context io_;
 };
 
 } // namespace recurrent::server
