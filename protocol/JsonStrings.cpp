@@ -1,5 +1,6 @@
 // Fast handling of long JSON string literals (see JsonStrings.h).
 #include "protocol/JsonStrings.h"
+#include "support/Utf8.h"
 
 #include <cstdint>
 
@@ -26,24 +27,6 @@ long hex4(const char *p) {
     v = v * 16 + h;
   }
   return v;
-}
-
-void appendUtf8(std::string &out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 /// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629, as nlohmann checks it), or 0.
@@ -150,7 +133,7 @@ std::optional<std::string> decodeJsonString(std::string_view quoted) {
         i += 6;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
       }
-      appendUtf8(out, static_cast<std::uint32_t>(cp));
+      utf8::append(out, static_cast<char32_t>(cp));
       break;
     }
     default:

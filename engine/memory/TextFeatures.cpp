@@ -1,4 +1,5 @@
 #include "engine/memory/TextFeatures.h"
+#include "support/Utf8.h"
 
 #include <algorithm>
 #include <array>
@@ -6,49 +7,6 @@
 
 namespace recurrent::engine::text {
 namespace {
-
-/// Decodes one UTF-8 code point at `i`, advancing `i`. Invalid bytes decode as U+FFFD, one byte each.
-char32_t decode(std::string_view s, std::size_t &i) {
-  auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 0;
-  if (len == 0 || i + len > s.size()) {
-    ++i;
-    return 0xFFFD;
-  }
-  char32_t cp = b0 & (0x7F >> len);
-  for (int k = 1; k < len; ++k) {
-    auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  i += len;
-  return cp;
-}
-
-void encode(char32_t cp, std::string &out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool isCjk(char32_t c) {
   return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
@@ -111,7 +69,7 @@ std::vector<Word> words(std::string_view s) {
   };
   while (i < s.size()) {
     std::size_t start = i;
-    char32_t c = decode(s, i);
+    char32_t c = utf8::next(s, i);
     if (isCjk(c)) {
       flush();
       Word w;
@@ -124,7 +82,7 @@ std::vector<Word> words(std::string_view s) {
     bool apostrophe = (c == '\'' || c == 0x2019) && inWord && i < s.size();
     if (apostrophe) {
       std::size_t j = i;
-      if (isWordChar(decode(s, j))) {
+      if (isWordChar(utf8::next(s, j))) {
         cur.text += '\'';
         continue;
       }
@@ -141,7 +99,7 @@ std::vector<Word> words(std::string_view s) {
     if (c < 0x80)
       cur.text += static_cast<char>(l);
     else
-      encode(l, cur.text);
+      utf8::append(cur.text, l);
   }
   flush();
   return out;
@@ -167,7 +125,7 @@ std::vector<std::string_view> sentences(std::string_view s) {
     std::size_t k = b;
     bool any = false;
     while (k < e && !any) {
-      char32_t c = decode(s, k);
+      char32_t c = utf8::next(s, k);
       any = isWordChar(c) || isCjk(c);
     }
     if (any)
@@ -175,7 +133,7 @@ std::vector<std::string_view> sentences(std::string_view s) {
   };
   std::size_t begin = 0, i = 0;
   while (i < s.size()) {
-    char32_t c = decode(s, i);
+    char32_t c = utf8::next(s, i);
     bool ascii = c == '.' || c == '!' || c == '?';
     bool wide = c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0x2026;
     if (!ascii && !wide)
@@ -184,7 +142,7 @@ std::vector<std::string_view> sentences(std::string_view s) {
     std::size_t j = i;
     while (j < s.size()) {
       std::size_t k = j;
-      char32_t d = decode(s, k);
+      char32_t d = utf8::next(s, k);
       bool closing = d == '.' || d == '!' || d == '?' || d == '"' || d == '\'' || d == ')' || d == 0x201D ||
                      d == 0x2019 || d == 0x300D || d == 0x300F || d == 0xFF09 || d == 0x3002 || d == 0xFF01 ||
                      d == 0xFF1F || d == 0x2026 || d == 0xBB;
