@@ -12,6 +12,7 @@
 //      trickle over several seconds). Target: p99 < 10 ms while streaming.
 // Prints a table and `ROW<TAB>figure<TAB>value<TAB>target` lines for bench/run.
 // Usage: bench_cowrite [BOOK] (default: RECURRENT_CORPUS or the corpus beside the checkout).
+#include "bench/BenchBook.h"
 #include "protocol/JsonRpc.h"
 #include "protocol/Uri.h"
 #include "server/InMemoryTransport.h"
@@ -41,7 +42,9 @@ using json = nlohmann::json;
 
 namespace {
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty())
@@ -103,17 +106,20 @@ public:
   /// A didChange with the next version (the receiver's echoes share the counter, in order).
   void change(const std::string &uri, const json &changes) {
     std::lock_guard lock(versionMutex_);
-    notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", ++version_}}}, {"contentChanges", changes}});
+    notify("textDocument/didChange",
+           {{"textDocument", {{"uri", uri}, {"version", ++version_}}}, {"contentChanges", changes}});
   }
 
   /// Waits for the next `$/progress` end whose message is `message`; returns when it arrived.
   Clock::time_point waitProgressEnd(const std::string &message, std::chrono::seconds timeout) {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, timeout, [&] {
-          return std::any_of(progressEnds_.begin(), progressEnds_.end(), [&](auto &e) { return e.first == message; });
+          return std::any_of(progressEnds_.begin(), progressEnds_.end(),
+                             [&](auto &e) { return e.first == message; });
         }))
       die("no progress end \"" + message + "\" within " + std::to_string(timeout.count()) + " s");
-    auto it = std::find_if(progressEnds_.begin(), progressEnds_.end(), [&](auto &e) { return e.first == message; });
+    auto it =
+        std::find_if(progressEnds_.begin(), progressEnds_.end(), [&](auto &e) { return e.first == message; });
     auto at = it->second;
     progressEnds_.erase(it);
     return at;
@@ -134,7 +140,8 @@ public:
   }
   void open(const std::string &uri, const std::string &text) {
     notify("textDocument/didOpen",
-           {{"textDocument", {{"uri", uri}, {"languageId", "markdown"}, {"version", version_}, {"text", text}}}});
+           {{"textDocument",
+             {{"uri", uri}, {"languageId", "markdown"}, {"version", version_}, {"text", text}}}});
   }
   void stop() {
     stopped_ = true;
@@ -227,11 +234,13 @@ server::LspServer::Options serverOptions() {
 std::string prose(int call) {
   static const char *sentences[] = {
       "Pierre crossed the drawing room without looking at anyone, and the old prince watched him go.",
-      "Outside, the carriages waited in the snow while the coachmen stamped their feet and talked of the war.",
+      "Outside, the carriages waited in the snow while the coachmen stamped their feet and talked of the "
+      "war.",
       "Natasha laughed at something her brother said, then fell silent, listening to the music below.",
       "The letter from the army had arrived that morning, and nobody yet dared to read it aloud.",
       "Prince Andrew stood by the window, thinking of the bridge, the smoke and the long grey sky over it.",
-      "Old servants carried the candles along the gallery, and their shadows moved slowly across the portraits.",
+      "Old servants carried the candles along the gallery, and their shadows moved slowly across the "
+      "portraits.",
       "Somewhere a door closed, and the house seemed to hold its breath until the footsteps had passed.",
       "He told himself that tomorrow everything would be decided, and the thought gave him a strange calm.",
   };
@@ -275,17 +284,19 @@ struct Probe {
   bool hoverHadMemory = false;
 
   void once(Latencies &out) {
-    json range = {{"start", {{"line", actionLine}, {"character", 0}}}, {"end", {{"line", actionLine}, {"character", 0}}}};
+    json range = {{"start", {{"line", actionLine}, {"character", 0}}},
+                  {"end", {{"line", actionLine}, {"character", 0}}}};
     auto t = Clock::now();
-    json actions = editor.call("textDocument/codeAction", {{"textDocument", {{"uri", uri}}}, {"range", range},
-                                                            {"context", {{"diagnostics", json::array()}}}});
+    json actions = editor.call(
+        "textDocument/codeAction",
+        {{"textDocument", {{"uri", uri}}}, {"range", range}, {"context", {{"diagnostics", json::array()}}}});
     out.codeAction.push_back(ms(Clock::now() - t));
     if (actions.contains("error"))
       die("codeAction failed: " + actions["error"].dump());
 
     t = Clock::now();
-    json hover = editor.call("textDocument/hover",
-                             {{"textDocument", {{"uri", uri}}}, {"position", {{"line", hoverLine}, {"character", 2}}}});
+    json hover = editor.call("textDocument/hover", {{"textDocument", {{"uri", uri}}},
+                                                    {"position", {{"line", hoverLine}, {"character", 2}}}});
     out.hover.push_back(ms(Clock::now() - t));
     if (hover.contains("result") && hover["result"].is_object() &&
         hover["result"]["contents"].value("value", "").find("Memory:") != std::string::npos)
@@ -307,23 +318,19 @@ std::uint32_t proseLineNear(const std::string &text, double fraction) {
   std::size_t at = text.find('\n', static_cast<std::size_t>(fraction * static_cast<double>(text.size())));
   while (at != std::string::npos && at + 1 < text.size() && (text[at + 1] == '\n' || text[at + 1] == '\r'))
     at = text.find('\n', at + 1);
-  return static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at + 1), '\n'));
+  return static_cast<std::uint32_t>(
+      std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at + 1), '\n'));
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   spdlog::set_level(spdlog::level::err);
-  std::filesystem::path book;
-  if (argc > 1)
-    book = argv[1];
-  else if (const char *env = std::getenv("RECURRENT_CORPUS"))
-    book = std::filesystem::path(env) / "war-and-peace.txt";
-  else
-    book = std::filesystem::path(RECURRENT_SOURCE_DIR "/../shared/corpus") / "war-and-peace.txt";
+  const std::filesystem::path book = bench::benchBook(argc, argv);
   auto text = readFile(book);
   if (!text.ok()) {
-    std::printf("bench_cowrite: skipped: %s (pass a book or set RECURRENT_CORPUS)\n", text.error().message.c_str());
+    std::printf("bench_cowrite: skipped: %s (pass a book or set RECURRENT_CORPUS)\n",
+                text.error().message.c_str());
     return 0;
   }
   // The server writes the story's memory beside the manuscript: work on a copy.
@@ -352,8 +359,9 @@ int main(int argc, char **argv) {
   test::SchemaAnswers answers;
   std::atomic<bool> slow{false};
   model.setHandler(modelHandler(answers, slow));
-  Editor editor({{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "fake-model"}, {"streaming", true}},
-                serverOptions());
+  Editor editor(
+      {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "fake-model"}, {"streaming", true}},
+      serverOptions());
   editor.initialize();
   auto t0 = Clock::now();
   editor.open(uri, *text);
@@ -398,22 +406,30 @@ int main(int argc, char **argv) {
               book.filename().c_str(), static_cast<double>(text->size()) / 1e6, continuations,
               continuations ? continueMs / continuations / 1000 : 0.0, streamedEdits, lastStep,
               probe.hoverHadMemory ? "showed" : "never showed");
-  std::printf("| measure                                   | idle p50 | idle p99 | streaming p50 | streaming p99 | streaming max | target   |\n");
-  std::printf("|-------------------------------------------|---------:|---------:|--------------:|--------------:|--------------:|----------|\n");
+  std::printf("| measure                                   | idle p50 | idle p99 | streaming p50 | streaming "
+              "p99 | streaming max | target   |\n");
+  std::printf("|-------------------------------------------|---------:|---------:|--------------:|-----------"
+              "---:|--------------:|----------|\n");
   auto line = [](const char *name, const std::vector<double> &idle, const std::vector<double> &busy) {
-    std::printf("| %-41s | %8.3f | %8.3f | %13.3f | %13.3f | %13.3f | p99 < 10 |\n", name, percentile(idle, 0.5),
-                percentile(idle, 0.99), percentile(busy, 0.5), percentile(busy, 0.99), percentile(busy, 1.0));
+    std::printf("| %-41s | %8.3f | %8.3f | %13.3f | %13.3f | %13.3f | p99 < 10 |\n", name,
+                percentile(idle, 0.5), percentile(idle, 0.99), percentile(busy, 0.5), percentile(busy, 0.99),
+                percentile(busy, 1.0));
   };
   line("textDocument/codeAction, ms", baseline.codeAction, streaming.codeAction);
   line("textDocument/hover, ms", baseline.hover, streaming.hover);
   line("1-char didChange + barrier RTT, ms", baseline.edit, streaming.edit);
   std::printf("samples: %zu idle, %zu while a continuation ran, per request\n\n", baseline.edit.size(),
               streaming.edit.size());
-  std::printf("| didOpen → memory ready (`$/progress` end; includes the server's 50 ms settle) |       ms |\n");
-  std::printf("|-------------------------------------------------------------------------------|---------:|\n");
-  std::printf("| offline, cold: no state yet, the book is adopted (summaries, plans)           | %8.1f |\n", openMs[0]);
-  std::printf("| offline, warm: state on disk, new server                                      | %8.1f |\n", openMs[1]);
-  std::printf("| openai backend on the fake model: summaries reused from disk                  | %8.1f |\n", reopenMs);
+  std::printf(
+      "| didOpen → memory ready (`$/progress` end; includes the server's 50 ms settle) |       ms |\n");
+  std::printf(
+      "|-------------------------------------------------------------------------------|---------:|\n");
+  std::printf("| offline, cold: no state yet, the book is adopted (summaries, plans)           | %8.1f |\n",
+              openMs[0]);
+  std::printf("| offline, warm: state on disk, new server                                      | %8.1f |\n",
+              openMs[1]);
+  std::printf("| openai backend on the fake model: summaries reused from disk                  | %8.1f |\n",
+              reopenMs);
 
   auto row = [](const std::string &figure, const std::string &value, const std::string &target) {
     std::printf("ROW\t%s\t%s\t%s\n", figure.c_str(), value.c_str(), target.c_str());

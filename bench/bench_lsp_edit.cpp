@@ -4,6 +4,7 @@
 // of a one-character incremental edit in the middle of the book (didChange + a barrier request
 // round trip), and of documentSymbol afterwards. Targets: open < 100 ms, edit p99 < 1 ms.
 // Usage: bench_lsp_edit [BOOK] (default: RECURRENT_CORPUS or the corpus beside the checkout).
+#include "bench/BenchBook.h"
 #include "engine/manuscript/Manuscript.h"
 #include "protocol/JsonRpc.h"
 #include "server/InMemoryTransport.h"
@@ -50,7 +51,9 @@ private:
   std::int64_t next_ = 1;
 };
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -61,16 +64,11 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char **argv) {
   spdlog::set_level(spdlog::level::warn);
-  std::filesystem::path book;
-  if (argc > 1)
-    book = argv[1];
-  else if (const char *env = std::getenv("RECURRENT_CORPUS"))
-    book = std::filesystem::path(env) / "war-and-peace.txt";
-  else
-    book = std::filesystem::path(RECURRENT_SOURCE_DIR "/../shared/corpus") / "war-and-peace.txt";
+  const std::filesystem::path book = bench::benchBook(argc, argv);
   auto text = readFile(book);
   if (!text.ok()) {
-    std::printf("bench_lsp_edit: skipped: %s (pass a book or set RECURRENT_CORPUS)\n", text.error().message.c_str());
+    std::printf("bench_lsp_edit: skipped: %s (pass a book or set RECURRENT_CORPUS)\n",
+                text.error().message.c_str());
     return 0;
   }
 
@@ -144,11 +142,11 @@ int main(int argc, char **argv) {
   std::printf("|   of which: client JSON serialise, ms      | %8.2f |        - |          |\n", serializeMs);
   std::printf("|   of which: server JSON-RPC parse, ms      | %8.2f |        - |          |\n", parseMs);
   std::printf("|   of which: Manuscript segmentation, ms    | %8.2f |        - |          |\n", segmentMs);
-  std::printf("| 1-char didChange in the middle + RTT, ms   | %8.3f | %8.3f | p99 < 1  |\n", percentile(edits, 0.5),
-              percentile(edits, 0.99));
-  std::printf("| barrier request alone (RTT baseline), ms   | %8.3f | %8.3f |          |\n", percentile(barrier, 0.5),
-              percentile(barrier, 0.99));
-  std::printf("| documentSymbol (whole book), ms            | %8.2f | %8.2f |          |\n", percentile(symbols, 0.5),
-              percentile(symbols, 0.99));
+  std::printf("| 1-char didChange in the middle + RTT, ms   | %8.3f | %8.3f | p99 < 1  |\n",
+              percentile(edits, 0.5), percentile(edits, 0.99));
+  std::printf("| barrier request alone (RTT baseline), ms   | %8.3f | %8.3f |          |\n",
+              percentile(barrier, 0.5), percentile(barrier, 0.99));
+  std::printf("| documentSymbol (whole book), ms            | %8.2f | %8.2f |          |\n",
+              percentile(symbols, 0.5), percentile(symbols, 0.99));
   return 0;
 }
