@@ -326,10 +326,10 @@ TEST_CASE("hardening: the API key appears in no output and no file, but reaches 
   for (const auto &[rel, bytes] : test::snapshot(dir.path()))
     outputs.push_back({rel, bytes});
   CHECK(outputs.size() > 20);
-  for (const auto &[what, bytes] : outputs)
+  for (const auto &output : outputs) // no structured binding: CAPTURE's lambda cannot take one in clang 14
     for (const auto &fragment : fragments) {
-      CAPTURE(what);
-      CHECK(bytes.find(fragment) == std::string::npos);
+      CAPTURE(output.first);
+      CHECK(output.second.find(fragment) == std::string::npos);
     }
 }
 
@@ -375,7 +375,8 @@ TEST_CASE("hardening: a mangled story.json is set aside with a note and rebuilt,
       {"garbage", "\x01\x02 not json at all \xff"},
       {"emptied", ""},
       {"wrong types", R"({"title": 12, "step": "many", "plans": {"a": 1}, "shortTermMemory": [1, 2]})"}};
-  for (const auto &[how, bytes] : manglings) {
+  for (const auto &mangling : manglings) { // no structured binding: CAPTURE's lambda (clang 14)
+    const std::string &how = mangling.first, &bytes = mangling.second;
     CAPTURE(how);
     test::TempDir dir;
     auto first = runBinary({"write", "--iterations", "1", "--seed", "5"}, in(dir.path()));
