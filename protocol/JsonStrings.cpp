@@ -1,5 +1,6 @@
 // Fast handling of long JSON string literals (see JsonStrings.h).
 #include "protocol/JsonStrings.h"
+#include "support/HexDigit.h"
 #include "support/Utf8.h"
 
 #include <cstdint>
@@ -7,21 +8,11 @@
 namespace recurrent::protocol {
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /// The 4 hex digits at `p` (bounds checked by the caller), or -1.
 long hex4(const char *p) {
   long v = 0;
   for (int i = 0; i < 4; ++i) {
-    int h = hexValue(p[i]);
+    int h = hexDigitValue(p[i]);
     if (h < 0)
       return -1;
     v = v * 16 + h;

@@ -1,19 +1,7 @@
 #include "protocol/Uri.h"
+#include "support/HexDigit.h"
 
 namespace recurrent::protocol {
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
 
 std::optional<std::filesystem::path> uriToPath(std::string_view uri) {
   constexpr std::string_view kScheme = "file://";
@@ -34,7 +22,7 @@ std::optional<std::filesystem::path> uriToPath(std::string_view uri) {
     if (c == '%') {
       if (i + 2 >= rest.size())
         return std::nullopt;
-      int hi = hexValue(rest[i + 1]), lo = hexValue(rest[i + 2]);
+      int hi = hexDigitValue(rest[i + 1]), lo = hexDigitValue(rest[i + 2]);
       if (hi < 0 || lo < 0)
         return std::nullopt;
       decoded.push_back(static_cast<char>(hi * 16 + lo));
