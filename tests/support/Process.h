@@ -52,10 +52,28 @@ struct ChildPlan {
   const ProcessOptions *options = nullptr;
 };
 
+/// The binary another user can run: the build folder may sit in a private (0700) folder, such as a
+/// clone in `mktemp -d`, so a copy goes to a world-readable folder (made once per test process).
+inline std::string binaryForOtherUsers() {
+  static const std::string copy = [] {
+    std::string tmpl = (fs::temp_directory_path() / "recurrent-bin-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data()))
+      throw std::runtime_error("mkdtemp failed");
+    fs::path dir = tmpl, bin = dir / "recurrent";
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+    fs::copy_file(RECURRENT_BINARY, bin);
+    fs::permissions(bin, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+    return bin.string();
+  }();
+  return copy;
+}
+
 inline ChildPlan plan(const std::vector<std::string> &args, const ProcessOptions &options, const fs::path &outFile,
                const fs::path &errFile) {
   ChildPlan p;
-  p.argStore.push_back(RECURRENT_BINARY);
+  p.argStore.push_back(options.user ? binaryForOtherUsers() : std::string(RECURRENT_BINARY));
   p.argStore.insert(p.argStore.end(), args.begin(), args.end());
   std::map<std::string, std::string> env = options.env;
   for (const char *keep : {"PATH", "HOME", "TMPDIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"})
