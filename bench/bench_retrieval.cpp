@@ -5,8 +5,10 @@
 // N sentences (default 500) are cut out of N paragraphs of at least three sentences; the book
 // without them is indexed the way `recurrent index` does it (LongTermMemory + MemoryIndexer, the
 // built-in hashed embedder, extractive summaries), and each sentence is the query. A query is a hit
-// when its paragraph comes back at rank 1 / in the top 5. Beside it, BM25 over the same paragraphs
-// (SQLite FTS5 bm25(), plain and Porter-stemmed) and their reciprocal rank fusion with the memory.
+// when its paragraph comes back at rank 1 / in the top 5. The memory is measured three times: by
+// meaning only (its vectors), by words only (its BM25 word index), and both fused (the default
+// weights, and 1:1).
+// The reference beside it: BM25 over the same paragraphs by SQLite FTS5, plain and Porter-stemmed.
 // Prints a table, then `ROW<TAB>figure<TAB>value<TAB>target` lines for bench/run.
 #include "engine/StatePaths.h"
 #include "engine/manuscript/Manuscript.h"
@@ -24,7 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -35,8 +37,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kDepth = 50;   // candidates each ranking contributes to the fusion
-constexpr double kRrfK = 60;         // the usual reciprocal-rank-fusion constant
+constexpr std::size_t kDepth = 50;   // results asked of each method
 
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
@@ -169,21 +170,6 @@ private:
   sqlite3_stmt *query_ = nullptr;
 };
 
-std::vector<std::size_t> fuse(const std::vector<std::vector<std::size_t>> &rankings) {
-  std::map<std::size_t, double> score;
-  for (const auto &r : rankings)
-    for (std::size_t i = 0; i < r.size(); ++i)
-      score[r[i]] += 1.0 / (kRrfK + static_cast<double>(i + 1));
-  std::vector<std::pair<double, std::size_t>> all;
-  for (auto [id, s] : score)
-    all.push_back({-s, id});
-  std::sort(all.begin(), all.end());
-  std::vector<std::size_t> out;
-  for (auto &[s, id] : all)
-    out.push_back(id);
-  return out;
-}
-
 struct Method {
   std::string name;
   int top1 = 0, top5 = 0;
@@ -271,81 +257,98 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  // Index the cut book as `recurrent index` would.
+  // Index the cut book as `recurrent index` would, once per weighting of the memory's two rankings.
   std::string tmpl = (fs::temp_directory_path() / "bench-retrieval-XXXXXX").string();
   if (!::mkdtemp(tmpl.data()))
     return 1;
-  fs::path dir = tmpl;
-  fs::path copy = dir / book.filename();
-  if (!writeFileAtomically(copy, cutText)) {
-    std::fprintf(stderr, "bench_retrieval: cannot write %s\n", copy.c_str());
-    return 1;
-  }
+  const fs::path dir = tmpl;
   auto embedder = std::make_shared<HashedEmbedder>();
   ExtractiveSummarizer summarizer;
-  LongTermMemory::Options options;
-  options.maxK = kDepth;
-  auto memory = LongTermMemory::open(StatePaths::forManuscript(copy), embedder, options);
-  if (!memory) {
-    std::fprintf(stderr, "bench_retrieval: %s\n", memory.error().message.c_str());
-    return 1;
-  }
+  double indexMs = 0;
+  auto indexed = [&](const char *name, std::optional<float> meaning, float words) -> std::unique_ptr<LongTermMemory> {
+    fs::path copy = dir / name / book.filename();
+    if (!writeFileAtomically(copy, cutText)) {
+      std::fprintf(stderr, "bench_retrieval: cannot write %s\n", copy.c_str());
+      std::exit(1);
+    }
+    LongTermMemory::Options options;
+    options.maxK = kDepth;
+    options.meaningWeight = meaning;
+    options.wordWeight = words;
+    auto memory = LongTermMemory::open(StatePaths::forManuscript(copy), embedder, options);
+    if (!memory) {
+      std::fprintf(stderr, "bench_retrieval: %s\n", memory.error().message.c_str());
+      std::exit(1);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    MemoryIndexer indexer(**memory, summarizer);
+    if (auto report = indexer.update(manuscript); !report) {
+      std::fprintf(stderr, "bench_retrieval: index: %s\n", report.error().message.c_str());
+      std::exit(1);
+    }
+    indexMs = since(t0);
+    return std::move(memory.value());
+  };
+  struct Variant {
+    Method method;
+    std::unique_ptr<LongTermMemory> memory;
+  };
+  std::vector<Variant> variants;
+  variants.push_back({{"memory by meaning only"}, indexed("meaning", 1, 0)});
+  variants.push_back({{"memory by words only"}, indexed("words", 0, 1)});
+  variants.push_back({{"memory, both fused (default)"}, indexed("fused", std::nullopt, 1)});
+  variants.push_back({{"memory, both fused 1:1"}, indexed("even", 1, 1)});
   auto t0 = std::chrono::steady_clock::now();
-  MemoryIndexer indexer(**memory, summarizer);
-  auto report = indexer.update(manuscript);
-  if (!report) {
-    std::fprintf(stderr, "bench_retrieval: index: %s\n", report.error().message.c_str());
-    return 1;
-  }
-  double indexMs = since(t0);
-  t0 = std::chrono::steady_clock::now();
   Bm25 plain(manuscript, "unicode61");
   Bm25 porter(manuscript, "porter unicode61");
   double ftsMs = since(t0);
 
-  Method mem{"memory (hashed embedder)"}, bm{"BM25 (FTS5 unicode61)"}, bmp{"BM25 (FTS5 porter)"},
-      hyb{"RRF memory + BM25 porter"};
+  Method bm{"BM25 (FTS5 unicode61)"}, bmp{"BM25 (FTS5 porter)"};
   for (const auto &q : queries) {
+    for (auto &v : variants) {
+      auto t = std::chrono::steady_clock::now();
+      auto hits = v.memory->search(q.sentence, kDepth);
+      std::vector<std::size_t> ranking;
+      if (hits)
+        for (const auto &h : *hits)
+          ranking.push_back(h.paragraph);
+      v.method.score(ranking, q.paragraph, since(t));
+    }
     auto t = std::chrono::steady_clock::now();
-    auto hits = (*memory)->search(q.sentence, kDepth);
-    std::vector<std::size_t> dense;
-    if (hits)
-      for (const auto &h : *hits)
-        dense.push_back(h.paragraph);
-    double denseMs = since(t);
-    mem.score(dense, q.paragraph, denseMs);
-    t = std::chrono::steady_clock::now();
     auto plainHits = plain.search(q.sentence, kDepth);
     bm.score(plainHits, q.paragraph, since(t));
     t = std::chrono::steady_clock::now();
-    auto sparse = porter.search(q.sentence, kDepth);
-    double sparseMs = since(t);
-    bmp.score(sparse, q.paragraph, sparseMs);
-    t = std::chrono::steady_clock::now();
-    auto fused = fuse({dense, sparse});
-    hyb.score(fused, q.paragraph, denseMs + sparseMs + since(t));
+    auto porterHits = porter.search(q.sentence, kDepth);
+    bmp.score(porterHits, q.paragraph, since(t));
   }
+  std::vector<Method> methods;
+  for (auto &v : variants) {
+    methods.push_back(v.method);
+    v.memory.reset(); // saves before the folder goes
+  }
+  methods.push_back(bm);
+  methods.push_back(bmp);
   fs::remove_all(dir);
-
   const double n = static_cast<double>(queries.size());
   std::printf("retrieval of %zu sentences %s their paragraphs (%s, %zu paragraphs, seed %u)\n",
               queries.size(), keep ? "left in" : "cut from", book.filename().c_str(), paragraphs.size(), seed);
   std::printf("index: memory %.1f s (%zu paragraphs), FTS5 both tables %.1f s\n\n", indexMs / 1000,
-              report->paragraphs, ftsMs / 1000);
-  std::printf("%-28s %9s %9s %12s %12s\n", "method", "recall@1", "recall@5", "query p50", "query p99");
-  for (auto *m : {&mem, &bm, &bmp, &hyb})
-    std::printf("%-28s %8.1f%% %8.1f%% %9.2f ms %9.2f ms\n", m->name.c_str(), 100 * m->top1 / n, 100 * m->top5 / n,
-                percentile(m->ms, 0.5), percentile(m->ms, 0.99));
+              paragraphs.size(), ftsMs / 1000);
+  std::printf("%-30s %9s %9s %12s %12s\n", "method", "recall@1", "recall@5", "query p50", "query p99");
+  for (const auto &m : methods)
+    std::printf("%-30s %8.1f%% %8.1f%% %9.2f ms %9.2f ms\n", m.name.c_str(), 100 * m.top1 / n, 100 * m.top5 / n,
+                percentile(m.ms, 0.5), percentile(m.ms, 0.99));
   std::printf("\n");
-  auto row = [](const char *name, double value, const char *unit, const char *target) {
-    std::printf("ROW\t%s\t%.1f%s\t%s\n", name, value, unit, target);
+  auto row = [](const std::string &name, double value, const char *unit, const char *target) {
+    std::printf("ROW\t%s\t%.1f%s\t%s\n", name.c_str(), value, unit, target);
   };
-  row("retrieval recall@1 memory (hashed)", 100 * mem.top1 / n, "%", "within 10 points of BM25");
-  row("retrieval recall@5 memory (hashed)", 100 * mem.top5 / n, "%", "within 10 points of BM25");
-  row("retrieval recall@1 BM25 porter", 100 * bmp.top1 / n, "%", "reference");
-  row("retrieval recall@5 BM25 porter", 100 * bmp.top5 / n, "%", "reference");
-  row("retrieval recall@1 RRF hybrid", 100 * hyb.top1 / n, "%", ">= best single");
-  row("retrieval recall@5 RRF hybrid", 100 * hyb.top5 / n, "%", ">= best single");
-  row("retrieval query p50 memory", percentile(mem.ms, 0.5), " ms", "< 5 ms");
+  const Method &fused = methods[2], &porterBm25 = methods[5];
+  row("retrieval recall@1 memory (default fusion)", 100 * fused.top1 / n, "%", "within 10 points of BM25");
+  row("retrieval recall@5 memory (default fusion)", 100 * fused.top5 / n, "%", "within 10 points of BM25");
+  row("retrieval recall@1 memory by meaning only", 100 * methods[0].top1 / n, "%", "-");
+  row("retrieval recall@1 memory by words only", 100 * methods[1].top1 / n, "%", "-");
+  row("retrieval recall@1 BM25 porter", 100 * porterBm25.top1 / n, "%", "reference");
+  row("retrieval recall@5 BM25 porter", 100 * porterBm25.top5 / n, "%", "reference");
+  row("retrieval query p50 memory (fused)", percentile(fused.ms, 0.5), " ms", "< 5 ms");
   return 0;
 }

@@ -27,6 +27,10 @@ public:
   virtual int dimension() const = 0;
   /// Identifies the embedder and its parameters, e.g. "hashed-v1-512" or "openai:text-embedding-3-small".
   virtual std::string id() const = 0;
+  /// How much its ranking counts beside the BM25 word ranking when the memory is
+  /// searched (LongTermMemory::search); 1 is as much. A model's vectors carry meaning
+  /// that words miss; vectors made of word statistics carry less than BM25 does.
+  virtual float searchWeight() const { return 1.0f; }
 };
 
 } // namespace recurrent::engine

@@ -340,33 +340,49 @@ Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, 
     return Error{ErrorKind::BadAnswer, "the embedder returned no vector for the query"};
   const Vector &q = embedded->front();
 
-  std::vector<MemoryHit> hits;
-  // Ask for more than k: excluded paragraphs and ids whose entry is gone are skipped.
   auto index = currentIndex();
-  if (!index)
-    return hits;
-  std::size_t want = k + exclude.size() + 4;
+  const float kRrf = 60.0f; // the usual constant: a rank's weight falls slowly past the first few
+  const float meaningWeight = options_.meaningWeight.value_or(embedder_->searchWeight());
+  const float best = (meaningWeight + options_.wordWeight) / (kRrf + 1.0f);
+  std::vector<MemoryHit> hits;
+  // Ask each ranking for more than k: excluded paragraphs and ids whose entry is gone are skipped.
+  std::size_t depth = options_.fusionDepth + k + exclude.size();
   for (;;) {
-    auto found = index->search(q, want);
+    std::vector<VectorIndex::Hit> byMeaning;
+    if (index && meaningWeight > 0)
+      byMeaning = index->search(q, depth);
+    std::vector<LexicalIndex::Hit> byWords;
+    if (options_.wordWeight > 0)
+      byWords = lexical_.search(query, depth);
+    std::unordered_map<ParagraphHash, float> fused;
+    for (std::size_t i = 0; i < byMeaning.size(); ++i)
+      fused[byMeaning[i].id] += meaningWeight / (kRrf + static_cast<float>(i + 1));
+    for (std::size_t i = 0; i < byWords.size(); ++i)
+      fused[byWords[i].id] += options_.wordWeight / (kRrf + static_cast<float>(i + 1));
+    std::vector<std::pair<ParagraphHash, float>> ranked(fused.begin(), fused.end());
+    std::sort(ranked.begin(), ranked.end(),
+              [](const auto &a, const auto &b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+
     hits.clear();
     std::set<std::size_t> taken;
     std::shared_lock lock(mutex_);
-    for (const auto &hit : found) {
-      auto it = byHash_.find(hit.id);
+    for (const auto &[id, score] : ranked) {
+      auto it = byHash_.find(id);
       if (it == byHash_.end())
         continue;
       for (std::size_t idx : it->second) {
         const MemoryEntry &e = entries_[idx];
         if (exclude.count(e.paragraph) || !taken.insert(e.paragraph).second)
           continue;
-        hits.push_back({e.paragraph, hit.score, e.chapter, e.summary, e.opening});
+        hits.push_back({e.paragraph, best > 0 ? score / best : 0.0f, e.chapter, e.summary, e.opening});
         if (hits.size() == k)
           return hits;
       }
     }
-    if (found.size() < want || want >= index->size())
-      return hits;
-    want *= 2;
+    bool exhausted = byMeaning.size() < depth && byWords.size() < depth;
+    if (exhausted || depth >= std::max(index ? index->size() : 0, lexical_.size()))
+      return hits; // both rankings gave all they had
+    depth *= 2;
   }
 }
 

@@ -20,7 +20,9 @@
 // `.corrupt-<time>`), a file with nothing usable is renamed aside and rebuilt;
 // loadWarnings() says what happened.
 //
-// The vector index beside it is a cache over (paragraph text + summary), rebuilt
+// Search fuses two rankings of the entries' (paragraph text + summary): by meaning,
+// from the vector index, and by shared rare words, from a BM25 word index
+// (LexicalIndex) held in memory only. The vector index is a cache over the same text, rebuilt
 // when missing, unreadable, or made by another embedder. It is saved lazily (when
 // enough vectors changed, by flush(), and on destruction): after a crash the
 // vectors changed since its last save are found stale and computed again.
@@ -35,6 +37,7 @@
 #include "engine/StatePaths.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/memory/Embedder.h"
+#include "engine/memory/LexicalIndex.h"
 #include "engine/memory/VectorIndex.h"
 #include "support/Error.h"
 
@@ -63,7 +66,7 @@ struct MemoryEntry {
 
 struct MemoryHit {
   std::size_t paragraph = 0;
-  float score = 0;            ///< cosine similarity in [-1, 1]
+  float score = 0;            ///< relevance in (0, 1]: 1 is first by meaning and by words
   std::string chapter;
   std::string summary;
   std::string snippet;
@@ -77,6 +80,11 @@ public:
     int indexM = 16;
     int indexEfConstruction = 40;
     int indexEf = 256;        // measured: top-3 of quoted sentences 86% at 64, 92% at 256 (exact: 93%)
+    // Reciprocal rank fusion of the two rankings: an entry scores weight / (kRrf + rank) in
+    // each. The depth is how many candidates each ranking offers (plus k and the exclusions).
+    std::optional<float> meaningWeight; ///< default: the embedder's searchWeight()
+    float wordWeight = 1.0f;
+    std::size_t fusionDepth = 30;
   };
 
   /// Loads the memory of the manuscript at `paths` (an absent file is an empty
@@ -96,8 +104,8 @@ public:
   std::vector<std::string> loadWarnings() const;
 
   /// The k paragraphs (default Options::defaultK, clamped to [1, maxK]) whose text and
-  /// summary are closest to `query`, best first, skipping paragraphs in `exclude`
-  /// (e.g. the ones already in the prompt). Fails only when the embedder fails.
+  /// summary are closest to `query` by meaning and by words, best first, skipping
+  /// paragraphs in `exclude` (e.g. the ones already in the prompt). Fails only when the embedder fails.
   Result<std::vector<MemoryHit>> search(const std::string &query, std::size_t k = 0,
                                         const std::set<std::size_t> &exclude = {}, const CancelToken &cancel = {}) const;
 
@@ -159,6 +167,8 @@ private:
   /// the embedder's dimension is known (a remote embedder learns it from its first answer).
   std::shared_ptr<VectorIndex> index_;
   std::shared_ptr<VectorIndex> currentIndex() const;
+  /// Filled by MemoryIndexer from the manuscript (the memory file holds no paragraph text).
+  LexicalIndex lexical_;
 };
 
 /// The text whose vector represents an entry: the paragraph and its summary.

@@ -207,18 +207,24 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
   // the rebuilt tail and the summaries edited since.
   std::shared_ptr<VectorIndex> index = memory_.currentIndex();
   std::size_t changes = 0;
-  if (index) {
-    if (verifyAll) {
-      std::unordered_set<ParagraphHash> current;
-      current.reserve(paragraphs.size());
-      for (const auto &p : paragraphs)
-        current.insert(p.hash);
+  LexicalIndex &words = memory_.lexical_;
+  if (verifyAll) {
+    std::unordered_set<ParagraphHash> current;
+    current.reserve(paragraphs.size());
+    for (const auto &p : paragraphs)
+      current.insert(p.hash);
+    if (index)
       for (auto id : index->ids())
         if (!current.count(id))
           changes += index->remove(id);
-    } else {
-      for (auto h : removedHashes)
+    for (auto id : words.ids())
+      if (!current.count(id))
+        words.remove(id);
+  } else {
+    for (auto h : removedHashes) {
+      if (index)
         changes += index->remove(h);
+      words.remove(h);
     }
   }
   struct Stale {
@@ -226,11 +232,15 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     std::size_t paragraph;
   };
   std::vector<Stale> stale;
+  std::vector<std::pair<Stale, std::string>> wordsDue; // entries the word index lacks, with their summaries
   {
     std::unique_lock lock(memory_.mutex_);
     auto check = [&](const MemoryEntry &e) {
-      if (!index || index->version(e.hash) != memoryEmbeddingVersion(e.hash, e.summary))
+      bool staleVector = !index || index->version(e.hash) != memoryEmbeddingVersion(e.hash, e.summary);
+      if (staleVector)
         stale.push_back({e.hash, e.paragraph});
+      if (staleVector || !words.contains(e.hash))
+        wordsDue.push_back({{e.hash, e.paragraph}, e.summary});
     };
     std::unordered_set<ParagraphHash> seen;
     if (verifyAll) {
@@ -248,6 +258,9 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     memory_.staleVectors_.clear();
     memory_.vectorsVerified_ = true;
   }
+  // The word index needs no model: it is brought up to date first, whatever the embedder does.
+  for (const auto &[due, summary] : wordsDue)
+    words.add(due.hash, manuscript.paragraphText(paragraphs[due.paragraph]), summary);
   Embedder &embedder = memory_.embedder();
   for (std::size_t b = 0; b < stale.size() && !failure; b += options_.embedBatch) {
     if (cancel.cancelled()) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <functional>
+#include <unordered_set>
 
 namespace recurrent::engine::text {
 namespace {
@@ -56,26 +58,41 @@ constexpr std::array kStopwords = {
 
 } // namespace
 
-std::vector<Word> words(std::string_view s) {
-  std::vector<Word> out;
+void forEachWord(std::string_view s, const std::function<void(const Word &)> &visit) {
   std::size_t i = 0;
   Word cur;
   bool inWord = false;
   auto flush = [&] {
     if (inWord)
-      out.push_back(std::move(cur));
-    cur = Word{};
+      visit(cur);
+    cur.text.clear(); // keeps its buffer: no allocation per word
+    cur.cjk = cur.capitalised = false;
     inWord = false;
   };
   while (i < s.size()) {
+    // ASCII letters, digits and separators first: most of most books.
+    if (auto b = static_cast<unsigned char>(s[i]); b < 0x80 && b != '\'') {
+      ++i;
+      bool upper = b >= 'A' && b <= 'Z';
+      if (upper || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9')) {
+        if (!inWord)
+          cur.capitalised = upper;
+        inWord = true;
+        cur.text += static_cast<char>(upper ? b + 32 : b);
+      } else {
+        flush();
+      }
+      continue;
+    }
     std::size_t start = i;
     char32_t c = utf8::next(s, i);
     if (isCjk(c)) {
       flush();
-      Word w;
-      w.text.assign(s.substr(start, i - start));
-      w.cjk = true;
-      out.push_back(std::move(w));
+      cur.text.assign(s.substr(start, i - start));
+      cur.cjk = true;
+      visit(cur);
+      cur.text.clear();
+      cur.cjk = false;
       continue;
     }
     // An apostrophe between letters stays inside the word ("don't", "Anna's").
@@ -102,6 +119,12 @@ std::vector<Word> words(std::string_view s) {
       utf8::append(cur.text, l);
   }
   flush();
+}
+
+std::vector<Word> words(std::string_view s) {
+  std::vector<Word> out;
+  out.reserve(s.size() / 6); // about one word per six bytes of prose
+  forEachWord(s, [&](const Word &w) { out.push_back(w); });
   return out;
 }
 
@@ -109,9 +132,9 @@ bool isStopword(std::string_view w) {
   // Possessives and contractions of stop words ("it's", "don't") are stop words too.
   if (auto q = w.find('\''); q != std::string_view::npos)
     w = w.substr(0, q);
-  auto it = std::lower_bound(kStopwords.begin(), kStopwords.end(), w,
-                             [](const char *a, std::string_view b) { return std::string_view(a) < b; });
-  return it != kStopwords.end() && std::string_view(*it) == w;
+  // A hash set: this runs for every word of a book when it is indexed.
+  static const std::unordered_set<std::string_view> kSet(kStopwords.begin(), kStopwords.end());
+  return w.size() <= 10 && kSet.count(w) > 0;
 }
 
 std::vector<std::string_view> sentences(std::string_view s) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,9 @@ struct Word {
 
 /// The words of `text`, in order.
 std::vector<Word> words(std::string_view text);
+/// Calls `visit` with each word of `text`, in order, without building a list (the
+/// Word passed is reused for the next one: copy what you keep).
+void forEachWord(std::string_view text, const std::function<void(const Word &)> &visit);
 
 /// True for English function words ("the", "and", "of", ...) that carry little meaning.
 bool isStopword(std::string_view lowerCaseWord);

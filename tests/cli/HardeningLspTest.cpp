@@ -72,17 +72,23 @@ TEST_CASE("hardening: kill -9 at 20 random moments of LSP indexing, then reopen"
   const fs::path manuscript = dir / "book.md";
   const fs::path log = dir.path().parent_path() / (dir.path().filename().string() + "-lsp.err");
 
-  // One cold run to learn how long indexing takes here, so the kills land across all of it.
+  // Two cold runs to learn how long indexing takes here (the shorter: a noisy machine makes
+  // one run slow), so the kills land across all of it.
   REQUIRE(writeFileAtomically(manuscript, book(320)));
-  auto [ready, span] = openAndIndex(manuscript, log);
-  REQUIRE(ready == "memory ready");
-  REQUIRE(test::entriesMatchManuscript(test::memoryLoadsCleanly(manuscript), book(320)) == 320);
+  std::chrono::milliseconds span = std::chrono::milliseconds::max();
+  for (int run = 0; run < 2; ++run) {
+    fs::remove_all(dir / ".recurrent");
+    auto [ready, took] = openAndIndex(manuscript, log);
+    REQUIRE(ready == "memory ready");
+    REQUIRE(test::entriesMatchManuscript(test::memoryLoadsCleanly(manuscript), book(320)) == 320);
+    span = std::min(span, took);
+  }
 
   // Four blocks from no state; in each, five servers killed one after the other, each starting
   // over what the last one left because the writer changed every paragraph in between, then a
   // reopen that must complete.
   std::mt19937 rng(kSeed);
-  std::uniform_int_distribution<long> moment(0, span.count() * 4 / 5); // mostly while it runs
+  std::uniform_int_distribution<long> moment(0, span.count() * 3 / 5); // mostly while it runs
   int killedWhileIndexing = 0;
   std::set<std::vector<std::string>> leftBehind; // which state files each kill left
   std::vector<std::string> texts; // of this block, newest last

@@ -82,8 +82,8 @@ struct Fixture {
   StatePaths paths = StatePaths::forManuscript(dir / "book.md");
   std::shared_ptr<Embedder> embedder = std::make_shared<HashedEmbedder>(256);
 
-  std::unique_ptr<LongTermMemory> open() {
-    auto m = LongTermMemory::open(paths, embedder);
+  std::unique_ptr<LongTermMemory> open(LongTermMemory::Options options = {}) {
+    auto m = LongTermMemory::open(paths, embedder, options);
     REQUIRE(m.ok());
     return std::move(m.value());
   }
@@ -262,6 +262,42 @@ TEST_CASE("memory: a summary edited by hand in the file is kept and is what sear
   CHECK(reread->entryAt(1)->summary == "Storm over Kellmouth.");
   CHECK(reread->entryAt(1)->edited);
   CHECK_FALSE(reread->entryAt(2)->edited);
+}
+
+TEST_CASE("memory: the word index is rebuilt on reopen and follows edits, summaries and deletions") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  f.index(book(12), summarizer);
+
+  // Reopened: the vectors come from the file, the word index from the manuscript.
+  LongTermMemory::Options wordsOnly;
+  wordsOnly.meaningWeight = 0;
+  auto memory = f.open(wordsOnly);
+  auto report = f.index(book(12), summarizer, memory.get());
+  CHECK(report.embedded == 0);
+  auto hits = memory->search("Kellmouth", 5);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 1); // only paragraph 1 holds the word
+  CHECK(hits->at(0).paragraph == 1);
+  CHECK(hits->at(0).score == doctest::Approx(1.0f)); // first by words, the only ranking that counts here
+
+  // A summary names what the paragraph does not say.
+  REQUIRE(memory->editSummary(4, "Brother Anselm sells the honey to Zanzibar traders.").ok());
+  f.index(book(12), summarizer, memory.get());
+  hits = memory->search("Zanzibar", 3);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 1);
+  CHECK(hits->at(0).paragraph == 4);
+
+  // An edited paragraph is found by its new words only; a deleted one is gone.
+  std::string text = book(12);
+  text.replace(text.find("harbour of Kellmouth"), 20, "harbour of Saltmere");
+  auto p3 = paragraph(3) + "\n\n";
+  text.erase(text.find(p3), p3.size());
+  f.index(text, summarizer, memory.get());
+  CHECK(memory->search("Kellmouth", 5)->empty());
+  CHECK(memory->search("Saltmere", 5)->at(0).paragraph == 1);
+  CHECK(memory->search("caravan camels", 5)->empty());
 }
 
 TEST_CASE("memory: a corrupted memory file is set aside and rebuilt without a crash") {
