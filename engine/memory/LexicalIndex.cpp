@@ -13,6 +13,7 @@ namespace {
 constexpr float kK1 = 1.2f;
 constexpr float kB = 0.75f;
 constexpr std::uint64_t kWordSeed = 21, kPairSeed = 22;
+constexpr std::size_t kMaxQueryTerms = 64;
 
 } // namespace
 
@@ -135,13 +136,21 @@ std::vector<LexicalIndex::Hit> LexicalIndex::search(std::string_view query, std:
   if (n == 0 || k == 0)
     return hits;
   const float averageLength = static_cast<float>(static_cast<double>(totalLength_) / n);
+  // The rarest terms only: they carry most of the score, the common ones most of the cost
+  // (a step's query is a plan and a page of recent text).
+  std::vector<std::pair<const std::vector<Posting> *, std::uint32_t>> lists;
+  for (const auto &[term, queryCount] : terms)
+    if (auto it = postings_.find(term); it != postings_.end())
+      lists.emplace_back(&it->second, queryCount);
+  if (lists.size() > kMaxQueryTerms) {
+    std::nth_element(lists.begin(), lists.begin() + kMaxQueryTerms, lists.end(),
+                     [](const auto &a, const auto &b) { return a.first->size() < b.first->size(); });
+    lists.resize(kMaxQueryTerms);
+  }
   std::vector<float> scores(docs_.size(), 0.0f);
   std::vector<std::uint32_t> touched;
-  for (const auto &[term, queryCount] : terms) {
-    auto it = postings_.find(term);
-    if (it == postings_.end())
-      continue;
-    const auto &list = it->second;
+  for (const auto &[postings, queryCount] : lists) {
+    const auto &list = *postings;
     double df = static_cast<double>(list.size());
     // A word repeated in a long query (the recent text) counts more, sublinearly.
     float weight = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5))) *

@@ -39,7 +39,8 @@ public:
   bool contains(std::uint64_t id) const;
   std::size_t size() const;
   std::vector<std::uint64_t> ids() const;
-  /// Up to `k` documents sharing words with `query`, best first.
+  /// Up to `k` documents sharing words with `query`, best first. A long query is
+  /// ranked by its 64 rarest words in this index.
   std::vector<Hit> search(std::string_view query, std::size_t k) const;
 
 private:

@@ -77,6 +77,20 @@ TEST_CASE("lexical index: a summary adds the words its text lacks, once") {
   CHECK(hits[0].score == doctest::Approx(hits[1].score).epsilon(0.2));
 }
 
+TEST_CASE("lexical index: a long query is ranked by its rarest words") {
+  LexicalIndex index;
+  std::string common, query;
+  for (int w = 0; w < 100; ++w)
+    common += " word" + std::to_string(w);
+  for (std::uint64_t id = 0; id < 50; ++id)
+    index.add(id, common + (id == 17 ? " Borodino" : ""));
+  query = common + " Borodino"; // 101 distinct words, 100 of them in every document
+  auto hits = index.search(query, 2);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].id == 17);
+  CHECK(hits[0].score > hits[1].score);
+}
+
 TEST_CASE("lexical index: CJK text is searchable by characters and pairs") {
   LexicalIndex index;
   index.add(1, "孙悟空在花果山当了美猴王。");
