@@ -240,7 +240,7 @@ TEST_CASE("50 steps against the fake server: prompts, edits, memory, budget") {
   CHECK(log->find("sk-") == std::string::npos);
 }
 
-TEST_CASE("a step is committed only for the text the editor applied; undo restores the state") {
+TEST_CASE("a step is committed only for the text the editor applied, undo restores the state") {
   FakeLlmServer server;
   auto author = std::make_shared<FakeAuthor>();
   server.setHandler([author](const FakeRequest &r) { return (*author)(r); });

@@ -68,7 +68,7 @@ TEST_CASE("a writer's edit of the Markdown files is what loads") {
   CHECK(loaded->state.plans[1] == "Hide it under the stair.");
 }
 
-TEST_CASE("plans parse from numbers, bullets or bare paragraphs; comments and notes are skipped") {
+TEST_CASE("plans parse from numbers, bullets or bare paragraphs, comments and notes are skipped") {
   CHECK(parsePlansMarkdown("- one\n- two\n* three\n") == std::vector<std::string>{"one", "two", "three"});
   CHECK(parsePlansMarkdown("<!-- hi -->\n> note\n\nFirst idea\nspans lines.\n\nSecond idea.\n") ==
         std::vector<std::string>{"First idea spans lines.", "Second idea."});
@@ -76,7 +76,7 @@ TEST_CASE("plans parse from numbers, bullets or bare paragraphs; comments and no
   CHECK(parsePlansMarkdown("").empty());
 }
 
-TEST_CASE("a mangled field is reset with a note; a non-JSON story.json is set aside") {
+TEST_CASE("a mangled field is reset with a note, a non-JSON story.json is set aside") {
   auto parsed = parseStoryJson(R"({"title": "T", "step": "seven", "plans": 3, "mode": "opera"})");
   CHECK(parsed.readable);
   CHECK(parsed.state.title == "T");
