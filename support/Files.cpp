@@ -43,15 +43,23 @@ Status ensurePrivateDirectory(const fs::path &dir) {
   return okStatus();
 }
 
+namespace {
+/// A name beside `path` for a file that is renamed onto it once complete.
+fs::path temporaryBeside(const fs::path &path) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  fs::path temp = path;
+  temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000);
+  return temp;
+}
+} // namespace
+
 Status writeFileAtomically(const fs::path &path, std::string_view contents) {
   if (path.has_parent_path()) {
     auto dir = ensurePrivateDirectory(path.parent_path());
     if (!dir)
       return dir;
   }
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  fs::path temp = path;
-  temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000);
+  fs::path temp = temporaryBeside(path);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     return ioError("cannot create", temp, errno);
@@ -81,6 +89,29 @@ Status writeFileAtomically(const fs::path &path, std::string_view contents) {
     ::unlink(temp.c_str());
     return ioError("cannot replace", path, err);
   }
+  return okStatus();
+}
+
+Status hardLinkAtomically(const fs::path &existing, const fs::path &link) {
+  struct stat st {};
+  if (::lstat(existing.c_str(), &st) != 0)
+    return ioError("cannot link", existing, errno);
+  if (!S_ISREG(st.st_mode)) // a symlink or a folder would make `link` follow whatever it points to later
+    return ioError("cannot link", existing, EINVAL);
+  if (link.has_parent_path()) {
+    auto dir = ensurePrivateDirectory(link.parent_path());
+    if (!dir)
+      return dir;
+  }
+  fs::path temp = temporaryBeside(link);
+  if (::link(existing.c_str(), temp.c_str()) != 0)
+    return ioError("cannot link", existing, errno);
+  int renameErr = ::rename(temp.c_str(), link.c_str()) != 0 ? errno : 0;
+  // rename() does nothing when `link` already names the same file: the temporary name
+  // is then still there. After a real rename it is gone, and this unlink is a no-op.
+  ::unlink(temp.c_str());
+  if (renameErr)
+    return ioError("cannot replace", link, renameErr);
   return okStatus();
 }
 

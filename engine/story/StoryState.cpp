@@ -444,9 +444,12 @@ std::vector<std::pair<long, fs::path>> listSnapshots(const StatePaths &paths) {
   return out;
 }
 
+/// `storyJsonRead` (optional) is set to whether a story.json was found and was JSON.
 Result<LoadedState> loadFrom(const fs::path &storyJson, const fs::path &memoryMd, const fs::path &plansMd,
-                             bool setAside) {
+                             bool setAside, bool *storyJsonRead = nullptr) {
   LoadedState out;
+  if (storyJsonRead)
+    *storyJsonRead = false;
   auto js = readIfPresent(storyJson);
   if (!js)
     return js.error();
@@ -454,6 +457,8 @@ Result<LoadedState> loadFrom(const fs::path &storyJson, const fs::path &memoryMd
     out.existed = true;
     auto parsed = parseStoryJson(**js);
     if (parsed.readable) {
+      if (storyJsonRead)
+        *storyJsonRead = true;
       out.state = std::move(parsed.state);
       out.notes = std::move(parsed.notes);
     } else if (setAside) {
@@ -488,14 +493,42 @@ Result<LoadedState> loadFrom(const fs::path &storyJson, const fs::path &memoryMd
   return out;
 }
 
-Status saveTo(const StoryState &state, const fs::path &storyJson, const fs::path &memoryMd, const fs::path &plansMd) {
+/// The bytes of the three state files, as save() writes them.
+struct RenderedFiles {
+  std::string shortTermMemory, plans, story;
+};
+
+RenderedFiles renderFiles(const StoryState &state) {
   auto note = offlineNote(state);
-  if (auto s = writeFileAtomically(memoryMd, renderShortTermMemoryMarkdown(state.shortTermMemory, state.rationale, note));
-      !s)
+  return {renderShortTermMemoryMarkdown(state.shortTermMemory, state.rationale, note),
+          renderPlansMarkdown(state.plans, state.mode, note), renderStoryJson(state)};
+}
+
+Status saveTo(const StoryState &state, const fs::path &storyJson, const fs::path &memoryMd, const fs::path &plansMd) {
+  auto files = renderFiles(state);
+  if (auto s = writeFileAtomically(memoryMd, files.shortTermMemory); !s)
     return s;
-  if (auto s = writeFileAtomically(plansMd, renderPlansMarkdown(state.plans, state.mode, note)); !s)
+  if (auto s = writeFileAtomically(plansMd, files.plans); !s)
     return s;
-  return writeFileAtomically(storyJson, renderStoryJson(state));
+  return writeFileAtomically(storyJson, files.story); // last: the commit point
+}
+
+/// Puts `bytes` at `kept` (a snapshot's file). When the live file already holds exactly
+/// these bytes, `kept` becomes a second name of it: no write and no flush, since its
+/// contents were flushed when save() wrote it. Otherwise (missing, edited, or a
+/// filesystem without hard links) the bytes are written atomically.
+Status keepInSnapshot(const fs::path &live, const fs::path &kept, const std::string &bytes) {
+  if (hardLinkAtomically(live, kept)) {
+    // Checked after linking, on the file the snapshot now names, so an editor that
+    // replaced the live file in between cannot slip its version in. Two links exactly:
+    // the live name and ours; a third name elsewhere could be edited in place at any time.
+    std::error_code ec;
+    auto links = fs::hard_link_count(kept, ec);
+    auto linked = readFile(kept);
+    if (!ec && links == 2 && linked && *linked == bytes)
+      return okStatus();
+  }
+  return writeFileAtomically(kept, bytes);
 }
 
 } // namespace
@@ -517,8 +550,22 @@ Status StateStore::saveStoryJson(const StoryState &state) const {
 Status StateStore::snapshot(const StoryState &state) const {
   auto dir = snapshotDir(paths_, state.step + 1);
   StoryState copy = state;
-  copy.journal.reset();
-  if (auto s = saveTo(copy, dir / "story.json", dir / "short-term-memory.md", dir / "plans.md"); !s)
+  copy.journal.reset(); // so a live story.json that carries a journal never matches: it is rewritten without
+  auto files = renderFiles(copy);
+  // Usually the session has just reloaded the live files, so they hold exactly this state
+  // and are linked rather than written again. The next save renames new files over the
+  // live names, leaving the snapshot the old ones alone. Until then (the few milliseconds
+  // to that save, or to the next save if that one fails) the live file and the snapshot
+  // share one file, and an editor that writes in place (vim does when a file has two
+  // links) changes both. That is harmless: the snapshot then holds the writer's newer
+  // text, a state the writer made, which the save was about to replace in the live file
+  // anyway; undo returns it rather than losing it.
+  if (auto s = keepInSnapshot(paths_.shortTermMemory(), dir / "short-term-memory.md", files.shortTermMemory); !s)
+    return s;
+  if (auto s = keepInSnapshot(paths_.plans(), dir / "plans.md", files.plans); !s)
+    return s;
+  // story.json last: restoreSnapshot() skips a snapshot without one (cut short by a crash).
+  if (auto s = keepInSnapshot(paths_.story(), dir / "story.json", files.story); !s)
     return s;
   auto all = listSnapshots(paths_);
   std::error_code ec;
@@ -532,12 +579,17 @@ Result<std::optional<StoryState>> StateStore::restoreSnapshot() const {
   while (!all.empty()) {
     auto dir = all.back().second;
     all.pop_back();
-    auto loaded = loadFrom(dir / "story.json", dir / "short-term-memory.md", dir / "plans.md", false);
+    bool storyJsonRead = false;
+    auto loaded = loadFrom(dir / "story.json", dir / "short-term-memory.md", dir / "plans.md", false, &storyJsonRead);
     std::error_code ec;
-    if (!loaded || !loaded->existed) {
-      fs::remove_all(dir, ec); // unusable snapshot: skip to the previous one
+    // Without its story.json (the last file a snapshot gets) a snapshot is not a state:
+    // empty, cut short by a crash or a power cut. Skip to the previous one.
+    if (!loaded || !storyJsonRead) {
+      fs::remove_all(dir, ec);
       continue;
     }
+    // The step journal belongs to the step being undone: restored, it would redo that step on resume.
+    loaded->state.journal.reset();
     if (auto s = save(loaded->state); !s)
       return s.error();
     fs::remove_all(dir, ec);

@@ -7,7 +7,8 @@
 // again before every step, so the next step uses the writer's edit. Loading is
 // lenient: a hand-mangled file is read where it can be; a story.json that is not
 // JSON at all is set aside (renamed) with a note saying so. Every write is atomic.
-// Undo keeps one snapshot per step under history/.
+// Undo keeps one snapshot per step under history/, mostly as hard links to the files
+// the step is about to replace.
 //
 // The parse/render functions are pure (the fuzz target drives them). StateStore does
 // file I/O only; thread-safety: callers serialise use per manuscript (StorySession does).
@@ -127,8 +128,11 @@ public:
   Status saveStoryJson(const StoryState &state) const;
 
   /// Keeps `state` (the state before the next step) as history/step-NNNNNN, for undo.
+  /// A live file that holds exactly what would be written is hard-linked instead of
+  /// written and flushed again; the next save() replaces the live names by rename.
   Status snapshot(const StoryState &state) const;
-  /// Makes the newest snapshot the current state (saved), then removes it from history.
+  /// Makes the newest snapshot the current state (saved, without a step journal), then
+  /// removes it from history. A snapshot without a readable story.json is skipped.
   /// Returns the restored state, or nullopt when there is no snapshot.
   Result<std::optional<StoryState>> restoreSnapshot() const;
   /// How many snapshots are kept; older ones are pruned.

@@ -12,8 +12,11 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <regex>
+
+#include <sys/stat.h>
 
 using namespace recurrent;
 using namespace recurrent::engine;
@@ -240,7 +243,7 @@ TEST_CASE("50 steps against the fake server: prompts, edits, memory, budget") {
   CHECK(log->find("sk-") == std::string::npos);
 }
 
-TEST_CASE("a step is committed only for the text the editor applied; undo restores the state") {
+TEST_CASE("a step is committed only for the text the editor applied, undo restores the state") {
   FakeLlmServer server;
   auto author = std::make_shared<FakeAuthor>();
   server.setHandler([author](const FakeRequest &r) { return (*author)(r); });
@@ -288,5 +291,73 @@ TEST_CASE("a step is committed only for the text the editor applied; undo restor
   REQUIRE(undone.ok());
   CHECK(*undone == 0);
   CHECK(session.state().shortTermMemory == "The keeper watches.");
+  CHECK_FALSE(session.undoStep().ok());
+}
+
+TEST_CASE("each step keeps the files it replaces as its undo snapshot, undo walks back step by step") {
+  FakeLlmServer server;
+  auto author = std::make_shared<FakeAuthor>();
+  server.setHandler([author](const FakeRequest &r) { return (*author)(r); });
+  test::TempDir dir;
+  auto file = dir / "novel.md";
+  std::string text = "# A Book\n\nThe keeper lit the lamp. The fog came in from the sea.\n\nA ship passed the rocks at night.\n";
+  REQUIRE(writeFileAtomically(file, text).ok());
+  auto opened = StorySession::open(file, std::make_shared<OpenAiChatModel>(configFor(server)),
+                                   std::make_shared<HashedEmbedder>(), std::make_shared<ExtractiveSummarizer>(), {});
+  REQUIRE(opened.ok());
+  auto &session = **opened;
+  REQUIRE(session.adopt(Manuscript(text), "", "", StoryMode::Novel, {}).ok());
+
+  const std::vector<std::string> names = {"short-term-memory.md", "plans.md", "story.json"};
+  auto inodeOf = [](const std::filesystem::path &p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  std::vector<StoryState> before;                 ///< the state before each step
+  std::vector<std::vector<std::string>> liveBytes; ///< the live files before each step
+  for (int step = 1; step <= 3; ++step) {
+    auto pending = session.prepareStep(Manuscript(text), {}, {});
+    REQUIRE_MESSAGE(pending.ok(), pending.error().message);
+    before.push_back(session.state());
+    std::vector<std::string> bytes;
+    std::vector<ino_t> inodes;
+    for (const auto &name : names) {
+      bytes.push_back(*readFile(session.paths().dir / name));
+      inodes.push_back(inodeOf(session.paths().dir / name));
+    }
+    liveBytes.push_back(bytes);
+    text = withParagraph(text, pending->paragraph);
+    REQUIRE(writeFileAtomically(file, text).ok());
+    REQUIRE(session.commitStep(*pending, pending->paragraph, Manuscript(text), {}).ok());
+
+    char folder[32];
+    std::snprintf(folder, sizeof folder, "step-%06d", step);
+    auto kept = session.paths().history() / folder;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      CAPTURE(step);
+      CAPTURE(names[i]);
+      CHECK(*readFile(kept / names[i]) == bytes[i]);
+      CHECK(inodeOf(kept / names[i]) == inodes[i]); // linked, not written again
+      CHECK(*readFile(session.paths().dir / names[i]) != bytes[i]);
+      CHECK(std::filesystem::hard_link_count(kept / names[i]) == 1);
+    }
+  }
+  CHECK(session.state().shortTermMemory.find("MEM-3") == 0);
+
+  for (int step = 3; step >= 1; --step) {
+    auto undone = session.undoStep();
+    REQUIRE(undone.ok());
+    CAPTURE(step);
+    const auto &was = before[static_cast<std::size_t>(step - 1)];
+    CHECK(*undone == step - 1);
+    CHECK(session.state().shortTermMemory == was.shortTermMemory);
+    CHECK(session.state().plans == was.plans);
+    auto reloaded = session.reload();
+    REQUIRE(reloaded.ok());
+    CHECK(session.state().step == step - 1);
+    CHECK(session.state().shortTermMemory == was.shortTermMemory);
+    CHECK(session.state().plans == was.plans);
+    CHECK(*readFile(session.paths().shortTermMemory()) == liveBytes[static_cast<std::size_t>(step - 1)][0]);
+  }
   CHECK_FALSE(session.undoStep().ok());
 }
