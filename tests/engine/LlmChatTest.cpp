@@ -89,7 +89,7 @@ TEST_CASE("a streamed answer arrives whole, deltas forwarded, usage counted") {
   CHECK(model.describe().find("sk-test") == std::string::npos);
 }
 
-TEST_CASE("usage is estimated when the server sends none; no key means no Authorization header") {
+TEST_CASE("usage is estimated when the server sends none, no key means no Authorization header") {
   FakeLlmServer server;
   ChatStreamOptions opts;
   opts.usage = false;

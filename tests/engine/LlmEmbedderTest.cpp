@@ -80,7 +80,7 @@ TEST_CASE("embeddings: answers out of index order are put back in order") {
   CHECK((*r)[1] == std::vector<float>{0.0f, 1.0f});
 }
 
-TEST_CASE("embeddings: 429 and 500 and a short answer are retried; 401 is not") {
+TEST_CASE("embeddings: 429 and 500 and a short answer are retried, 401 is not") {
   FakeLlmServer server;
   server.enqueue("/v1/embeddings", FakeResponse::error(429, "slow", "0"));
   server.enqueue("/v1/embeddings", FakeResponse::error(500, "boom"));
@@ -102,7 +102,7 @@ TEST_CASE("embeddings: 429 and 500 and a short answer are retried; 401 is not") 
   CHECK(reasons.size() == 3);
 }
 
-TEST_CASE("embeddings: a changed vector length is an error; cancellation stops before sending") {
+TEST_CASE("embeddings: a changed vector length is an error, cancellation stops before sending") {
   FakeLlmServer server;
   server.setEmbeddingDimension(4);
   auto config = embedConfig(server);

@@ -42,7 +42,7 @@ TEST_CASE("http: status errors carry advice, the server's message and Retry-Afte
   CHECK(e.message == "the model server rejected the request (400): bad things happened");
 }
 
-TEST_CASE("http: a GET collects the body; Retry-After reaches the error") {
+TEST_CASE("http: a GET collects the body, Retry-After reaches the error") {
   FakeLlmServer server;
   auto r = performHttp(HttpRequest{"GET", server.baseUrl() + "/models"}, CancelToken());
   REQUIRE_MESSAGE(r.ok(), r.error().message);

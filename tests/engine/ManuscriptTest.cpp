@@ -116,7 +116,7 @@ TEST_CASE("words: white-space tokens, one per CJK character, CJK punctuation sep
   CHECK(countWords("one\xE3\x80\x80two\xC2\xA0three") == 3);
 }
 
-TEST_CASE("front matter at the very start is not prose; an unclosed one is a scene break") {
+TEST_CASE("front matter at the very start is not prose, an unclosed one is a scene break") {
   Manuscript m("---\ntitle: The Sea\nauthor: me\n---\nOnce upon a time.\n");
   CHECK(paragraphTexts(m) == Strings{"Once upon a time."});
   CHECK(m.lineKind(0) == Kind::FrontMatter);

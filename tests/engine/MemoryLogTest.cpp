@@ -64,7 +64,7 @@ struct Fixture {
 
 } // namespace
 
-TEST_CASE("memory log: a step appends one line; a reopened memory reads the appended entries") {
+TEST_CASE("memory log: a step appends one line, a reopened memory reads the appended entries") {
   Fixture f;
   auto memory = f.open();
   f.update(*memory, text(10));

@@ -134,7 +134,7 @@ TEST_CASE("memory: a first index summarises every paragraph and persists entries
   CHECK(summarizer.calls == 12);
 }
 
-TEST_CASE("memory: reopening costs no summary call; an edited paragraph alone is re-summarised") {
+TEST_CASE("memory: reopening costs no summary call, an edited paragraph alone is re-summarised") {
   Fixture f;
   CountingSummarizer first;
   f.index(book(10), first);

@@ -115,7 +115,7 @@ TEST_CASE("SSE: an unterminated last event is delivered by finish(), once") {
   CHECK_FALSE(p.finish());
 }
 
-TEST_CASE("SSE: retry must be all digits; an id with NUL is ignored") {
+TEST_CASE("SSE: retry must be all digits, an id with NUL is ignored") {
   auto events = parseInPieces(std::string("retry: 12a\nid: ok\ndata: 1\n\nretry: 30\nid: b") + '\0' + "d\ndata: 2\n\n", {});
   REQUIRE(events.size() == 2);
   CHECK_FALSE(events[0].retryMs);

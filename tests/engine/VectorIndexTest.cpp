@@ -171,7 +171,7 @@ TEST_CASE("VectorIndex: searches run while another thread adds and removes") {
   CHECK(index.search(seed[1], 1).at(0).id == 1u);
 }
 
-TEST_CASE("VectorIndex: one large add() finds every vector; a repeated id keeps its last vector") {
+TEST_CASE("VectorIndex: one large add() finds every vector, a repeated id keeps its last vector") {
   VectorIndex index(options(24));
   std::mt19937 rng(6);
   std::vector<Vector> vs;

@@ -230,7 +230,7 @@ TEST_CASE("settings: without workspace/configuration, didChangeConfiguration car
   CHECK(settings.language == "zh");
 }
 
-TEST_CASE("progress: create, begin, report, end when supported; nothing otherwise") {
+TEST_CASE("progress: create, begin, report, end when supported, nothing otherwise") {
   for (bool supported : {true, false}) {
     CAPTURE(supported);
     LspTestClient client;
@@ -259,7 +259,7 @@ TEST_CASE("progress: create, begin, report, end when supported; nothing otherwis
   }
 }
 
-TEST_CASE("outgoing calls: a reply callback runs; an error reply reaches it too") {
+TEST_CASE("outgoing calls: a reply callback runs, an error reply reaches it too") {
   LspTestClient client;
   client.initialize();
   client.onRequest("workspace/applyEdit", [](const json &params) { return json{{"applied", params.contains("edit")}}; });

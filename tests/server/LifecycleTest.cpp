@@ -9,7 +9,7 @@ using namespace recurrent;
 using recurrent::test::json;
 using recurrent::test::LspTestClient;
 
-TEST_CASE("lifecycle: initialize advertises capabilities; shutdown then exit gives 0") {
+TEST_CASE("lifecycle: initialize advertises capabilities, shutdown then exit gives 0") {
   LspTestClient client;
   json result = client.initialize();
   CHECK(result["capabilities"]["positionEncoding"] == "utf-16");
@@ -27,7 +27,7 @@ TEST_CASE("lifecycle: UTF-8 is chosen when the client offers it") {
   CHECK(result["capabilities"]["positionEncoding"] == "utf-8");
 }
 
-TEST_CASE("lifecycle: requests before initialize get -32002; a second initialize is invalid") {
+TEST_CASE("lifecycle: requests before initialize get -32002, a second initialize is invalid") {
   LspTestClient client;
   json error = client.call("textDocument/hover", json::object()).takeError();
   CHECK(error["code"] == protocol::ServerNotInitialized);
@@ -36,7 +36,7 @@ TEST_CASE("lifecycle: requests before initialize get -32002; a second initialize
   CHECK(error["code"] == protocol::InvalidRequest);
 }
 
-TEST_CASE("lifecycle: exit without shutdown gives 1; requests after shutdown are invalid") {
+TEST_CASE("lifecycle: exit without shutdown gives 1, requests after shutdown are invalid") {
   LspTestClient client;
   client.initialize();
   CHECK(client.call("shutdown", nullptr).take().is_null());
@@ -78,7 +78,7 @@ TEST_CASE("errors: unknown method, invalid params naming the field, string ids")
   CHECK(reply[0]["error"]["code"] == protocol::MethodNotFound);
 }
 
-TEST_CASE("errors: garbage, invalid JSON, wrong lengths and a 64 MiB message; the server keeps answering") {
+TEST_CASE("errors: garbage, invalid JSON, wrong lengths and a 64 MiB message, the server keeps answering") {
   LspTestClient::Options options;
   options.framing.maxMessageBytes = 32u << 20;
   LspTestClient client(options);
