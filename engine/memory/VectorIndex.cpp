@@ -16,6 +16,7 @@
 #include <shared_mutex>
 #include <unistd.h>
 #include <unordered_map>
+#include <xxhash.h>
 
 namespace recurrent::engine {
 namespace fs = std::filesystem;
@@ -60,6 +61,11 @@ void normalise(float *v, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     v[i] *= inv;
 }
+
+/// The sidecar records this digest of the vector file: a save killed between its two
+/// renames leaves new vectors beside the old sidecar, often of the same size, which
+/// would otherwise load and answer searches with the wrong paragraphs.
+std::string digest(std::string_view bytes) { return hex(XXH3_64bits(bytes.data(), bytes.size())); }
 
 /// The byte size saveIndex() produces, so a torn or foreign file is caught before hnswlib reads it.
 std::uint64_t expectedFileSize(const Hnsw &h) {
@@ -163,6 +169,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     return corrupt("not a JSON object");
   Options o;
   std::uint64_t bytes = 0;
+  std::string expectedDigest;
   bool flat = false;
   try {
     int format = meta.value("format", 0);
@@ -178,6 +185,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     o.ef = meta.at("ef").get<int>();
     o.embedderId = meta.at("embedder").get<std::string>();
     bytes = meta.at("bytes").get<std::uint64_t>();
+    expectedDigest = meta.value("xxh3", ""); // absent in sidecars written before it was added
   } catch (const nlohmann::json::exception &e) {
     return corrupt(std::string("missing or wrong field (") + e.what() + ")");
   }
@@ -191,6 +199,16 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     return corrupt("the vector file has " + std::to_string(actual) + " bytes, the sidecar expects " +
                    std::to_string(bytes));
 
+  auto data = readFile(indexPath);
+  if (!data)
+    return data.error();
+  if (data->size() != bytes)
+    return corrupt("the vector file changed while it was read");
+  if (!expectedDigest.empty() && digest(*data) != expectedDigest)
+    return corrupt("the vector file is not the one the sidecar describes (a save was interrupted?)");
+  if (!flat)
+    std::string().swap(*data); // hnswlib reads the graph from its path; don't hold two copies
+
   auto index = std::unique_ptr<VectorIndex>(new VectorIndex(o));
   Impl &impl = *index->impl_;
   std::size_t count = 0;
@@ -199,15 +217,10 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     if (bytes % rowBytes != 0)
       return corrupt("the vector file is not a whole number of vectors");
     count = bytes / rowBytes;
-    auto data = readFile(indexPath);
-    if (!data)
-      return data.error();
-    if (data->size() != bytes)
-      return corrupt("the vector file changed while it was read");
     impl.flat.resize(count * impl.dimension);
     std::memcpy(impl.flat.data(), data->data(), bytes);
     impl.dead.assign(count, 1);
-    // No checksum: a vector that is neither unit-length nor zero (an empty text) is not ours.
+    // A vector that is neither unit-length nor zero (an empty text) is not ours.
     for (std::size_t slot = 0; slot < count; ++slot) {
       double norm = 0;
       for (std::size_t i = 0; i < impl.dimension; ++i)
@@ -456,10 +469,12 @@ Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) co
   if (auto s = ensurePrivateDirectory(indexPath.parent_path()); !s)
     return s;
   std::uint64_t bytes = 0;
+  std::string fileDigest;
   if (!impl.hnsw) {
     bytes = impl.flat.size() * sizeof(float);
-    if (auto s = writeFileAtomically(indexPath, std::string_view(reinterpret_cast<const char *>(impl.flat.data()), bytes));
-        !s)
+    std::string_view vectors(reinterpret_cast<const char *>(impl.flat.data()), bytes);
+    fileDigest = digest(vectors);
+    if (auto s = writeFileAtomically(indexPath, vectors); !s)
       return s;
   } else {
     fs::path tmp = indexPath;
@@ -471,12 +486,14 @@ Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) co
       return Error{ErrorKind::Io, "cannot write " + tmp.string() + ": " + e.what()};
     }
     std::error_code ec;
-    auto written = fs::file_size(tmp, ec);
-    if (ec || written != bytes) {
+    auto written = readFile(tmp); // hnswlib hands back no bytes: read what it wrote
+    if (!written || written->size() != bytes) {
       fs::remove(tmp, ec);
-      return Error{ErrorKind::Io, "cannot write " + indexPath.string() + " (" + std::to_string(written) + " of " +
+      return Error{ErrorKind::Io, "cannot write " + indexPath.string() + " (" +
+                                      std::to_string(written ? written->size() : 0) + " of " +
                                       std::to_string(bytes) + " bytes written; disk full?)"};
     }
+    fileDigest = digest(*written);
     fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec); // like every state file
     if (auto s = syncFile(tmp); !s)
       return s;
@@ -497,6 +514,7 @@ Status VectorIndex::save(const fs::path &indexPath, const fs::path &metaPath) co
                          {"ef", options_.ef},
                          {"embedder", options_.embedderId},
                          {"bytes", bytes},
+                         {"xxh3", fileDigest},
                          {"count", impl.byId.size()},
                          {"free", impl.freeLabels},
                          {"entries", std::move(entries)}};

@@ -77,7 +77,7 @@ TEST_CASE("memory log: a step appends one line, a reopened memory reads the appe
   CHECK(lines(after) == 11);
   CHECK(after.find("\"paragraph\":10,") != std::string::npos);
 
-  memory->flush();
+  REQUIRE(memory->flush().ok());
   auto reopened = f.open();
   CHECK(reopened->loadWarnings().empty());
   REQUIRE(reopened->size() == 11);

@@ -233,3 +233,34 @@ TEST_CASE("VectorIndex: past exactLimit the graph is built from the flat vectors
   CHECK((*graph)->size() == 299);
   CHECK((*graph)->search(vs[200], 1).at(0).id == 200u);
 }
+
+TEST_CASE("VectorIndex: vectors of a later save beside the sidecar of an earlier one are rejected") {
+  // A save renames the vector file, then the sidecar: a kill in between pairs new
+  // vectors with the old sidecar. Reusing a freed slot keeps the file size the same.
+  test::TempDir dir;
+  std::mt19937 rng(11);
+  for (std::size_t exactLimit : {std::size_t{1000}, std::size_t{10}}) {
+    CAPTURE(exactLimit);
+    auto o = options();
+    o.exactLimit = exactLimit;
+    VectorIndex index(o);
+    for (std::uint64_t i = 0; i < 50; ++i)
+      REQUIRE(index.add({i}, {randomVector(rng, 16)}, {1}).ok());
+    CHECK(index.usesGraph() == (exactLimit < 50));
+    auto vectors = dir / "v.bin", sidecar = dir / "v.json";
+    REQUIRE(index.save(vectors, sidecar).ok());
+    REQUIRE(index.remove(7));
+    REQUIRE(index.add({99}, {randomVector(rng, 16)}, {1}).ok());
+    auto laterVectors = dir / "later.bin", laterSidecar = dir / "later.json";
+    REQUIRE(index.save(laterVectors, laterSidecar).ok());
+    auto later = readFile(laterVectors);
+    REQUIRE(later->size() == readFile(vectors)->size());
+    REQUIRE(VectorIndex::load(laterVectors, laterSidecar).ok());
+
+    REQUIRE(writeFileAtomically(vectors, *later).ok());
+    auto torn = VectorIndex::load(vectors, sidecar);
+    REQUIRE_FALSE(torn.ok());
+    CHECK(torn.error().kind == ErrorKind::Corrupt);
+    CHECK(torn.error().message.find("interrupted") != std::string::npos);
+  }
+}
