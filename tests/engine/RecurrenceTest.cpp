@@ -128,6 +128,27 @@ int occurrences(const std::string &text, const std::string &needle) {
   return n;
 }
 
+/// A two-paragraph book adopted by a session whose model is the fake author.
+struct AdoptedBook {
+  FakeLlmServer server;
+  std::shared_ptr<FakeAuthor> author = std::make_shared<FakeAuthor>();
+  test::TempDir dir;
+  std::filesystem::path file = dir / "novel.md";
+  std::string text = "# A Book\n\nThe keeper lit the lamp. The fog came in from the sea.\n\nA ship passed the rocks at night.\n";
+  std::unique_ptr<StorySession> session;
+
+  AdoptedBook() {
+    server.setHandler([author = author](const FakeRequest &r) { return (*author)(r); });
+    REQUIRE(writeFileAtomically(file, text).ok());
+    auto opened = StorySession::open(file, std::make_shared<OpenAiChatModel>(configFor(server)),
+                                     std::make_shared<HashedEmbedder>(), std::make_shared<ExtractiveSummarizer>(), {});
+    REQUIRE(opened.ok());
+    session = std::move(opened.value());
+    auto adopted = session->adopt(Manuscript(text), "", "", StoryMode::Novel, {});
+    REQUIRE_MESSAGE(adopted.ok(), adopted.error().message);
+  }
+};
+
 } // namespace
 
 TEST_CASE("50 steps against the fake server: prompts, edits, memory, budget") {
@@ -244,24 +265,14 @@ TEST_CASE("50 steps against the fake server: prompts, edits, memory, budget") {
 }
 
 TEST_CASE("a step is committed only for the text the editor applied, undo restores the state") {
-  FakeLlmServer server;
-  auto author = std::make_shared<FakeAuthor>();
-  server.setHandler([author](const FakeRequest &r) { return (*author)(r); });
-  test::TempDir dir;
-  auto file = dir / "novel.md";
-  std::string text = "# A Book\n\nThe keeper lit the lamp. The fog came in from the sea.\n\nA ship passed the rocks at night.\n";
-  REQUIRE(writeFileAtomically(file, text).ok());
-  auto opened = StorySession::open(file, std::make_shared<OpenAiChatModel>(configFor(server)),
-                                   std::make_shared<HashedEmbedder>(), std::make_shared<ExtractiveSummarizer>(), {});
-  REQUIRE(opened.ok());
-  auto &session = **opened;
-  auto adopted = session.adopt(Manuscript(text), "", "", StoryMode::Novel, {});
-  REQUIRE_MESSAGE(adopted.ok(), adopted.error().message);
+  AdoptedBook book;
+  auto &session = *book.session;
+  const std::string &text = book.text;
   CHECK(session.state().title == "A Book");
   CHECK(session.state().language == "English"); // detected
   CHECK(session.state().synopsis.find("SYNOPSIS") == 0);
   CHECK(session.memoryEntries() == 2);
-  CHECK(author->stepPrompts.empty());
+  CHECK(book.author->stepPrompts.empty());
   auto pending = session.prepareStep(Manuscript(text), {}, {});
   REQUIRE_MESSAGE(pending.ok(), pending.error().message);
   CHECK(pending->plan == "The ship runs aground.");
@@ -295,18 +306,10 @@ TEST_CASE("a step is committed only for the text the editor applied, undo restor
 }
 
 TEST_CASE("each step keeps the files it replaces as its undo snapshot, undo walks back step by step") {
-  FakeLlmServer server;
-  auto author = std::make_shared<FakeAuthor>();
-  server.setHandler([author](const FakeRequest &r) { return (*author)(r); });
-  test::TempDir dir;
-  auto file = dir / "novel.md";
-  std::string text = "# A Book\n\nThe keeper lit the lamp. The fog came in from the sea.\n\nA ship passed the rocks at night.\n";
-  REQUIRE(writeFileAtomically(file, text).ok());
-  auto opened = StorySession::open(file, std::make_shared<OpenAiChatModel>(configFor(server)),
-                                   std::make_shared<HashedEmbedder>(), std::make_shared<ExtractiveSummarizer>(), {});
-  REQUIRE(opened.ok());
-  auto &session = **opened;
-  REQUIRE(session.adopt(Manuscript(text), "", "", StoryMode::Novel, {}).ok());
+  AdoptedBook book;
+  auto &session = *book.session;
+  std::string &text = book.text;
+  const auto &file = book.file;
 
   const std::vector<std::string> names = {"short-term-memory.md", "plans.md", "story.json"};
   auto inodeOf = [](const std::filesystem::path &p) {
