@@ -25,8 +25,9 @@ using Label = hnswlib::labeltype;
 
 namespace {
 
-constexpr int kFormat = 2;      // 2 added the flat storage; 1 (always a graph) still loads
-constexpr int kGraphFormat = 1;
+// 3 added the digest. Older sidecars are rebuilt rather than trusted: with the digest,
+// hnswlib's unchecked loader only ever reads bytes this program wrote.
+constexpr int kFormat = 3;
 constexpr std::size_t kInitialCapacity = 64;
 
 std::string hex(std::uint64_t v) {
@@ -173,9 +174,11 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
   bool flat = false;
   try {
     int format = meta.value("format", 0);
-    if ((format != kFormat && format != kGraphFormat) || meta.value("metric", "") != "cosine")
+    if (format > 0 && format < kFormat)
+      return corrupt("written by an older recurrent (format " + std::to_string(format) + ")");
+    if (format != kFormat || meta.value("metric", "") != "cosine")
       return corrupt("unknown format or metric");
-    std::string storage = format == kGraphFormat ? "hnsw" : meta.at("storage").get<std::string>();
+    std::string storage = meta.at("storage").get<std::string>();
     if (storage != "hnsw" && storage != "flat")
       return corrupt("unknown storage " + storage);
     flat = storage == "flat";
@@ -185,7 +188,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     o.ef = meta.at("ef").get<int>();
     o.embedderId = meta.at("embedder").get<std::string>();
     bytes = meta.at("bytes").get<std::uint64_t>();
-    expectedDigest = meta.value("xxh3", ""); // absent in sidecars written before it was added
+    expectedDigest = meta.at("xxh3").get<std::string>();
   } catch (const nlohmann::json::exception &e) {
     return corrupt(std::string("missing or wrong field (") + e.what() + ")");
   }
@@ -204,7 +207,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     return data.error();
   if (data->size() != bytes)
     return corrupt("the vector file changed while it was read");
-  if (!expectedDigest.empty() && digest(*data) != expectedDigest)
+  if (digest(*data) != expectedDigest)
     return corrupt("the vector file is not the one the sidecar describes (a save was interrupted?)");
   if (!flat)
     std::string().swap(*data); // hnswlib reads the graph from its path; don't hold two copies

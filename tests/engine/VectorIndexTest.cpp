@@ -4,6 +4,7 @@
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <random>
@@ -128,6 +129,16 @@ TEST_CASE("VectorIndex: save and load round trip, corrupt files rejected") {
     auto bytes = readFile(graph);
     REQUIRE(writeFileAtomically(graph, std::string(bytes->size(), '\x7f')).ok());
     CHECK(VectorIndex::load(graph, meta).error().kind == ErrorKind::Corrupt);
+  }
+  SUBCASE("a sidecar without a digest, from an older recurrent") {
+    auto sidecar = nlohmann::json::parse(*readFile(meta));
+    sidecar["format"] = 2;
+    sidecar.erase("xxh3");
+    REQUIRE(writeFileAtomically(meta, sidecar.dump()).ok());
+    auto r = VectorIndex::load(graph, meta);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Corrupt);
+    CHECK(r.error().message.find("older recurrent") != std::string::npos);
   }
   SUBCASE("missing files") {
     CHECK(VectorIndex::load(dir / "none.hnsw", dir / "none.json").error().kind == ErrorKind::Io);
