@@ -273,7 +273,7 @@ void LongTermMemory::loadIndex() {
   if (fs::exists(paths_.vectorIndexMeta(), ec)) {
     auto loaded = VectorIndex::load(paths_.vectorIndex(), paths_.vectorIndexMeta());
     if (!loaded) {
-      warnings_.push_back("vector index: " + loaded.error().message + "; rebuilding it");
+      warnings_.push_back(loaded.error().message + "; rebuilding it");
     } else if ((*loaded)->options().embedderId == embedder_->id() &&
                (embedder_->dimension() == 0 || (*loaded)->options().dimension == embedder_->dimension())) {
       index_ = std::move(loaded.value());
