@@ -72,6 +72,14 @@ std::string summarizeSchema(std::size_t n) {
 
 // --- Shared wording ---
 
+/// What the "plans" field holds: the writer's next paragraph, or the reader's next choice.
+std::string plansField(bool fiction) {
+  return fiction ? "three different choices the reader can make next, each one imperative sentence in the second "
+                   "person (\"Open the door and ...\")."
+                 : "three different plans for the next paragraph, each 1 to 3 sentences, each taking the story "
+                   "somewhere different.";
+}
+
 std::string paragraphLength(std::string_view language) {
   return languageCountsCharacters(language) ? "250 to 450 characters" : "150 to 250 words";
 }
@@ -270,10 +278,7 @@ Result<PreparedRequest> makeInitRequest(const InitInput &in, const PromptOptions
       "- \"shortTermMemory\": a summary of the three paragraphs: the key facts a writer must keep in mind "
       "(who, where, what is at stake), at most 10 sentences.\n"
       "- \"plans\": " +
-      (fiction ? std::string("three different choices the reader can make next, each one imperative sentence in "
-                             "the second person (\"Open the door and ...\").")
-               : std::string("three different plans for the next paragraph, each 1 to 3 sentences, each taking "
-                             "the story somewhere different.")));
+      plansField(fiction));
   auto payload = basePayload("init", s, in.seed);
   std::string language = s.language;
   return finish("init", "story_opening", initSchema(), b, payload, options,
@@ -347,10 +352,7 @@ Result<PreparedRequest> makeStepRequest(const StepInput &in, const PromptOptions
       "key facts only (who, where, what is at stake, open threads), at most 15 sentences and 300 words.\n"
       "- \"summary\": one sentence saying what happens in the new text, for the long-term memory.\n"
       "- \"plans\": " +
-      (fiction ? std::string("three different choices the reader can make next, each one imperative sentence in the "
-                             "second person (\"Climb the stairs and ...\").")
-               : std::string("three different plans for the next paragraph, each 1 to 3 sentences, each taking "
-                             "the story somewhere different.")));
+      plansField(fiction));
 
   auto payload = basePayload("step", s, in.seed);
   payload->plan = in.plan;
@@ -516,9 +518,7 @@ Result<PreparedRequest> makeAdoptRequest(const AdoptInput &in, const PromptOptio
                   "- \"shortTermMemory\": the short-term memory for continuing from the last paragraph: key facts "
                   "only (who, where, what is at stake, open threads), at most 15 sentences and 300 words.\n"
                   "- \"plans\": ") +
-      (fiction ? "three different choices the reader can make next, each one imperative sentence in the second person."
-               : "three different plans for the next paragraph, each 1 to 3 sentences, each taking the story "
-                 "somewhere different."));
+      plansField(fiction));
   auto payload = basePayload("adopt", s, in.seed);
   for (const auto &x : in.summaries)
     payload->texts.push_back(x.text);
