@@ -47,6 +47,10 @@ protocol::ResponseError invalidParams(std::string message) {
   return {protocol::InvalidParams, std::move(message), std::nullopt};
 }
 
+protocol::ResponseError requestFailed(std::string message) {
+  return {protocol::RequestFailed, std::move(message), std::nullopt};
+}
+
 /// Reads one command argument object (the first element of `arguments`).
 bool commandArgs(const std::vector<json> &arguments, json &out) {
   if (arguments.empty() || !arguments[0].is_object())
@@ -446,10 +450,8 @@ CoWriter::DocState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &re
     return nullptr;
   }
   if (st->writing) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "recurrent is already running in this document (writing, adopting or "
-                                        "suggesting plans): wait for it or cancel it",
-                                        std::nullopt});
+    reply.error(requestFailed("recurrent is already running in this document (writing, adopting or "
+                              "suggesting plans): wait for it or cancel it"));
     return nullptr;
   }
   return st;
@@ -495,9 +497,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   if (!st)
     return;
   if (!server_.clientCapabilities().applyEdit) {
-    reply.error(protocol::ResponseError{
-        protocol::RequestFailed, "this editor cannot apply edits from the server (workspace/applyEdit)",
-        std::nullopt});
+    reply.error(requestFailed("this editor cannot apply edits from the server (workspace/applyEdit)"));
     return;
   }
   auto session = sessionOrReply(uri, "cannot continue", reply);
@@ -605,7 +605,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
             progress->end("not applied");
             Error error{ErrorKind::Internal, reason};
             showError("the paragraph was not inserted", error);
-            reply.error(protocol::ResponseError{protocol::RequestFailed, reason, std::nullopt});
+            reply.error(requestFailed(reason));
             endJob(uri);
             return;
           }
@@ -639,9 +639,8 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
   if (!st)
     return;
   if (!isBlank(server_.documents().find(uri)->manuscript.text())) {
-    reply.error(protocol::ResponseError{
-        protocol::RequestFailed,
-        "a new story starts in an empty document; to continue this manuscript, use Adopt", std::nullopt});
+    reply.error(
+        requestFailed("a new story starts in an empty document; to continue this manuscript, use Adopt"));
     return;
   }
   engine::InitInput input;
@@ -686,7 +685,7 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
                                      bool applied, std::string reason, std::string inserted) mutable {
           if (!applied) {
             progress->end("not applied");
-            reply.error(protocol::ResponseError{protocol::RequestFailed, reason, std::nullopt});
+            reply.error(requestFailed(reason));
             endJob(uri, true);
             return;
           }
@@ -715,9 +714,7 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
     return;
   const engine::Manuscript &m = server_.documents().find(uri)->manuscript;
   if (m.paragraphs().empty()) {
-    reply.error(protocol::ResponseError{
-        protocol::RequestFailed, "there is nothing to adopt yet: write a paragraph or start a New Story",
-        std::nullopt});
+    reply.error(requestFailed("there is nothing to adopt yet: write a paragraph or start a New Story"));
     return;
   }
   auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
@@ -864,16 +861,13 @@ void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
     return;
   }
   if (!st->offer || st->offer->id != id->get<std::uint64_t>() || !st->session) {
-    reply.error(protocol::ResponseError{
-        protocol::RequestFailed, "that ghost text is no longer current: ask for a new one", std::nullopt});
+    reply.error(requestFailed("that ghost text is no longer current: ask for a new one"));
     return;
   }
   engine::PendingStep step = std::move(st->offer->step);
   st->offer.reset();
   if (doc->manuscript.text().find(step.paragraph) == std::string::npos) {
-    reply.error(protocol::ResponseError{
-        protocol::RequestFailed,
-        "the accepted paragraph is not in the document, so the step was not recorded", std::nullopt});
+    reply.error(requestFailed("the accepted paragraph is not in the document, so the step was not recorded"));
     return;
   }
   auto after = std::make_shared<engine::Manuscript>(doc->manuscript);
