@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace recurrent::cli {
 
@@ -17,11 +18,32 @@ constexpr const char *kUsage =
     "Builds or refreshes the memory first when the manuscript changed (see recurrent index).\n"
     "\n"
     "options:\n";
+
+/// One line: the fused score and its parts, then each matched word with where it was found
+/// ("sleigh (here, -1)" : in the paragraph itself and in the one before).
+std::string explanation(const std::vector<engine::LexicalIndex::Match> &words, const engine::MemoryHit &h) {
+  char head[128];
+  std::snprintf(head, sizeof head, "fused %.2f = words z %.2f, vectors z %.2f; ", h.fused, h.wordsZ, h.meaningZ);
+  std::string out = head;
+  if (words.empty())
+    return out + "no word in common (found by its vector)";
+  out += "matched ";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    out += (i ? ", " : "") + words[i].word + " (";
+    for (std::size_t j = 0; j < words[i].offsets.size(); ++j) {
+      int o = words[i].offsets[j];
+      out += (j ? ", " : "") + (o == 0 ? std::string("here") : (o > 0 ? "+" : "") + std::to_string(o));
+    }
+    out += ")";
+  }
+  return out;
+}
 } // namespace
 
 int runSearch(int argc, char **argv) {
   auto specs = memoryOptionSpecs();
   specs.push_back({"k", true, "how many results (default 3, at most 50); also -k N", "N"});
+  specs.push_back({"explain", false, "say why each result was found: matched words, the neighbour that held them (-1: the paragraph before), the fused score"});
   // The parser knows only long options: accept the conventional -k as --k.
   std::vector<char *> argvK(argv, argv + argc);
   char longK[] = "--k";
@@ -57,6 +79,7 @@ int runSearch(int argc, char **argv) {
     printError("search", report.error().message);
     return report.error().kind == ErrorKind::Cancelled ? 130 : 1;
   }
+  const bool explain = args->flags.count("explain") > 0;
   auto hits = session->memory->search(query, static_cast<std::size_t>(*k));
   if (!hits) {
     printError("search", hits.error().message);
@@ -66,13 +89,21 @@ int runSearch(int argc, char **argv) {
   auto lineOf = [&](std::size_t p) { return p < paragraphs.size() ? paragraphs[p].firstLine + 1 : 0; };
   if (args->flags.count("json")) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto &h : *hits)
-      out.push_back({{"paragraph", h.paragraph + 1},
-                     {"line", lineOf(h.paragraph)},
-                     {"score", h.score},
-                     {"chapter", h.chapter},
-                     {"summary", h.summary},
-                     {"snippet", h.snippet}});
+    for (const auto &h : *hits) {
+      nlohmann::json hit = {{"paragraph", h.paragraph + 1}, {"line", lineOf(h.paragraph)}, {"score", h.score},
+                            {"chapter", h.chapter},         {"summary", h.summary},           {"snippet", h.snippet}};
+      if (explain) {
+        nlohmann::json words = nlohmann::json::array();
+        for (const auto &m : session->memory->explainWords(query, h.paragraph)) {
+          nlohmann::json from = nlohmann::json::array();
+          for (int offset : m.offsets)
+            from.push_back(static_cast<long long>(h.paragraph) + 1 + offset);
+          words.push_back({{"word", m.word}, {"paragraphs", from}});
+        }
+        hit["explain"] = {{"fused", h.fused}, {"wordsZ", h.wordsZ}, {"meaningZ", h.meaningZ}, {"words", words}};
+      }
+      out.push_back(std::move(hit));
+    }
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
@@ -83,6 +114,8 @@ int runSearch(int argc, char **argv) {
     std::printf("%zu. %.3f  paragraph %zu (line %u)%s%s\n   %s\n   > %s\n", i + 1, h.score, h.paragraph + 1,
                 lineOf(h.paragraph), h.chapter.empty() ? "" : ", ", h.chapter.c_str(), h.summary.c_str(),
                 h.snippet.c_str());
+    if (explain)
+      std::printf("   why: %s\n", explanation(session->memory->explainWords(query, h.paragraph), h).c_str());
   }
   return 0;
 }

@@ -126,6 +126,7 @@ bool LexicalIndex::setLanguage(const std::string &language) {
   texts_.clear();
   postings_.clear();
   docs_.clear();
+  lengths_.clear();
   slotOf_.clear();
   dead_ = 0;
   totalLength_ = 0;
@@ -183,22 +184,30 @@ void LexicalIndex::placeLocked(std::uint64_t id, const Neighbours &neighbours) {
   auto own = texts_.find(id);
   if (own == texts_.end())
     return;
-  std::vector<std::pair<std::uint64_t, float>> weighted;
-  weighted.reserve(own->second.terms.size() * 4);
+  // The five term lists are sorted: merge them (linear) rather than sort their concatenation.
+  thread_local std::vector<std::pair<std::uint64_t, float>> weighted, merged;
+  weighted.clear();
   for (const auto &[term, tf] : own->second.terms)
     weighted.emplace_back(term, static_cast<float>(tf));
   for (std::size_t n = 0; n < neighbours.size(); ++n) {
-    if (!neighbours[n])
-      continue;
-    auto it = texts_.find(neighbours[n]);
+    auto it = neighbours[n] ? texts_.find(neighbours[n]) : texts_.end();
     if (it == texts_.end())
       continue;
-    for (const auto &[term, tf] : it->second.terms)
-      weighted.emplace_back(term, kNeighbourWeight[n] * static_cast<float>(tf));
+    merged.clear();
+    merged.reserve(weighted.size() + it->second.terms.size());
+    auto a = weighted.begin();
+    for (const auto &[term, tf] : it->second.terms) {
+      for (; a != weighted.end() && a->first < term; ++a)
+        merged.push_back(*a);
+      merged.emplace_back(term, kNeighbourWeight[n] * static_cast<float>(tf));
+    }
+    merged.insert(merged.end(), a, weighted.end());
+    std::swap(weighted, merged);
   }
-  std::sort(weighted.begin(), weighted.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+  ++placements_;
   const auto slot = static_cast<std::uint32_t>(docs_.size());
   Doc &doc = docs_.emplace_back();
+  lengths_.push_back(0);
   doc.id = id;
   doc.neighbours = neighbours;
   doc.key = placementKeyLocked(id, neighbours);
@@ -216,6 +225,7 @@ void LexicalIndex::placeLocked(std::uint64_t id, const Neighbours &neighbours) {
     i = j;
   }
   totalLength_ += doc.length;
+  lengths_[slot] = doc.length;
   slotOf_[id] = slot;
 }
 
@@ -237,6 +247,7 @@ void LexicalIndex::unplaceLocked(std::uint64_t id) {
     if (auto p = postings_.find(term); p != postings_.end())
       --p->second.live;
   totalLength_ -= doc.length;
+  lengths_[it->second] = -1;
   doc.live = false;
   doc.terms = {};
   slotOf_.erase(it);
@@ -254,6 +265,9 @@ void LexicalIndex::compactLocked() {
       kept.push_back(std::move(docs_[s]));
     }
   docs_ = std::move(kept);
+  lengths_.clear();
+  for (const Doc &doc : docs_)
+    lengths_.push_back(doc.length);
   for (auto it = postings_.begin(); it != postings_.end();) {
     auto &list = it->second.list;
     std::size_t out = 0;
@@ -283,6 +297,11 @@ bool LexicalIndex::contains(std::uint64_t id) const {
 std::size_t LexicalIndex::size() const {
   std::shared_lock lock(mutex_);
   return slotOf_.size();
+}
+
+std::size_t LexicalIndex::placements() const {
+  std::shared_lock lock(mutex_);
+  return placements_;
 }
 
 std::vector<std::uint64_t> LexicalIndex::ids() const {
@@ -323,14 +342,14 @@ std::vector<LexicalIndex::Hit> LexicalIndex::search(std::string_view query, std:
     // A word repeated in a long query (the recent text) counts more, sublinearly.
     float weight = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5))) *
                    (1.0f + std::log(static_cast<float>(queryCount)));
+    const float lengthScale = kK1 * kB / averageLength, lengthBase = kK1 * (1.0f - kB);
     for (const Posting &p : postings->list) {
-      const Doc &doc = docs_[p.doc];
-      if (!doc.live)
+      const float length = lengths_[p.doc];
+      if (length < 0)
         continue;
-      float norm = kK1 * (1.0f - kB + kB * doc.length / averageLength);
       if (scores[p.doc] == 0.0f)
         touched.push_back(p.doc);
-      scores[p.doc] += weight * p.tf * (kK1 + 1.0f) / (p.tf + norm);
+      scores[p.doc] += weight * p.tf * (kK1 + 1.0f) / (p.tf + lengthBase + lengthScale * length);
     }
   }
   hits.reserve(touched.size());
@@ -451,6 +470,7 @@ bool LexicalIndex::deserialise(std::string_view in) {
   texts_ = ok ? std::move(texts) : std::unordered_map<std::uint64_t, Text>{};
   postings_.clear();
   docs_.clear();
+  lengths_.clear();
   slotOf_.clear();
   dead_ = 0;
   totalLength_ = 0;

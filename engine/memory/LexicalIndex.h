@@ -80,6 +80,8 @@ public:
   /// Documents indexed.
   std::size_t size() const;
   std::vector<std::uint64_t> ids() const;
+  /// Documents placed since construction: how much an update re-indexed.
+  std::size_t placements() const;
   /// Up to `k` documents sharing words with `query`, best first. A long query is
   /// ranked by its 64 rarest words in this index.
   std::vector<Hit> search(std::string_view query, std::size_t k) const;
@@ -122,8 +124,10 @@ private:
   std::unordered_map<std::uint64_t, Text> texts_;
   std::unordered_map<std::uint64_t, PostingList> postings_; ///< term -> documents holding it
   std::vector<Doc> docs_;                                   ///< by slot; slots are not reused until compaction
+  std::vector<float> lengths_;                              ///< by slot: Doc::length, -1 when dead (compact for search)
   std::unordered_map<std::uint64_t, std::uint32_t> slotOf_; ///< id -> slot of its live document
   std::size_t dead_ = 0;
+  std::size_t placements_ = 0;
   double totalLength_ = 0;
 };
 

@@ -342,29 +342,57 @@ struct ZScores {
   }
 };
 
-template <typename Hit> ZScores zScores(const std::vector<Hit> &hits) {
+ZScores zScores(const std::vector<ScoredId> &hits) {
   ZScores z;
   if (hits.empty())
     return z;
   double sum = 0, squares = 0;
-  for (const auto &h : hits) {
-    sum += h.score;
-    squares += static_cast<double>(h.score) * h.score;
+  for (const auto &[id, score] : hits) {
+    sum += score;
+    squares += static_cast<double>(score) * score;
   }
   const double n = static_cast<double>(hits.size());
   const double mean = sum / n;
   const double sd = std::sqrt(std::max(0.0, squares / n - mean * mean));
   float lowest = 0;
-  for (const auto &h : hits) {
-    float v = sd > 1e-9 ? static_cast<float>((h.score - mean) / sd) : 0.0f;
-    z.of[h.id] = v;
+  for (const auto &[id, score] : hits) {
+    float v = sd > 1e-9 ? static_cast<float>((score - mean) / sd) : 0.0f;
+    z.of[id] = v;
     lowest = std::min(lowest, v);
   }
   z.floor = lowest;
   return z;
 }
 
+template <typename Hit> std::vector<ScoredId> scored(const std::vector<Hit> &hits) {
+  std::vector<ScoredId> out;
+  out.reserve(hits.size());
+  for (const auto &h : hits)
+    out.emplace_back(h.id, h.score);
+  return out;
+}
+
 } // namespace
+
+std::vector<FusedCandidate> fuseByZScores(const std::vector<ScoredId> &byMeaning, const std::vector<ScoredId> &byWords,
+                                          float meaningWeight, float wordWeight) {
+  const ZScores meaningZ = zScores(byMeaning), wordsZ = zScores(byWords);
+  std::vector<FusedCandidate> ranked;
+  std::unordered_set<std::uint64_t> seen;
+  auto consider = [&](std::uint64_t id) {
+    if (!seen.insert(id).second)
+      return;
+    float m = meaningZ.at(id), w = wordsZ.at(id);
+    ranked.push_back({id, meaningWeight * m + wordWeight * w, m, w});
+  };
+  for (const auto &h : byMeaning)
+    consider(h.first);
+  for (const auto &h : byWords)
+    consider(h.first);
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto &a, const auto &b) { return a.fused != b.fused ? a.fused > b.fused : a.id < b.id; });
+  return ranked;
+}
 
 Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, std::size_t k,
                                                       const std::set<std::size_t> &exclude,
@@ -398,25 +426,7 @@ Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, 
     std::vector<LexicalIndex::Hit> byWords;
     if (options_.wordWeight > 0)
       byWords = lexical_.search(query, depth);
-    const ZScores meaningZ = zScores(byMeaning), wordsZ = zScores(byWords);
-    struct Candidate {
-      ParagraphHash id;
-      float fused, meaning, words;
-    };
-    std::vector<Candidate> ranked;
-    std::unordered_set<ParagraphHash> seen;
-    auto consider = [&](ParagraphHash id) {
-      if (!seen.insert(id).second)
-        return;
-      float m = meaningZ.at(id), w = wordsZ.at(id);
-      ranked.push_back({id, meaningWeight * m + options_.wordWeight * w, m, w});
-    };
-    for (const auto &h : byMeaning)
-      consider(h.id);
-    for (const auto &h : byWords)
-      consider(h.id);
-    std::sort(ranked.begin(), ranked.end(),
-              [](const auto &a, const auto &b) { return a.fused != b.fused ? a.fused > b.fused : a.id < b.id; });
+    const auto ranked = fuseByZScores(scored(byMeaning), scored(byWords), meaningWeight, options_.wordWeight);
 
     hits.clear();
     std::set<std::size_t> taken;
@@ -431,8 +441,8 @@ Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, 
           continue;
         MemoryHit hit{e.paragraph, 1.0f / (1.0f + std::exp(-c.fused)), e.chapter, e.summary, e.opening};
         hit.fused = c.fused;
-        hit.meaningZ = c.meaning;
-        hit.wordsZ = c.words;
+        hit.meaningZ = c.meaningZ;
+        hit.wordsZ = c.wordsZ;
         hits.push_back(std::move(hit));
         if (hits.size() == k)
           return hits;

@@ -133,6 +133,8 @@ public:
   Status flush();
 
   const StatePaths &paths() const { return paths_; }
+  /// The word index (read-only: MemoryIndexer keeps it in line with the manuscript).
+  const LexicalIndex &words() const { return lexical_; }
   Embedder &embedder() const { return *embedder_; }
 
 private:
@@ -181,6 +183,20 @@ private:
   /// Filled by MemoryIndexer from the manuscript (the memory file holds no paragraph text).
   LexicalIndex lexical_;
 };
+
+/// An id and its score in one ranking.
+using ScoredId = std::pair<std::uint64_t, float>;
+struct FusedCandidate {
+  std::uint64_t id = 0;
+  float fused = 0;
+  float meaningZ = 0, wordsZ = 0;
+};
+/// Fuses two rankings by per-query z-scores: each candidate scores meaningWeight·z(meaning) +
+/// wordWeight·z(words), where z is how many standard deviations it stands above that ranking's
+/// candidates' mean (a candidate one ranking did not return gets that ranking's lowest z).
+/// Best first, ties by id. Pure.
+std::vector<FusedCandidate> fuseByZScores(const std::vector<ScoredId> &byMeaning, const std::vector<ScoredId> &byWords,
+                                          float meaningWeight, float wordWeight);
 
 /// The text whose vector represents an entry: the paragraph and its summary.
 std::string memoryEmbeddingText(std::string_view paragraph, std::string_view summary);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 using namespace recurrent;
@@ -122,4 +123,29 @@ TEST_CASE("recurrent index: a corrupted memory file is set aside with a warning 
   CHECK(r.err.find("warning") != std::string::npos);
   CHECK(r.err.find("memory.jsonl.corrupt-") != std::string::npos);
   CHECK(nlohmann::json::parse(r.out)["summarised"] == 31);
+}
+
+TEST_CASE("recurrent search --explain names the matched words, the neighbour that held them, the fused score") {
+  test::TempDir dir;
+  REQUIRE(writeFileAtomically(dir / "book.md", generatedBook()).ok());
+  // Paragraph 31 holds "lens"; "Marguerite walked" is in paragraph 30, the one before it.
+  auto r = run(dir.path(), {"search", "book.md", "the lens Marguerite", "-k", "1", "--json", "--explain"});
+  INFO(r.err);
+  REQUIRE(r.exitCode == 0);
+  auto hits = nlohmann::json::parse(r.out);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0]["paragraph"] == 31);
+  const auto &why = hits[0]["explain"];
+  CHECK(why["fused"].get<double>() > 0);
+  std::map<std::string, std::vector<long long>> words;
+  for (const auto &w : why["words"])
+    words[w["word"].get<std::string>()] = w["paragraphs"].get<std::vector<long long>>();
+  CHECK(words["lens"] == std::vector<long long>{31});
+  CHECK(words["marguerite"] == std::vector<long long>{30});
+
+  auto text = run(dir.path(), {"search", "book.md", "the lens Marguerite", "-k", "1", "--explain"});
+  REQUIRE(text.exitCode == 0);
+  CHECK(text.out.find("why: fused ") != std::string::npos);
+  CHECK(text.out.find("marguerite (-1)") != std::string::npos);
+  CHECK(text.out.find("lens (here)") != std::string::npos);
 }

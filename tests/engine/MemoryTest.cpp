@@ -225,6 +225,59 @@ TEST_CASE("memory: search ranks the paragraph a sentence comes from first, honou
     CHECK((h.paragraph != 2 && h.paragraph != 14));
 }
 
+TEST_CASE("memory: excludeAround skips the excluded paragraphs' neighbours too") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto memory = f.open();
+  f.index(book(24), summarizer, memory.get());
+  auto hits = memory->search("Mirela studied the old star charts", 24, {14}, {}, 2);
+  REQUIRE(hits.ok());
+  CHECK(hits->size() == 19);
+  for (const auto &h : *hits)
+    CHECK((h.paragraph < 12 || h.paragraph > 16));
+}
+
+TEST_CASE("memory: fusion by z-scores: a clear lead in one ranking beats a middling place in both") {
+  // Words: 1 stands far above the rest; meaning: 2 leads narrowly, 1 is absent.
+  std::vector<ScoredId> words = {{1, 9.0f}, {2, 3.0f}, {3, 2.9f}, {4, 2.8f}, {5, 2.7f}};
+  std::vector<ScoredId> meaning = {{2, 0.52f}, {3, 0.50f}, {4, 0.49f}, {5, 0.48f}};
+  auto fused = fuseByZScores(meaning, words, 0.1f, 1.0f);
+  REQUIRE(fused.size() == 5);
+  CHECK(fused[0].id == 1);
+  CHECK(fused[1].id == 2);
+  CHECK(fused[0].meaningZ == doctest::Approx(fused[4].meaningZ).epsilon(0.01)); // absent: that ranking's floor
+  // Vectors counting fully (an embedding model): the narrow meaning lead and second place in words win.
+  auto even = fuseByZScores(meaning, words, 4.0f, 1.0f);
+  CHECK(even[0].id == 2);
+  // One ranking alone keeps its own order.
+  auto wordsOnly = fuseByZScores({}, words, 0.0f, 1.0f);
+  for (std::size_t i = 0; i < wordsOnly.size(); ++i)
+    CHECK(wordsOnly[i].id == words[i].first);
+  CHECK(fuseByZScores({}, {}, 1.0f, 1.0f).empty());
+}
+
+TEST_CASE("memory: an edited paragraph re-indexes the documents around it only") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto memory = f.open();
+  std::string text = book(30, 10);
+  f.index(text, summarizer, memory.get());
+  const std::size_t placedFirst = memory->words().placements();
+  CHECK(placedFirst == 30);
+  text.replace(text.find(paragraph(14)), paragraph(14).size(), paragraph(14) + " Saltmere burned.");
+  f.index(text, summarizer, memory.get());
+  // Paragraph 14 and its neighbours 12, 13, 15, 16 (one chapter): five documents, not the book.
+  CHECK(memory->words().placements() - placedFirst == 5);
+  auto hits = memory->search("Saltmere burned", 1);
+  REQUIRE(hits.ok());
+  CHECK(hits->at(0).paragraph == 14);
+  // A paragraph at a chapter's edge has no neighbours across it.
+  const std::size_t before = memory->words().placements();
+  text.replace(text.find(paragraph(10)), paragraph(10).size(), paragraph(10) + " Kestrels.");
+  f.index(text, summarizer, memory.get());
+  CHECK(memory->words().placements() - before == 3); // 10, 11, 12 (9 is in chapter 1)
+}
+
 TEST_CASE("memory: a summary edited by hand in the file is kept and is what search returns") {
   Fixture f;
   CountingSummarizer summarizer;
