@@ -113,12 +113,12 @@ TEST_CASE("an answer cut off by a full context fails at once, naming the fix and
   FakeLlmServer server;
   SchemaAnswers answers;
   ChatRequest r = plansRequest(1800);
-  r.messages.back().content += std::string(3977, 'x'); // 1014 of the 1024 tokens: the answer cannot fit
+  r.messages.back().content += std::string(2121, 'x'); // 550 of the 560 tokens: the answer cannot fit
   auto s = chatAs(ServerProfile::SmallContext, r, server, answers);
   REQUIRE_FALSE(s.result);
   CHECK(server.requestCount() == 1);
   CHECK(s.result.error().kind == ErrorKind::Config);
-  CHECK(s.result.error().message.find("the model's context is full (1024 tokens on the server): lower "
+  CHECK(s.result.error().message.find("the model's context is full (560 tokens on the server): lower "
                                       "recurrent.contextTokens") != std::string::npos);
   CHECK(s.result.error().message.find("start the server with a larger context") != std::string::npos);
 }
@@ -134,9 +134,9 @@ TEST_CASE("llama.cpp's exceed_context_size_error names the setting and teaches t
   auto s = chatWith(chat, r);
   REQUIRE_FALSE(s.result);
   CHECK(server.requestCount() == 1); // neither retried nor taken for a json_schema refusal
-  CHECK(s.result.error().message.find("n_ctx 1024") != std::string::npos);
+  CHECK(s.result.error().message.find("n_ctx 560") != std::string::npos);
   CHECK(s.result.error().message.find("recurrent.contextTokens") != std::string::npos);
-  CHECK(chat.serverContextTokens() == 1024L);
+  CHECK(chat.serverContextTokens() == 560L);
 }
 
 TEST_CASE("a 500 naming response_format is a json_schema refusal: fallback at once, remembered") {

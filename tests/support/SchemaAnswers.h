@@ -44,8 +44,9 @@ enum class ServerProfile {
   Anthropic,            ///< POST /v1/messages, SSE events, a tool for the schema, one 529 first
 };
 
-/// The context window of the SmallContext and Vllm profiles.
-inline constexpr long kSmallContext = 1024;
+/// The context window of the SmallContext profile: a story step's prompt (about 500 tokens
+/// after an opening) fits, its answer does not, as on a laptop's llama.cpp with -c 2048 later on.
+inline constexpr long kSmallContext = 560;
 /// The embedding model Ollama lists first, and the chat model after it.
 inline constexpr const char *kOllamaEmbedModel = "nomic-embed-text:latest";
 inline constexpr const char *kOllamaChatModel = "qwen3:8b";
