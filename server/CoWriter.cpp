@@ -6,6 +6,7 @@
 #include "server/EditStream.h"
 #include "server/LspServer.h"
 #include "server/Progress.h"
+#include "server/StateWritable.h"
 
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -316,6 +317,13 @@ void CoWriter::runIndex(const std::string &uri) {
     }
     return;
   }
+  if (auto writable = checkStateWritable((*session)->paths().dir); !writable) {
+    if (st->sessionError != writable.error().message) { // said once, not at every edit
+      st->sessionError = writable.error().message;
+      showError("cannot keep this manuscript's memory", writable.error());
+    }
+    return;
+  }
   auto snapshot = std::make_shared<engine::Manuscript>(doc->manuscript);
   // The first index of a session can take a while (a long book, or a model writing summaries):
   // show it, cancellable. Later ones follow small edits and stay quiet.
@@ -474,6 +482,12 @@ std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string
   if (!session) {
     showError(what, session.error());
     reply.error(session.error());
+    return nullptr;
+  }
+  // Every caller writes the state: find out now, before a model call is spent on it.
+  if (auto writable = checkStateWritable((*session)->paths().dir); !writable) {
+    showError(what, writable.error());
+    reply.error(writable.error());
     return nullptr;
   }
   return *session;
@@ -1080,6 +1094,11 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   protocol::Position insertAt = toPosition(m, offset, encoding);
   auto session = sessionFor(uri);
   if (!session) {
+    reply(empty);
+    return;
+  }
+  if (auto writable = checkStateWritable((*session)->paths().dir); !writable) {
+    showError("no ghost text", writable.error());
     reply(empty);
     return;
   }
