@@ -16,7 +16,7 @@
 // (the same scene, the same people). Placing a document again when a neighbour
 // changed costs that document only.
 //
-// Persisted by LexicalIndexFile (a cache, rebuilt when its digest does not match).
+// Rebuilt when a memory opens. FIXME: persist serialise() beside the vectors, digest + rebuild on mismatch.
 //
 // Thread-safety: every method may be called from any thread; search(), explain(),
 // contains() and size() take a shared lock, the mutators an exclusive one.
