@@ -320,17 +320,17 @@ void runSeed(const fs::path &book, const std::string &text, std::size_t wanted, 
   }
   for (const auto &q : queries) {
     auto isTarget = [&](std::size_t p) { return p == q.paragraph; };
-    auto t = std::chrono::steady_clock::now();
-    auto hits = paragraphsOf(fused->search(q.sentence, kDepth));
-    r.fused.score(hits, isTarget, since(t));
-    t = std::chrono::steady_clock::now();
-    r.words.score(paragraphsOf(words->search(q.sentence, kDepth)), isTarget, since(t));
-    t = std::chrono::steady_clock::now();
-    r.meaning.score(paragraphsOf(meaning->search(q.sentence, kDepth)), isTarget, since(t));
-    t = std::chrono::steady_clock::now();
-    r.plain.score(plain.search(q.sentence, kDepth), isTarget, since(t));
-    t = std::chrono::steady_clock::now();
-    r.porter.score(porter.search(q.sentence, kDepth), isTarget, since(t));
+    // Each ranking is taken before its time is read (argument order is unspecified).
+    auto timed = [&](Method &m, auto &&rank) {
+      auto t = std::chrono::steady_clock::now();
+      std::vector<std::size_t> ranking = rank();
+      m.score(ranking, isTarget, since(t));
+    };
+    timed(r.fused, [&] { return paragraphsOf(fused->search(q.sentence, kDepth)); });
+    timed(r.words, [&] { return paragraphsOf(words->search(q.sentence, kDepth)); });
+    timed(r.meaning, [&] { return paragraphsOf(meaning->search(q.sentence, kDepth)); });
+    timed(r.plain, [&] { return plain.search(q.sentence, kDepth); });
+    timed(r.porter, [&] { return porter.search(q.sentence, kDepth); });
   }
   // The plan task: the prompt holds P-1 and P; the memory and FTS5 skip them and their neighbours.
   const auto &paragraphs = manuscript.paragraphs();
@@ -338,9 +338,7 @@ void runSeed(const fs::path &book, const std::string &text, std::size_t wanted, 
     const std::size_t p = q.paragraph;
     const int chapter = paragraphs[p].chapter;
     auto inChapter = [&](std::size_t i) { return i < paragraphs.size() && paragraphs[i].chapter == chapter; };
-    auto t = std::chrono::steady_clock::now();
-    r.planFused.score(paragraphsOf(fused->search(q.sentence, kDepth, {p - 1, p}, {}, kExcludeAround)), inChapter,
-                      since(t));
+    r.planFused.score(paragraphsOf(fused->search(q.sentence, kDepth, {p - 1, p}, {}, kExcludeAround)), inChapter, 0);
     auto filtered = [&](std::vector<std::size_t> ranking) {
       std::erase_if(ranking, [&](std::size_t i) { return i + 1 + kExcludeAround >= p && i <= p + kExcludeAround; });
       return ranking;
