@@ -467,7 +467,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
         return contextFullError(quirksOf(endpoint).contextTokens);
       if (callbacks.onRetry)
         callbacks.onRetry(RetryNotice{n, policy.maxAttempts, 0, why});
-      return why; // retried at once below
+      return why; // made again at once by runWithRetriesRaisingCap
     }
     auto checked = checkAnswer(request, a.text);
     if (checked.problem) {
