@@ -512,6 +512,10 @@ void CoWriter::endJob(const std::string &uri, bool reindex) {
   st->writing = false;
   st->jobCancel.reset();
   sendStatus(uri, "idle");
+  // The writer may have undone the paragraph while its step was being saved.
+  if (const Document *doc = server_.documents().find(uri))
+    if (auto step = stepWatch_.vanished(uri, doc->manuscript))
+      stepTextVanished(uri, *step);
   if (reindex || st->indexAgain) {
     st->indexAgain = false;
     scheduleIndex(uri, options_.indexDebounce);
