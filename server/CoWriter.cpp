@@ -217,8 +217,11 @@ void CoWriter::documentClosed(const std::string &uri) {
     it->second->indexCancel->cancel();
   if (it->second->inlineCancel)
     it->second->inlineCancel->cancel();
-  if (it->second->jobCancel)
+  if (it->second->jobCancel) {
+    spdlog::info("{} closed while recurrent was writing in it: cancelled, nothing committed", uri);
     it->second->jobCancel->cancel();
+  }
+  spdlog::debug("closed {}", uri);
   docs_.erase(it);
   stepWatch_.forget(uri);
 }
