@@ -1264,6 +1264,8 @@ void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
               {"attempts", call->attempts},
               {"seconds", call->seconds},
               {"time", call->time}};
+  if (!call->reasoning.empty())
+    result["reasoning"] = call->reasoning;
   if (call->budget) {
     json trimmed = json::array();
     for (const auto &item : call->budget->trimmed)

@@ -45,8 +45,8 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
                        *s.undoStepWithText + "\"");
     s.undoStepWithText.reset();
   }
-  if (s.provider && *s.provider != "openai" && *s.provider != "offline") {
-    warnings.push_back("recurrent.provider: expected \"openai\" or \"offline\", got \"" + *s.provider + "\"");
+  if (s.provider && *s.provider != "openai" && *s.provider != "anthropic" && *s.provider != "offline") {
+    warnings.push_back("recurrent.provider: expected \"openai\", \"anthropic\" or \"offline\", got \"" + *s.provider + "\"");
     s.provider.reset();
   }
   if (section.contains("apiKey"))

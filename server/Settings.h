@@ -15,7 +15,7 @@
 namespace recurrent::server {
 
 struct Settings {
-  std::optional<std::string> provider; ///< "openai" | "offline"
+  std::optional<std::string> provider; ///< "openai" | "anthropic" | "offline"
   std::optional<std::string> baseUrl;
   std::optional<std::string> model;
   std::optional<std::string> embedModel;

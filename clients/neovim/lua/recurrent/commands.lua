@@ -337,6 +337,10 @@ function M.render_prompt(p)
   for _, m in ipairs(type(p.messages) == "table" and p.messages or {}) do
     block(m.role or "?", m.content)
   end
+  if type(p.reasoning) == "string" and p.reasoning ~= "" then
+    block("reasoning {{{", p.reasoning) -- folded: the buffer uses foldmethod=marker
+    table.insert(out, "}}}")
+  end
   block("answer", type(p.answer) == "string" and p.answer or "")
   return out
 end
@@ -351,6 +355,7 @@ function M.prompt(on_open)
     local buf = scratch(name, M.render_prompt(p))
     vim.api.nvim_buf_set_option(buf, "buftype", "nofile")
     vim.api.nvim_buf_set_option(buf, "modifiable", false)
+    vim.api.nvim_win_set_option(0, "foldmethod", "marker")
     if on_open then
       on_open(buf)
     end
