@@ -5,7 +5,7 @@
 
 /** The typed view of the `recurrent` configuration section. */
 export interface RecurrentSettings {
-  provider: 'auto' | 'openai' | 'offline';
+  provider: 'auto' | 'openai' | 'anthropic' | 'offline';
   baseUrl: string;
   model: string;
   embedModel: string;
@@ -54,7 +54,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const automatic = get('automaticGhostText');
   const undo = str('undoStepWithText', kDefaults.undoStepWithText);
   return {
-    provider: provider === 'openai' || provider === 'offline' ? provider : 'auto',
+    provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
     model: str('model', kDefaults.model),
     embedModel: str('embedModel', kDefaults.embedModel),
