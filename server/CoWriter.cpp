@@ -217,8 +217,11 @@ void CoWriter::documentClosed(const std::string &uri) {
     it->second->indexCancel->cancel();
   if (it->second->inlineCancel)
     it->second->inlineCancel->cancel();
-  if (it->second->jobCancel)
+  if (it->second->jobCancel) {
+    spdlog::info("{} closed while recurrent was writing in it: cancelled, nothing committed", uri);
     it->second->jobCancel->cancel();
+  }
+  spdlog::debug("closed {}", uri);
   docs_.erase(it);
   stepWatch_.forget(uri);
 }
@@ -512,6 +515,10 @@ void CoWriter::endJob(const std::string &uri, bool reindex) {
   st->writing = false;
   st->jobCancel.reset();
   sendStatus(uri, "idle");
+  // The writer may have undone the paragraph while its step was being saved.
+  if (const Document *doc = server_.documents().find(uri))
+    if (auto step = stepWatch_.vanished(uri, doc->manuscript))
+      stepTextVanished(uri, *step);
   if (reindex || st->indexAgain) {
     st->indexAgain = false;
     scheduleIndex(uri, options_.indexDebounce);

@@ -351,6 +351,7 @@ void LspServer::onDidChange(const protocol::DidChangeTextDocumentParams &params)
 }
 
 void LspServer::onDidClose(const protocol::DidCloseTextDocumentParams &params) {
+  spdlog::info("didClose {}", params.textDocument.uri);
   if (!documents_.close(params.textDocument.uri))
     spdlog::warn("didClose for a document that is not open: {}", params.textDocument.uri);
   documentSettings_.erase(params.textDocument.uri);

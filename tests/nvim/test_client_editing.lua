@@ -194,6 +194,20 @@ h.test("ghost text: wrapped virtual lines below the cursor line; stale results a
   h.eq(before, h.buffer_text(buf), "the buffer")
 end)
 
+h.test("buffer-local default keys that keep the writer's own mappings, and the plans' code lens without asking", function()
+  vim.keymap.set("n", "<localleader>c", "<Nop>") -- the writer's own mapping
+  local buf = open_story()
+  local hover = vim.fn.maparg("K", "n", false, true)
+  h.eq(1, hover.buffer, "K is buffer-local")
+  h.contains(hover.desc or "", "memory", "K's description")
+  h.eq("<Nop>", vim.fn.maparg("<localleader>c", "n"), "the writer's <localleader>c")
+  h.truthy(vim.fn.maparg("<localleader>o", "n") ~= "", "the outline key")
+  h.wait(function()
+    return #vim.lsp.codelens.get(buf) >= 1
+  end, 15000, "the plans' code lens")
+  vim.keymap.del("n", "<localleader>c")
+end)
+
 h.test("the plugin's memory and prompt views start no server and are not manuscripts", function()
   local buf = open_story()
   local clients = #lsp.all_clients()

@@ -36,6 +36,16 @@ h.test(":RecurrentNewStory writes an opening into the empty buffer; empty option
   h.truthy(#vim.trim(h.buffer_text(buf)) > 50, "an opening in the buffer:\n" .. h.buffer_text(buf))
   local s = require("recurrent.lsp").request_sync(buf, "recurrent/storyState", { uri = vim.uri_from_bufnr(buf) })
   h.eq("interactive", s.mode, "the story's mode")
+  local picker
+  vim.ui.select = function(items, opts, on_choice)
+    picker = opts.prompt
+    on_choice(nil)
+  end
+  vim.cmd("RecurrentPlans")
+  h.wait(function()
+    return picker ~= nil
+  end, 10000, "the plan picker")
+  h.eq("What does the reader choose?", picker, "the picker's question in interactive fiction")
 end)
 
 h.test(":RecurrentNewStory refuses a buffer that already holds text", function()

@@ -4,7 +4,7 @@
 // Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
 // Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -97,6 +97,17 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
+/** Ctrl+P, the file's name, Enter; waits until `expected` is in the editor. */
+async function openFile(name, expected) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: name }).waitFor();
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await editorText()).includes(expected), 30_000, `${name} in the editor`);
+}
+
 async function paragraphsWritten() {
   return count(await editorText(), kMarker);
 }
@@ -108,13 +119,7 @@ await check('code-server shows the workbench', async () => {
 });
 
 await check('the manuscript opens and the extension starts', async () => {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('chapter-one.md');
-  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: 'chapter-one.md' }).waitFor();
-  await page.keyboard.press('Enter');
-  await waitFor(async () => (await editorText()).includes('The lighthouse'), 30_000, 'the manuscript in the editor');
+  await openFile('chapter-one.md', 'The lighthouse');
   // The status bar item appears once the extension has activated.
   await page.locator('.statusbar-item').filter({ hasText: /Recurrent|offline|openai|test-model/ }).first().waitFor({ timeout: 30_000 });
   await shot('01-manuscript.png');
@@ -146,6 +151,33 @@ await check('Recurrent: Continue writes a new paragraph into the editor', async 
   await waitFor(async () => (await paragraphsWritten()) > before, 90_000, `a paragraph containing "${kMarker}"`);
   await page.waitForTimeout(500);
   await shot('03-continue.png');
+});
+
+/** The story's step count as saved beside the manuscript. */
+function savedStep(name) {
+  const story = join(workspace, '.recurrent', name, 'story.json');
+  return existsSync(story) ? JSON.parse(readFileSync(story, 'utf8')).step ?? 0 : 0;
+}
+
+await check('one Ctrl+Z removes the whole streamed paragraph, and the server offers to undo the step', async () => {
+  const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  const before = await editorText();
+  const count = await paragraphsWritten();
+  const step = savedStep('chapter-one.md');
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > count, 90_000, 'the next paragraph');
+  await waitFor(async () => savedStep('chapter-one.md') > step, 30_000, 'the step committed');
+  await editor.click();
+  await page.keyboard.press('Control+Z');
+  await waitFor(async () => (await editorText()) === before, 5_000, 'the text before the paragraph after one Ctrl+Z');
+  const offer = page.locator('.notification-toast').filter({ hasText: 'no longer in the manuscript' });
+  await waitFor(async () => (await offer.count()) === 1, 10_000, 'one "Undo step" offer');
+  await shot('03b-undo-offer.png');
+  await page.keyboard.press('Control+Y'); // the paragraph back, for the checks below
+  await waitFor(async () => (await paragraphsWritten()) > count, 5_000, 'the paragraph back after redo');
+  await runCommand('Notifications: Clear All Notifications');
 });
 
 await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, and writes it', async () => {

@@ -26,12 +26,14 @@ let plans = 0;
 
 const kPlaces = ['the lighthouse', 'the harbour', 'the radio room', 'the cliff path', 'the keeper\'s kitchen'];
 
+// The running number is in the closing words too: no two paragraphs end alike (the server tells a removed
+// paragraph by its opening and closing words).
 function paragraph() {
   paragraphs += 1;
   const place = kPlaces[paragraphs % kPlaces.length];
   return (
     `Paragraph ${paragraphs} from the test model: Mara walked to ${place} while the storm leaned on the windows. ` +
-    `The radio hissed a voice she almost knew, and she wrote down every word before it faded.`
+    `The radio hissed a voice she almost knew, and she wrote down every word before it faded (the ${paragraphs}th time).`
   );
 }
 

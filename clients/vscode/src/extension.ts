@@ -13,9 +13,12 @@ import {
   ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
+  MessageType,
   ResponseError,
+  ShowMessageNotification,
   State,
 } from 'vscode-languageclient/node';
+import { hasOpenTab, StreamedEdits } from './streamedEdits';
 import { continueArguments, type PlanAction, planItems } from './plans';
 import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
 import { kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
@@ -25,6 +28,13 @@ import { statusView } from './status';
 
 const kSecretKey = 'recurrent.apiKey';
 const kRequestCancelled = -32800;
+/** Server commands that write (and call the model): run with a cancellable notification, one per document. */
+const kJobTitles: Record<string, string> = {
+  'recurrent.continue': 'Recurrent: writing the next paragraph',
+  'recurrent.newStory': 'Recurrent: writing the opening',
+  'recurrent.adopt': 'Recurrent: adopting the manuscript',
+  'recurrent.suggestPlans': 'Recurrent: suggesting plans',
+};
 
 let client: LanguageClient | undefined;
 
@@ -44,6 +54,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const settings = (): RecurrentSettings => readSettings((k) => vscode.workspace.getConfiguration('recurrent').get(k));
   let current = settings();
+  const streamed = new StreamedEdits();
+  /** uri → the cancel source of the job writing there (Recurrent: Cancel, closing its tab). */
+  const jobs = new Map<string, vscode.CancellationTokenSource>();
+  // The last error the server showed, so a command's error that repeats it is not a second notification.
+  let lastServerError = { text: '', at: 0 };
+  const repeatsServerError = (message: string): boolean =>
+    Date.now() - lastServerError.at < 3000 && lastServerError.text.includes(message);
+  /** One notification per failure, with what the writer can do about it. */
+  const showFailure = async (message: string): Promise<void> => {
+    const text = message.startsWith('Recurrent') ? message : `Recurrent: ${message}`;
+    const action = await vscode.window.showErrorMessage(text, 'Show Log', 'Open Settings');
+    if (action === 'Show Log') output.show(true);
+    else if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:recurrent.recurrent');
+  };
 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -58,7 +82,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       },
     },
     middleware: {
+      // Code lenses and code actions run server commands too: the writing ones get the same progress and Cancel.
+      executeCommand: async (command, args, next) => {
+        if (!(command in kJobTitles)) return next(command, args);
+        const first = (args[0] ?? {}) as Record<string, unknown>;
+        return runJob(command, first);
+      },
       workspace: {
+        handleApplyEdit: (params, next) => streamed.handle(params, next as never) as never,
         // The server pulls section `recurrent`: answer with the typed, cleaned settings (no "auto", no empty strings).
         configuration: async (params, token, next) => {
           const raw = await next(params, token);
@@ -105,6 +136,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = new LanguageClient('recurrent', 'Recurrent', serverOptions, clientOptions);
   const lc = client;
   context.subscriptions.push(
+    // Instead of the client's plain toasts: errors get actions, and a command's error repeating one stays quiet.
+    lc.onNotification(ShowMessageNotification.type, (m) => {
+      if (m.type === MessageType.Error) {
+        lastServerError = { text: m.message, at: Date.now() };
+        void showFailure(m.message);
+      } else if (m.type === MessageType.Warning) void vscode.window.showWarningMessage(`Recurrent: ${m.message}`);
+      else void vscode.window.showInformationMessage(`Recurrent: ${m.message}`);
+    }),
     lc.onNotification(kStatus, (p: StatusParams) => {
       const active = vscode.window.activeTextEditor?.document.uri.toString();
       if (!p.uri || p.uri === active) showStatus(p);
@@ -165,16 +204,39 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return (await ensureRunning()).sendRequest<StoryState>(kStoryState, { uri });
   }
 
-  /** Runs one server command; shows failures (except cancellation) and returns undefined for them. */
+  /** Runs one server command; shows failures (except cancellation, and once only) and returns undefined for them. */
   async function runCommand<T>(command: string, args: Record<string, unknown>, token?: vscode.CancellationToken): Promise<T | undefined> {
+    if (command in kJobTitles && !token) return (await runJob(command, args)) as T | undefined;
     const c = await ensureRunning();
     try {
       return (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] }, token)) as T;
     } catch (e) {
       if (e instanceof ResponseError && e.code === kRequestCancelled) return undefined;
       const message = e instanceof Error ? e.message : String(e);
-      void vscode.window.showErrorMessage(`Recurrent: ${message}`);
+      if (!repeatsServerError(message)) void showFailure(message);
       return undefined;
+    }
+  }
+
+  /** A writing command as a notification with a Cancel button; Recurrent: Cancel and closing the tab cancel it too. */
+  async function runJob(command: string, args: Record<string, unknown>): Promise<unknown> {
+    const uri = typeof args.uri === 'string' ? args.uri : '';
+    const source = new vscode.CancellationTokenSource();
+    jobs.get(uri)?.dispose();
+    jobs.set(uri, source);
+    void vscode.commands.executeCommand('setContext', 'recurrent.writing', true);
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: kJobTitles[command] ?? 'Recurrent', cancellable: true },
+        async (_progress, token) => {
+          token.onCancellationRequested(() => source.cancel());
+          return runCommand(command, args, source.token);
+        },
+      );
+    } finally {
+      if (jobs.get(uri) === source) jobs.delete(uri);
+      source.dispose();
+      void vscode.commands.executeCommand('setContext', 'recurrent.writing', jobs.size > 0);
     }
   }
 
@@ -353,6 +415,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   register('recurrent.ui.ghostText', async () => {
     if (manuscript()) await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   });
+  register('recurrent.ui.cancel', async () => {
+    if (jobs.size === 0) {
+      vscode.window.setStatusBarMessage('Recurrent: nothing to cancel', 3000);
+      return;
+    }
+    for (const source of jobs.values()) source.cancel();
+  });
   register('recurrent.restartServer', restartServer);
   register('recurrent.setApiKey', async () => {
     const key = await vscode.window.showInputBox({
@@ -390,6 +459,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       else await lc.sendNotification(DidChangeConfigurationNotification.type, { settings: { recurrent: serverConfiguration(next) } });
     }),
     vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
+    // Closing the tab a paragraph streams into cancels it: nothing is written into a closed file or committed.
+    vscode.window.tabGroups.onDidChangeTabs((e) => {
+      for (const tab of e.closed) {
+        if (!(tab.input instanceof vscode.TabInputText)) continue;
+        const uri = tab.input.uri.toString();
+        if (!hasOpenTab(uri)) jobs.get(uri)?.cancel();
+      }
+    }),
     vscode.workspace.onDidSaveTextDocument((d) => {
       if (d.uri.scheme === kMemoryScheme) void refreshStatus();
     }),

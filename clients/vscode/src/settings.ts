@@ -14,6 +14,10 @@ export interface RecurrentSettings {
   contextTokens: number;
   language: string;
   streaming: boolean;
+  /** Ghost text whenever the cursor rests after a paragraph (a model call each time); off: only when asked. */
+  automaticGhostText: boolean;
+  /** When a step's paragraph is undone in the editor: ask to undo the step in the memory, always, or never. */
+  undoStepWithText: 'ask' | 'always' | 'never';
   serverPath: string;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -28,6 +32,8 @@ export const kDefaults: RecurrentSettings = {
   contextTokens: 8192,
   language: '',
   streaming: true,
+  automaticGhostText: false,
+  undoStepWithText: 'ask',
   serverPath: '',
   trace: 'off',
 };
@@ -45,6 +51,8 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const provider = str('provider', kDefaults.provider);
   const trace = str('trace.server', kDefaults.trace);
   const streaming = get('streaming');
+  const automatic = get('automaticGhostText');
+  const undo = str('undoStepWithText', kDefaults.undoStepWithText);
   return {
     provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
@@ -55,6 +63,8 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     contextTokens: Math.round(num('contextTokens', kDefaults.contextTokens)),
     language: str('language', kDefaults.language),
     streaming: typeof streaming === 'boolean' ? streaming : kDefaults.streaming,
+    automaticGhostText: typeof automatic === 'boolean' ? automatic : kDefaults.automaticGhostText,
+    undoStepWithText: undo === 'always' || undo === 'never' ? undo : 'ask',
     serverPath: str('server.path', kDefaults.serverPath),
     trace: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
@@ -71,6 +81,8 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     temperature: s.temperature,
     contextTokens: s.contextTokens,
     streaming: s.streaming,
+    automaticGhostText: s.automaticGhostText,
+    undoStepWithText: s.undoStepWithText,
   };
   if (s.provider !== 'auto') out.provider = s.provider;
   if (s.baseUrl) out.baseUrl = s.baseUrl;

@@ -94,6 +94,7 @@ function M.pick_plan(plans, on_done)
   if not bufnr then
     return
   end
+  local mode -- "interactive": the plans are the reader's choices, and the picker says so
   local function choose(list)
     list = list or {}
     local items = {}
@@ -106,7 +107,7 @@ function M.pick_plan(plans, on_done)
     table.insert(items, { kind = "own" })
     table.insert(items, { kind = "suggest" })
     vim.ui.select(items, {
-      prompt = "Plan for the next paragraph",
+      prompt = mode == "interactive" and "What does the reader choose?" or "Plan for the next paragraph",
       kind = "recurrent.plan",
       format_item = function(item) -- vim.ui.select numbers the entries itself
         if item.kind == "plan" then
@@ -162,6 +163,7 @@ function M.pick_plan(plans, on_done)
     choose(plans)
   else
     lsp.request(bufnr, "recurrent/storyState", { uri = uri(bufnr) }, function(s)
+      mode = s and s.mode
       choose(s and s.plans)
     end)
   end

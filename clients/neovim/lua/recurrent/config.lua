@@ -25,6 +25,21 @@ M.defaults = {
   -- The API key: a function returning it (e.g. reading a password manager), or nil to inherit
   -- RECURRENT_API_KEY / OPENAI_API_KEY from Neovim's environment. Never put the key itself in your config.
   api_key = nil,
+  -- Buffer-local keys set when a manuscript attaches (false: none). A key you mapped yourself, globally or for
+  -- the buffer, is never replaced; set one to false to leave it out. See :help recurrent-mappings.
+  mappings = {
+    hover = "K", -- the paragraph's memory summary
+    outline = "<localleader>o", -- chapters and scenes (document symbols)
+    search = "<localleader>s", -- search the memory by meaning (workspace symbols)
+    actions = "<localleader>a", -- code actions: Continue with a plan, Suggest plans
+    continue = "<localleader>c",
+    plans = "<localleader>p",
+    ghost = "<localleader>g",
+    accept = "<localleader>y", -- accept the ghost text
+    cancel = "<localleader>x",
+  },
+  -- The plans' code lens is refreshed on attach, after each step and on CursorHold.
+  codelens = true,
   -- Ghost text (textDocument/inlineCompletion): native on Neovim 0.12+, extmarks otherwise.
   ghost_text = { hl_group = "RecurrentGhost" },
   -- How long a synchronous request (health check, tests) waits, in milliseconds.
