@@ -127,6 +127,8 @@ SummaryEstimate Book::estimateSummaries(const BookSnapshot &snapshot) const {
   SummaryEstimate e;
   e.paid = paid_;
   e.threshold = options_.confirmAbove;
+  e.model = !session_->offline();
+  e.askLocal = options_.confirmLocal;
   std::unordered_set<ParagraphHash> known;
   for (const auto &entry : session_->memory().entries())
     known.insert(entry.hash);

@@ -58,6 +58,8 @@ struct BookOptions {
   SessionOptions session;
   /// Summarising more new paragraph texts than this with a paid model asks first.
   std::size_t confirmAbove = 50;
+  /// Ask about a model on this machine too (a local model summarising a book takes hours).
+  bool confirmLocal = false;
 };
 
 /// What indexing a snapshot would cost.
@@ -67,8 +69,10 @@ struct SummaryEstimate {
   std::size_t tokens = 0;      ///< estimated prompt + answer tokens of summarising them
   bool paid = false;           ///< the summarizer is a model on a non-loopback server
   std::size_t threshold = 0;   ///< BookOptions::confirmAbove
-  /// Paid, and more than the threshold: ask the writer before indexing.
-  bool needsConfirmation() const { return paid && paragraphs > threshold; }
+  bool model = false;          ///< a model (not the offline summarizer) would summarise
+  bool askLocal = false;       ///< BookOptions::confirmLocal
+  /// Paid (or any model with askLocal), and more than the threshold: ask before indexing.
+  bool needsConfirmation() const { return (paid || (askLocal && model)) && paragraphs > threshold; }
   /// "412 new paragraphs to summarise with openai gpt-4o at ..., about 96,000 tokens".
   std::string describe(const std::string &model) const;
 };
