@@ -15,7 +15,7 @@
 namespace recurrent::server {
 
 struct Settings {
-  std::optional<std::string> provider; ///< "openai" | "offline"
+  std::optional<std::string> provider; ///< "openai" | "anthropic" | "offline"
   std::optional<std::string> baseUrl;
   std::optional<std::string> model;
   std::optional<std::string> embedModel;
@@ -24,6 +24,12 @@ struct Settings {
   std::optional<int> contextTokens;
   std::optional<std::string> language; ///< empty: detect
   std::optional<bool> streaming;
+  /// When a committed step's text leaves the manuscript (the editor's undo): "ask" (default),
+  /// "always" (undo the step in the memory too) or "never".
+  std::optional<std::string> undoStepWithText;
+  /// Ghost text the editor asks for on its own (inlineCompletion triggerKind 2) calls the model only
+  /// when true; an explicit request always does.
+  std::optional<bool> automaticGhostText;
   bool operator==(const Settings &) const = default;
 };
 

@@ -33,7 +33,7 @@ Result<StoryContext> gatherContext(const Manuscript &manuscript, const LongTermM
   StoryContext out = recentContext(manuscript, request.cursor, request.recentParagraphs);
   if (memory && memory->size() > 0 && !request.query.empty()) {
     std::set<std::size_t> exclude(out.recentParagraphs.begin(), out.recentParagraphs.end());
-    auto hits = memory->search(request.query, request.topK, exclude, cancel);
+    auto hits = memory->search(request.query, request.topK, exclude, cancel, request.excludeAround);
     if (!hits)
       return hits.error();
     for (const auto &h : *hits)

@@ -34,6 +34,8 @@ struct ContextRequest {
   std::string query;                  ///< what to retrieve memories for (the plan); empty: none
   int recentParagraphs = 3;
   std::size_t topK = 3;
+  /// Also skip memories this close to a recent paragraph (they share its words, not news).
+  std::size_t excludeAround = 2;
   std::vector<ContextParagraph> previously; ///< earlier chapters' summaries, oldest first
 };
 
