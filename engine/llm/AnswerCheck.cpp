@@ -45,13 +45,47 @@ std::vector<ChatMessage> repairMessages(const std::string &answer, const std::st
           {"user", "That answer could not be used: " + problem + ". Answer again, following the instructions exactly."}};
 }
 
-std::string schemaInstructions(const std::string &schemaJson) {
-  auto schema = nlohmann::json::parse(schemaJson, nullptr, false);
-  return "Answer with one JSON object and nothing else (no prose, no code fences). It must follow this JSON Schema:\n" +
-         (schema.is_discarded() ? schemaJson : schema.dump(2));
+std::vector<ChatMessage> messagesToSend(const ChatRequest &request, bool schemaInPrompt,
+                                        const std::vector<ChatMessage> &repair) {
+  std::vector<ChatMessage> out = request.messages;
+  if (schemaInPrompt && !request.jsonSchema.empty()) {
+    auto schema = nlohmann::json::parse(request.jsonSchema, nullptr, false);
+    std::string instructions =
+        "Answer with one JSON object and nothing else (no prose, no code fences). It must follow this JSON Schema:\n" +
+        (schema.is_discarded() ? request.jsonSchema : schema.dump(2));
+    if (!out.empty() && out.back().role == "user")
+      out.back().content += "\n\n" + instructions;
+    else
+      out.push_back({"user", instructions});
+  }
+  out.insert(out.end(), repair.begin(), repair.end());
+  return out;
 }
 
 long estimateTokens(size_t chars) { return static_cast<long>((chars + 3) / 4); }
+
+ChatUsage usageOrEstimate(const ChatRequest &request, const ChatUsage &usage, bool seen, size_t answerChars) {
+  if (seen)
+    return usage;
+  size_t promptChars = 0;
+  for (const auto &m : request.messages)
+    promptChars += m.content.size();
+  return {estimateTokens(promptChars), estimateTokens(answerChars), true};
+}
+
+Status runWithRetriesRaisingCap(const RetryPolicy &policy, const CancelToken &cancel,
+                                const std::function<void(const RetryNotice &)> &onRetry,
+                                const std::function<Status(int attempt)> &attempt, const bool &capRaised,
+                                int *attemptsMade) {
+  auto once = [&](int n) -> Status {
+    bool wasRaised = capRaised;
+    auto s = attempt(n);
+    if (!s && capRaised && !wasRaised && s.error().kind == ErrorKind::BadAnswer)
+      s = attempt(n);
+    return s;
+  };
+  return runWithRetries(policy, cancel, onRetry, once, attemptsMade);
+}
 
 int raisedCap(int cap) { return std::max(cap * 4, cap + 2048); }
 

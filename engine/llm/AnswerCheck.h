@@ -11,6 +11,7 @@
 #pragma once
 
 #include "engine/llm/ChatModel.h"
+#include "engine/llm/Retry.h"
 
 #include <optional>
 #include <string>
@@ -28,11 +29,23 @@ CheckedAnswer checkAnswer(const ChatRequest &request, const std::string &answer)
 /// The assistant's bad answer (shortened) and the user's note on what was wrong.
 std::vector<ChatMessage> repairMessages(const std::string &answer, const std::string &problem);
 
-/// "Answer with one JSON object ... It must follow this JSON Schema: ...".
-std::string schemaInstructions(const std::string &schemaJson);
+/// The messages to send: the request's, the schema spelled out at the end of the last user
+/// message when `schemaInPrompt` (the server refused structured output), then `repair`.
+std::vector<ChatMessage> messagesToSend(const ChatRequest &request, bool schemaInPrompt,
+                                        const std::vector<ChatMessage> &repair);
 
 /// About four characters a token: for servers that send no usage.
 long estimateTokens(size_t chars);
+
+/// The server's usage when it sent one, else an estimate from the prompt and `answerChars`.
+ChatUsage usageOrEstimate(const ChatRequest &request, const ChatUsage &usage, bool seen, size_t answerChars);
+
+/// runWithRetries(), except that an attempt which has just raised the cap (`capRaised` turned
+/// true, BadAnswer) is made again at once, outside the retry budget.
+Status runWithRetriesRaisingCap(const RetryPolicy &policy, const CancelToken &cancel,
+                                const std::function<void(const RetryNotice &)> &onRetry,
+                                const std::function<Status(int attempt)> &attempt, const bool &capRaised,
+                                int *attemptsMade);
 
 /// The cap for the one retry after an answer was cut off at `cap` output tokens.
 int raisedCap(int cap);

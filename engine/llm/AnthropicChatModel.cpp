@@ -91,12 +91,7 @@ void applyEvent(const json &e, Answer &a, std::map<long, std::string> &blocks, c
 
 Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, const CancelToken &cancel,
                           const ChatCallbacks &callbacks) {
-  HttpRequest req;
-  req.url = config.baseUrl + "/messages";
-  req.displayName = config.baseUrl;
-  req.secret = config.apiKey;
-  req.connectTimeoutSeconds = config.connectTimeoutSeconds;
-  req.stallTimeoutSeconds = config.stallTimeoutSeconds;
+  HttpRequest req = backendRequest(config, "/messages");
   req.headers = {{"x-api-key", config.apiKey},
                  {"anthropic-version", kApiVersion},
                  {"Content-Type", "application/json"},
@@ -167,21 +162,12 @@ Result<ChatResult> AnthropicChatModel::chat(const ChatRequest &request, const Ca
   auto buildBody = [&](bool useTool) {
     std::string system;
     json messages = json::array();
-    for (const auto &m : request.messages) {
+    for (const auto &m : messagesToSend(request, wantsJson && !useTool, repair)) {
       if (m.role == "system")
         system += (system.empty() ? "" : "\n\n") + m.content;
       else
         messages.push_back({{"role", m.role}, {"content", m.content}});
     }
-    if (wantsJson && !useTool) {
-      std::string instructions = schemaInstructions(request.jsonSchema);
-      if (!messages.empty() && messages.back()["role"] == "user")
-        messages.back()["content"] = messages.back()["content"].get<std::string>() + "\n\n" + instructions;
-      else
-        messages.push_back({{"role", "user"}, {"content", instructions}});
-    }
-    for (const auto &m : repair)
-      messages.push_back({{"role", m.role}, {"content", m.content}});
     // Anthropic's temperature runs from 0 to 1.
     double temperature = std::clamp(config_.temperature.value_or(request.temperature), 0.0, 1.0);
     json body = {{"model", config_.model},
@@ -250,25 +236,10 @@ Result<ChatResult> AnthropicChatModel::chat(const ChatRequest &request, const Ca
     result.rawText = std::move(text);
     result.reasoning = std::move(a.reasoning);
     result.schemaFallback = wantsJson && !useTool;
-    if (a.usageSeen) {
-      result.usage = a.usage;
-    } else {
-      size_t chars = 0;
-      for (const auto &m : request.messages)
-        chars += m.content.size();
-      result.usage = {estimateTokens(chars), estimateTokens(result.rawText.size()), true};
-    }
+    result.usage = usageOrEstimate(request, a.usage, a.usageSeen, result.rawText.size() + result.reasoning.size());
     return okStatus();
   };
-  // A cut-off answer is asked again at once with the raised cap, outside the retry budget.
-  auto attemptOnce = [&](int n) -> Status {
-    bool wasRaised = capRaised;
-    auto s = attempt(n);
-    if (!s && capRaised && !wasRaised && s.error().kind == ErrorKind::BadAnswer)
-      s = attempt(n);
-    return s;
-  };
-  auto status = runWithRetries(policy, cancel, callbacks.onRetry, attemptOnce, &result.attempts);
+  auto status = runWithRetriesRaisingCap(policy, cancel, callbacks.onRetry, attempt, capRaised, &result.attempts);
   if (!status)
     return status.error();
   return result;

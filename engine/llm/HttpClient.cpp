@@ -297,6 +297,16 @@ Error httpStatusError(int status, std::string_view body, double retryAfterSecond
   return e;
 }
 
+HttpRequest backendRequest(const BackendConfig &config, std::string_view path) {
+  HttpRequest r;
+  r.url = config.baseUrl + std::string(path);
+  r.displayName = config.baseUrl;
+  r.secret = config.apiKey;
+  r.connectTimeoutSeconds = config.connectTimeoutSeconds;
+  r.stallTimeoutSeconds = config.stallTimeoutSeconds;
+  return r;
+}
+
 Result<HttpResponse> performHttp(const HttpRequest &request, const CancelToken &cancel,
                                  const std::function<void(std::string_view)> &onBody) {
   globalInit();

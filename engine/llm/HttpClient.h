@@ -11,6 +11,7 @@
 // Thread-safety: performHttp() may run on several threads at once (separate handles).
 #pragma once
 
+#include "engine/llm/BackendConfig.h"
 #include "support/Cancellation.h"
 #include "support/Error.h"
 
@@ -41,6 +42,10 @@ struct HttpResponse {
   /// The body, when no onBody sink was given.
   std::string body;
 };
+
+/// A request to `path` below the backend's base URL, with its timeouts, the base URL as its
+/// display name and the key as the secret to redact; the caller adds the auth header.
+HttpRequest backendRequest(const BackendConfig &config, std::string_view path);
 
 /// Sends the request. A 2xx body is passed to `onBody` as it arrives (or collected in
 /// HttpResponse::body when onBody is empty). A non-2xx answer becomes ErrorKind::Http.

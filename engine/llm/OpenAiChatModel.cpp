@@ -169,13 +169,8 @@ void applyCompletion(const json &doc, Answer &a, ReasoningSplitter &content, con
   a.done = true;
 }
 
-HttpRequest baseRequest(const BackendConfig &c, std::string url) {
-  HttpRequest r;
-  r.url = std::move(url);
-  r.connectTimeoutSeconds = c.connectTimeoutSeconds;
-  r.stallTimeoutSeconds = c.stallTimeoutSeconds;
-  r.displayName = c.baseUrl;
-  r.secret = c.apiKey;
+HttpRequest baseRequest(const BackendConfig &c, std::string_view path) {
+  HttpRequest r = backendRequest(c, path);
   if (!c.apiKey.empty())
     r.headers.emplace_back("Authorization", "Bearer " + c.apiKey);
   return r;
@@ -184,7 +179,7 @@ HttpRequest baseRequest(const BackendConfig &c, std::string url) {
 /// Sends one chat request and reads the whole stream.
 Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, const CancelToken &cancel,
                           const ChatCallbacks &callbacks) {
-  HttpRequest req = baseRequest(config, config.baseUrl + "/chat/completions");
+  HttpRequest req = baseRequest(config, "/chat/completions");
   req.headers.emplace_back("Content-Type", "application/json");
   req.headers.emplace_back("Accept", "text/event-stream");
   req.body = body;
@@ -282,7 +277,7 @@ void OpenAiChatModel::forgetEndpointQuirks() {
 }
 
 Result<std::vector<OpenAiChatModel::ModelCard>> OpenAiChatModel::listModels(const CancelToken &cancel) const {
-  HttpRequest req = baseRequest(config_, config_.baseUrl + "/models");
+  HttpRequest req = baseRequest(config_, "/models");
   req.method = "GET";
   auto r = performHttp(req, cancel);
   if (!r)
@@ -357,16 +352,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
   auto buildBody = [&](const Quirks &quirks) {
     const bool fallback = quirks.noJsonSchema;
     json messages = json::array();
-    for (const auto &m : request.messages)
-      messages.push_back({{"role", m.role}, {"content", m.content}});
-    if (wantsJson && fallback) {
-      std::string instructions = schemaInstructions(request.jsonSchema);
-      if (!messages.empty() && messages.back()["role"] == "user")
-        messages.back()["content"] = messages.back()["content"].get<std::string>() + "\n\n" + instructions;
-      else
-        messages.push_back({{"role", "user"}, {"content", instructions}});
-    }
-    for (const auto &m : repair)
+    for (const auto &m : messagesToSend(request, wantsJson && fallback, repair))
       messages.push_back({{"role", m.role}, {"content", m.content}});
     json body = {{"model", *model},
                  {"messages", std::move(messages)},
@@ -481,7 +467,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
         return contextFullError(quirksOf(endpoint).contextTokens);
       if (callbacks.onRetry)
         callbacks.onRetry(RetryNotice{n, policy.maxAttempts, 0, why});
-      return why; // retried at once below
+      return why; // made again at once by runWithRetriesRaisingCap
     }
     auto checked = checkAnswer(request, a.text);
     if (checked.problem) {
@@ -492,25 +478,10 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
     result.rawText = std::move(a.text);
     result.reasoning = trimmed(a.reasoning);
     result.schemaFallback = wantsJson && fallback;
-    if (a.usageSeen) {
-      result.usage = a.usage;
-    } else {
-      size_t promptChars = 0;
-      for (const auto &m : request.messages)
-        promptChars += m.content.size();
-      result.usage = {estimateTokens(promptChars), estimateTokens(result.rawText.size() + result.reasoning.size()), true};
-    }
+    result.usage = usageOrEstimate(request, a.usage, a.usageSeen, result.rawText.size() + result.reasoning.size());
     return okStatus();
   };
-  // A cut-off answer is asked again at once with the raised cap, outside the retry budget.
-  auto attemptOnce = [&](int n) -> Status {
-    bool wasRaised = capRaised;
-    auto s = attempt(n);
-    if (!s && capRaised && !wasRaised && s.error().kind == ErrorKind::BadAnswer)
-      s = attempt(n);
-    return s;
-  };
-  auto status = runWithRetries(policy, cancel, callbacks.onRetry, attemptOnce, &result.attempts);
+  auto status = runWithRetriesRaisingCap(policy, cancel, callbacks.onRetry, attempt, capRaised, &result.attempts);
   if (!status)
     return status.error();
   return result;

@@ -37,12 +37,7 @@ Result<std::vector<Vector>> OpenAiEmbedder::embedBatch(const std::vector<std::st
   json input = json::array();
   for (size_t i = begin; i < end; ++i)
     input.push_back(texts[i].empty() ? std::string(" ") : texts[i]); // servers reject empty inputs
-  HttpRequest req;
-  req.url = config_.baseUrl + "/embeddings";
-  req.displayName = config_.baseUrl;
-  req.secret = config_.apiKey;
-  req.connectTimeoutSeconds = config_.connectTimeoutSeconds;
-  req.stallTimeoutSeconds = config_.stallTimeoutSeconds;
+  HttpRequest req = backendRequest(config_, "/embeddings");
   req.headers.emplace_back("Content-Type", "application/json");
   if (!config_.apiKey.empty())
     req.headers.emplace_back("Authorization", "Bearer " + config_.apiKey);

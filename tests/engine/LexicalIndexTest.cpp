@@ -213,7 +213,7 @@ TEST_CASE("lexical index: a document is placed again only when a neighbour's tex
   CHECK(index.search("gamma", 5).empty());
 }
 
-TEST_CASE("lexical index: serialised and read back, it answers the same; bad bytes leave it empty") {
+TEST_CASE("lexical index: serialised and read back, it answers the same, and bad bytes leave it empty") {
   LexicalIndex index("English");
   index.setText(1, "The sleigh stood at the porch.");
   index.setText(2, "Natasha came down the stairs.");

@@ -5,7 +5,7 @@
 
 /** The typed view of the `recurrent` configuration section. */
 export interface RecurrentSettings {
-  provider: 'auto' | 'openai' | 'offline';
+  provider: 'auto' | 'openai' | 'anthropic' | 'offline';
   baseUrl: string;
   model: string;
   embedModel: string;
@@ -46,7 +46,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const trace = str('trace.server', kDefaults.trace);
   const streaming = get('streaming');
   return {
-    provider: provider === 'openai' || provider === 'offline' ? provider : 'auto',
+    provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
     model: str('model', kDefaults.model),
     embedModel: str('embedModel', kDefaults.embedModel),

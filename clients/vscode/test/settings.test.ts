@@ -10,7 +10,7 @@ test('nothing configured gives the defaults (auto provider, streaming on)', () =
 });
 
 test('bad types fall back to defaults; strings are trimmed', () => {
-  const s = from({ provider: 'anthropic', topK: '5', temperature: Number.NaN, baseUrl: '  http://127.0.0.1:11434/v1 ', 'trace.server': 'loud' });
+  const s = from({ provider: 'gemini', topK: '5', temperature: Number.NaN, baseUrl: '  http://127.0.0.1:11434/v1 ', 'trace.server': 'loud' });
   assert.equal(s.provider, 'auto');
   assert.equal(s.topK, 3);
   assert.equal(s.temperature, 0.7);

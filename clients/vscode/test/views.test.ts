@@ -30,6 +30,12 @@ test('before the first call the last prompt says what to do', () => {
   assert.match(renderLastPrompt(null), /Recurrent: Continue/);
 });
 
+test("a reasoning model's thinking is shown collapsed, apart from the answer", () => {
+  const md = renderLastPrompt({ task: 'plans', answer: '{"plans":["a","b","c"]}', reasoning: 'First I weigh the plans.' });
+  assert.match(md, /<details><summary>reasoning<\/summary>\n\n```text\nFirst I weigh the plans\.\n```\n\n<\/details>\n\n## answer/);
+  assert.doesNotMatch(renderLastPrompt({ task: 'plans', answer: '{}' }), /reasoning/);
+});
+
 test('the long-term memory lists one summary per entry and tolerates foreign lines', () => {
   const md = renderLongTermMemory(
     { title: 'The Keeper', step: 2, counts: { paragraphs: 3, words: 200, memoryEntries: 2 }, rationale: 'Dropped the storm.' },

@@ -12,7 +12,7 @@ M.defaults = {
   filetypes = { "markdown", "text" },
   -- Sent to the server as the `recurrent` section of workspace/configuration (docs/LSP.md, Settings).
   settings = {
-    provider = nil, -- "openai" | "offline"; nil: openai when a base URL or key is set, else offline
+    provider = nil, -- "openai" | "anthropic" | "offline"; nil: openai when a base URL or key is set, else offline
     baseUrl = nil, -- e.g. "http://localhost:11434/v1" for Ollama
     model = nil,
     embedModel = nil,
