@@ -1,18 +1,17 @@
 #include "cli/MemorySetup.h"
 
-#include "engine/llm/BackendConfig.h"
-#include "engine/llm/OpenAiEmbedder.h"
-#include "engine/memory/ExtractiveSummarizer.h"
-#include "engine/memory/HashedEmbedder.h"
-#include "support/Files.h"
+#include "engine/Backends.h"
+#include "engine/memory/LongTermMemory.h"
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <iostream>
 #include <unistd.h>
 
 namespace recurrent::cli {
 using namespace recurrent::engine;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -23,11 +22,30 @@ extern "C" void onInterrupt(int) {
     gInterrupt->cancel(); // an atomic store: safe in a signal handler
 }
 
+/// Asks before an expensive index; true to proceed.
+bool confirmCost(const SummaryEstimate &estimate, const MemorySession &s, const Args &args, const char *command) {
+  if (!estimate.needsConfirmation() || args.has("yes"))
+    return true;
+  std::fprintf(stderr, "recurrent %s: %s\n", command, estimate.describe(s.config.describe()).c_str());
+  if (::isatty(STDIN_FILENO) != 1) {
+    std::fprintf(stderr, "recurrent %s: not confirmed (no terminal): run again with --yes to proceed\n", command);
+    return false;
+  }
+  std::fprintf(stderr, "Proceed? [y/N] ");
+  std::fflush(stderr);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
 } // namespace
 
 std::vector<OptionSpec> memoryOptionSpecs() {
   std::vector<OptionSpec> specs = backendOptionSpecs();
   specs.push_back({"json", false, "print machine-readable JSON"});
+  specs.push_back({"yes", false, "summarise without asking, whatever it costs"});
+  specs.push_back({"confirm-above", true, "ask before a paid model summarises more new paragraphs (default 50)", "N"});
+  specs.push_back({"confirm-local", false, "ask about a model on this machine too (it may take hours)"});
   return specs;
 }
 
@@ -35,47 +53,60 @@ void printError(const char *command, const std::string &message) {
   std::fprintf(stderr, "recurrent %s: %s\n", command, message.c_str());
 }
 
-Result<MemorySession> openMemorySession(const std::string &file, const Args &args) {
-  MemorySession s;
-  s.file = file;
+BookLayout resolveBook(const std::string &path) {
+  if (auto found = BookLayout::find(path))
+    return *found;
   std::error_code ec;
-  if (std::filesystem::is_directory(file, ec))
-    return Error{ErrorKind::InvalidArgument, file + " is a folder, not a manuscript"};
-  auto text = readFile(file);
-  if (!text)
-    return text.error();
-  s.manuscript = Manuscript(std::move(text.value()));
+  if (fs::is_directory(path, ec))
+    return BookLayout::folder(path);
+  return BookLayout::singleFile(path);
+}
 
+Result<BackendConfig> backendConfigFrom(const Args &args) {
   BackendOverrides overrides;
   overrides.provider = args.get("provider");
   overrides.baseUrl = args.get("base-url");
   overrides.model = args.get("model");
   overrides.embedModel = args.get("embed-model");
-  auto config = resolveBackendConfig(overrides, processEnvironment());
+  return resolveBackendConfig(overrides, processEnvironment());
+}
+
+Result<MemorySession> openMemorySession(const std::string &path, const Args &args) {
+  MemorySession s;
+  s.path = path;
+  if (BookLayout::isStateFile(path))
+    return Error{ErrorKind::InvalidArgument, path + " is part of a story's state, not a manuscript"};
+  auto layout = resolveBook(path);
+  if (!layout.isFolder()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(layout.root(), ec))
+      return Error{ErrorKind::Io, "cannot read " + path + ": no such file or folder"};
+  }
+  auto config = backendConfigFrom(args);
   if (!config)
     return config.error();
-  if (config->embedModel.empty()) {
-    s.embedder = std::make_shared<HashedEmbedder>();
-  } else if (config->isOffline()) {
-    return Error{ErrorKind::Config, "the embedding model '" + config->embedModel +
-                                        "' needs a server: add --provider openai (and --base-url for a local one)"};
-  } else {
-    s.embedder = std::make_shared<OpenAiEmbedder>(*config);
-  }
-  // FIXME: with an online provider, summaries should come from the recurrence's
-  // LlmSummarizer (engine/story/) once it lands; until then they are extractive.
-  s.summarizer = std::make_unique<ExtractiveSummarizer>();
-
-  auto memory = LongTermMemory::open(StatePaths::forManuscript(file), s.embedder);
-  if (!memory)
-    return memory.error();
-  s.memory = std::move(memory.value());
-  for (const auto &w : s.memory->loadWarnings())
+  s.config = *config;
+  BookOptions options;
+  auto above = args.getInt("confirm-above", static_cast<long>(options.confirmAbove));
+  if (!above)
+    return above.error();
+  options.confirmAbove = static_cast<std::size_t>(std::max(0L, *above));
+  options.confirmLocal = args.has("confirm-local");
+  auto book = openBook(layout, *config, options);
+  if (!book)
+    return book.error();
+  s.book = std::move(*book);
+  s.snapshot = s.book->snapshot();
+  if (layout.isFolder() && s.snapshot->chapters().empty())
+    return Error{ErrorKind::InvalidArgument, path + " holds no chapter files (*.md, *.markdown, *.txt)"};
+  for (const auto &w : s.book->memory().loadWarnings())
     std::fprintf(stderr, "recurrent: warning: %s\n", w.c_str());
   return s;
 }
 
-Result<IndexReport> refreshMemory(MemorySession &s) {
+Result<IndexReport> refreshMemory(MemorySession &s, const Args &args, const char *command) {
+  if (!confirmCost(s.book->estimateSummaries(*s.snapshot), s, args, command))
+    return Error{ErrorKind::Cancelled, "nothing was summarised"};
   CancelSource interrupt;
   gInterrupt = &interrupt;
   struct sigaction action {}, previous{};
@@ -95,8 +126,7 @@ Result<IndexReport> refreshMemory(MemorySession &s) {
     std::fflush(stderr);
     shown = true;
   };
-  MemoryIndexer indexer(*s.memory, *s.summarizer);
-  auto report = indexer.update(s.manuscript, interrupt.token(), progress);
+  auto report = s.book->refreshMemory(*s.snapshot, interrupt.token(), progress);
   if (shown)
     std::fputs("\r\033[K", stderr);
 

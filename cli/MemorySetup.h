@@ -1,15 +1,14 @@
-// What `recurrent index` and `recurrent search` share: choosing the summarizer and
-// embedder from the options, opening a manuscript's memory, and refreshing it with
+// What `recurrent index` and `recurrent search` share: finding the book a path names,
+// opening it through engine::openBook (so summaries go through the recorded model),
+// asking before a paid model summarises many paragraphs, and refreshing the memory with
 // a progress line on a terminal and Ctrl-C turned into a clean cancellation.
 #pragma once
 
 #include "cli/Args.h"
-#include "engine/StatePaths.h"
-#include "engine/manuscript/Manuscript.h"
-#include "engine/memory/Embedder.h"
-#include "engine/memory/LongTermMemory.h"
+#include "engine/book/Book.h"
+#include "engine/book/BookLayout.h"
+#include "engine/llm/BackendConfig.h"
 #include "engine/memory/MemoryIndexer.h"
-#include "engine/memory/Summarizer.h"
 
 #include <memory>
 #include <string>
@@ -20,20 +19,28 @@ namespace recurrent::cli {
 /// The options both commands take (besides --json and --help).
 std::vector<OptionSpec> memoryOptionSpecs();
 
+/// The book `path` names: the folder book holding it (a folder, or a file inside a folder
+/// book), else the folder itself as a new folder book, else the file as a one-file story.
+engine::BookLayout resolveBook(const std::string &path);
+
+/// The backend the flags and the environment ask for.
+Result<engine::BackendConfig> backendConfigFrom(const Args &args);
+
 struct MemorySession {
-  std::string file;
-  engine::Manuscript manuscript;
-  std::shared_ptr<engine::Embedder> embedder;
-  std::unique_ptr<engine::Summarizer> summarizer;
-  std::unique_ptr<engine::LongTermMemory> memory;
+  std::string path;                        ///< as given on the command line
+  engine::BackendConfig config;
+  std::unique_ptr<engine::Book> book;
+  std::shared_ptr<const engine::BookSnapshot> snapshot;
 };
 
-/// Reads the manuscript and opens its memory with the backends the options ask for.
-Result<MemorySession> openMemorySession(const std::string &file, const Args &args);
+/// Reads the book and opens its memory with the backends the options ask for.
+Result<MemorySession> openMemorySession(const std::string &path, const Args &args);
 
-/// Brings the memory up to date. On a terminal (stderr), shows a progress line when the
-/// work takes a while. Ctrl-C cancels; the work done so far stays saved.
-Result<engine::IndexReport> refreshMemory(MemorySession &session);
+/// Brings the memory up to date. First asks, when a paid model would summarise more than
+/// --confirm-above new paragraphs: proceeds with --yes or a "y" typed on a terminal, else
+/// fails (Cancelled) having sent nothing. On a terminal (stderr), shows a progress line when
+/// the work takes a while. Ctrl-C cancels; the work done so far stays saved.
+Result<engine::IndexReport> refreshMemory(MemorySession &session, const Args &args, const char *command);
 
 /// "recurrent <command>: <message>" on stderr.
 void printError(const char *command, const std::string &message);

@@ -1,4 +1,4 @@
-// recurrent search FILE QUERY [-k N]: semantic search over a manuscript's long-term memory.
+// recurrent search FILE|DIR QUERY [-k N]: semantic search over a story's (or a whole book's) long-term memory.
 #include "cli/Commands.h"
 #include "cli/MemorySetup.h"
 
@@ -12,9 +12,10 @@ namespace recurrent::cli {
 
 namespace {
 constexpr const char *kUsage =
-    "usage: recurrent search FILE QUERY [-k N] [options]\n"
+    "usage: recurrent search FILE|DIR QUERY [-k N] [options]\n"
     "\n"
-    "Finds the paragraphs of FILE closest in meaning to QUERY (their text and summary), best first.\n"
+    "Finds the paragraphs closest in meaning to QUERY (their text and summary), best first, in FILE\n"
+    "or in the whole book DIR (or the book FILE belongs to); each hit names its file and line.\n"
     "Builds or refreshes the memory first when the manuscript changed (see recurrent index).\n"
     "\n"
     "options:\n";
@@ -60,7 +61,7 @@ int runSearch(int argc, char **argv) {
     return 0;
   }
   if (args->positionals.size() != 2) {
-    printError("search", "expects FILE and QUERY (see --help)");
+    printError("search", "expects FILE (or DIR) and QUERY (see --help)");
     return 2;
   }
   auto k = args->getInt("k", 3);
@@ -75,26 +76,37 @@ int runSearch(int argc, char **argv) {
     printError("search", session.error().message);
     return 1;
   }
-  if (auto report = refreshMemory(*session); !report) {
+  if (auto report = refreshMemory(*session, *args, "search"); !report) {
     printError("search", report.error().message);
     return report.error().kind == ErrorKind::Cancelled ? 130 : 1;
   }
   const bool explain = args->flags.count("explain") > 0;
-  auto hits = session->memory->search(query, static_cast<std::size_t>(*k));
+  auto &memory = session->book->memory();
+  auto hits = memory.search(query, static_cast<std::size_t>(*k));
   if (!hits) {
     printError("search", hits.error().message);
     return 1;
   }
-  const auto &paragraphs = session->manuscript.paragraphs();
-  auto lineOf = [&](std::size_t p) { return p < paragraphs.size() ? paragraphs[p].firstLine + 1 : 0; };
+  const auto &snapshot = *session->snapshot;
+  // Where a hit is: its chapter file (relative to the book) and its 1-based line there.
+  auto fileOf = [&](std::size_t p) {
+    auto place = snapshot.place(p);
+    return place ? snapshot.chapters()[place->chapter].file.relative : std::string();
+  };
+  auto lineOf = [&](std::size_t p) {
+    auto place = snapshot.place(p);
+    return place ? place->firstLine + 1 : 0u;
+  };
   if (args->flags.count("json")) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto &h : *hits) {
-      nlohmann::json hit = {{"paragraph", h.paragraph + 1}, {"line", lineOf(h.paragraph)}, {"score", h.score},
-                            {"chapter", h.chapter},         {"summary", h.summary},           {"snippet", h.snippet}};
+      nlohmann::json hit = {{"paragraph", h.paragraph + 1}, {"file", fileOf(h.paragraph)},
+                            {"line", lineOf(h.paragraph)},  {"score", h.score},
+                            {"chapter", h.chapter},         {"summary", h.summary},
+                            {"snippet", h.snippet}};
       if (explain) {
         nlohmann::json words = nlohmann::json::array();
-        for (const auto &m : session->memory->explainWords(query, h.paragraph)) {
+        for (const auto &m : memory.explainWords(query, h.paragraph)) {
           nlohmann::json from = nlohmann::json::array();
           for (int offset : m.offsets)
             from.push_back(static_cast<long long>(h.paragraph) + 1 + offset);
@@ -111,11 +123,11 @@ int runSearch(int argc, char **argv) {
     std::printf("no paragraphs in %s yet\n", file.c_str());
   for (std::size_t i = 0; i < hits->size(); ++i) {
     const auto &h = (*hits)[i];
-    std::printf("%zu. %.3f  paragraph %zu (line %u)%s%s\n   %s\n   > %s\n", i + 1, h.score, h.paragraph + 1,
-                lineOf(h.paragraph), h.chapter.empty() ? "" : ", ", h.chapter.c_str(), h.summary.c_str(),
-                h.snippet.c_str());
+    std::printf("%zu. %.3f  %s:%u, paragraph %zu%s%s\n   %s\n   > %s\n", i + 1, h.score, fileOf(h.paragraph).c_str(),
+                lineOf(h.paragraph), h.paragraph + 1, h.chapter.empty() ? "" : ", ", h.chapter.c_str(),
+                h.summary.c_str(), h.snippet.c_str());
     if (explain)
-      std::printf("   why: %s\n", explanation(session->memory->explainWords(query, h.paragraph), h).c_str());
+      std::printf("   why: %s\n", explanation(memory.explainWords(query, h.paragraph), h).c_str());
   }
   return 0;
 }

@@ -1,10 +1,11 @@
-// recurrent state FILE [--json]: the story state beside a manuscript, with counts.
+// recurrent state FILE|DIR [--json]: the story state of a manuscript or a folder book, with counts.
 //
 // Reads the state files and the long-term memory file directly (no model, no
 // embedder, nothing written), so it is safe to run while `recurrent write` works.
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "engine/StatePaths.h"
+#include "engine/book/BookSnapshot.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/memory/LongTermMemory.h"
 #include "engine/story/StoryState.h"
@@ -50,15 +51,21 @@ int runState(int argc, char **argv) {
   if (!parsed)
     return fail(parsed.error().message);
   if (parsed->has("help")) {
-    std::printf("usage: recurrent state FILE [--json]\n\nPrints the story state kept beside FILE: title, genre, "
-                "language, step, short-term memory, plans and counts.\n\noptions:\n%s",
+    std::printf("usage: recurrent state FILE|DIR [--json]\n\nPrints the story state kept beside FILE, or of the "
+                "book DIR (or the book FILE belongs to): title, genre, language, step, short-term memory, plans and "
+                "counts.\n\noptions:\n%s",
                 describeOptions(stateSpecs()).c_str());
     return 0;
   }
   if (parsed->positionals.size() != 1)
     return fail("expected one manuscript FILE (see --help)");
   std::filesystem::path file = parsed->positionals[0];
-  auto paths = StatePaths::forManuscript(file);
+  std::error_code dirEc;
+  auto found = BookLayout::find(file);
+  BookLayout layout = found                                   ? *found
+                      : std::filesystem::is_directory(file, dirEc) ? BookLayout::folder(file)
+                                                                  : BookLayout::singleFile(file);
+  auto paths = layout.paths();
   StateStore store(paths);
   std::error_code ec;
   if (!std::filesystem::exists(paths.story(), ec) && !std::filesystem::exists(paths.shortTermMemory(), ec))
@@ -69,16 +76,20 @@ int runState(int argc, char **argv) {
     return fail(loaded.error().message);
   const auto &s = loaded->state;
 
-  std::size_t paragraphs = 0, chapters = 0;
-  std::uint64_t words = 0;
-  if (auto text = readFile(file)) {
-    Manuscript m(std::move(*text));
-    paragraphs = m.paragraphs().size();
-    chapters = m.chapters().size();
-    words = m.totalWords();
-  } else {
-    loaded->notes.push_back(text.error().message);
+  std::vector<BookSnapshot::ChapterSource> sources;
+  for (auto &c : layout.chapters()) {
+    auto text = readFile(c.path);
+    if (!text)
+      loaded->notes.push_back(text.error().message);
+    sources.push_back({c, std::make_shared<const std::string>(text ? std::move(*text) : std::string()), false});
   }
+  auto book = BookSnapshot::build(layout, std::move(sources), 1);
+  const auto &m = book->manuscript();
+  std::size_t paragraphs = m.paragraphs().size(), chapters = m.chapters().size();
+  std::uint64_t words = m.totalWords();
+  json chapterFiles = json::array();
+  for (const auto &c : book->chapters())
+    chapterFiles.push_back(c.file.relative);
   std::size_t memoryEntries = 0;
   if (auto mem = readFile(paths.longTermMemory())) {
     std::vector<std::string> bad;
@@ -105,6 +116,7 @@ int runState(int argc, char **argv) {
                 {"completionTokens", s.stats.completionTokens},
                 {"retries", s.stats.retries}}},
               {"statePath", paths.dir.string()},
+              {"book", {{"root", layout.root().string()}, {"chapters", chapterFiles}}},
               {"notes", loaded->notes}};
     std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     return 0;
@@ -119,6 +131,8 @@ int runState(int argc, char **argv) {
   std::printf("LLM calls: %ld, tokens: %ld in / %ld out, retries: %ld\n", s.stats.llmCalls, s.stats.promptTokens,
               s.stats.completionTokens, s.stats.retries);
   std::printf("state: %s\n", paths.dir.string().c_str());
+  if (layout.isFolder())
+    std::printf("book: %s (%zu chapter files)\n", layout.root().string().c_str(), book->chapters().size());
   for (const auto &n : loaded->notes)
     std::printf("note: %s\n", n.c_str());
   std::printf("\nShort-term memory\n");

@@ -10,13 +10,9 @@
 // manuscript with the marks it recorded.
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "engine/Backends.h"
+#include "engine/book/Book.h"
 #include "engine/llm/BackendConfig.h"
-#include "engine/llm/AnthropicChatModel.h"
-#include "engine/llm/OpenAiChatModel.h"
-#include "engine/llm/OpenAiEmbedder.h"
-#include "engine/memory/ExtractiveSummarizer.h"
-#include "engine/memory/HashedEmbedder.h"
-#include "engine/story/OfflineChatModel.h"
 #include "engine/story/StorySession.h"
 #include "engine/story/opening/BundledOpening.h"
 #include "support/Files.h"
@@ -43,7 +39,8 @@ const std::vector<OptionSpec> &writeSpecs() {
         {"type", true, "the genre, e.g. \"science fiction\"", "GENRE"},
         {"premise", true, "a sentence or two the opening must honour", "TEXT"},
         {"iterations", true, "steps (paragraphs) to write; default 10", "N"},
-        {"out", true, "the manuscript to write; default story.md (or the --from file)", "FILE.md"},
+        {"out", true, "the manuscript to write; default story.md (or the --from file); DIR/ writes a book", "FILE.md"},
+        {"chapter-steps", true, "with --out DIR/: start a new chapter file every N steps", "N"},
         {"from", true, "adopt an existing opening or half-written book and continue it", "FILE"},
         {"resume", false, "continue the story in --out where it stopped"},
         {"select", true, "who picks each plan: llm (the human simulator), random, first", "MODE"},
@@ -64,7 +61,10 @@ constexpr const char *kUsage =
     "\n"
     "Writes a story paragraph by paragraph with long- and short-term memory (RecurrentGPT).\n"
     "With no options it continues a bundled opening offline into story.md.\n"
-    "Edit .recurrent/NAME.md/short-term-memory.md or plans.md between runs: the next step uses them.\n"
+    "--out DIR/ (or an existing folder) writes a book of chapter files: each step appends to the last\n"
+    "chapter, and --chapter-steps N starts a new chapter file every N steps (named like the others).\n"
+    "Edit .recurrent/NAME.md/short-term-memory.md or plans.md (a book: DIR/.recurrent/book/) between\n"
+    "runs: the next step uses them.\n"
     "\n"
     "options:\n";
 
@@ -167,6 +167,27 @@ private:
   std::chrono::steady_clock::time_point start_;
 };
 
+/// Every `every` steps, a book's next step opens a new chapter file (named like the others,
+/// listed in SUMMARY.md when there is one) holding only its heading. Not when the last
+/// chapter holds no paragraph yet (a run interrupted right after making it).
+Status startChapterIfDue(const BookLayout &layout, long step, long every) {
+  if (step <= 0 || step % every != 0)
+    return okStatus();
+  auto chapters = layout.chapters();
+  if (!chapters.empty()) {
+    auto text = readFile(chapters.back().path);
+    if (text && Manuscript(*text).paragraphs().empty())
+      return okStatus();
+  }
+  auto next = layout.nextChapterPath();
+  if (!next)
+    return next.error();
+  const std::string title = "Chapter " + std::to_string(chapters.size() + 1);
+  if (auto s = writeFileAtomically(*next, "# " + title + "\n"); !s)
+    return s;
+  return layout.addToSummary(*next, title);
+}
+
 } // namespace
 
 int runWrite(int argc, char **argv) {
@@ -213,27 +234,29 @@ int runWrite(int argc, char **argv) {
   auto config = resolveBackendConfig(overrides, processEnvironment());
   if (!config)
     return fail(config.error().message);
-  std::shared_ptr<ChatModel> model;
-  std::shared_ptr<Summarizer> summarizer;
-  if (config->isOffline()) {
-    model = std::make_shared<OfflineChatModel>();
-    summarizer = std::make_shared<ExtractiveSummarizer>();
-  } else if (config->provider == "anthropic") {
-    model = std::make_shared<AnthropicChatModel>(*config);
-  } else {
-    model = std::make_shared<OpenAiChatModel>(*config);
-  }
-  std::shared_ptr<Embedder> embedder;
-  if (config->embedModel.empty())
-    embedder = std::make_shared<HashedEmbedder>();
-  else
-    embedder = std::make_shared<OpenAiEmbedder>(*config);
+  auto chapterSteps = args.getInt("chapter-steps", 0);
+  if (!chapterSteps)
+    return fail(chapterSteps.error().message);
+  if (*chapterSteps < 0)
+    return fail("--chapter-steps must be 0 or more");
 
-  fs::path out = args.getOr("out", args.has("from") ? args.getOr("from", "") : "story.md");
-  auto paths = StatePaths::forManuscript(out);
+  const std::string outArg = args.getOr("out", args.has("from") ? args.getOr("from", "") : "story.md");
+  fs::path out = outArg;
   std::error_code ec;
-  bool outExists = fs::exists(out, ec);
+  // A folder (given as DIR/, or existing) is a book; a file inside a folder book writes that book.
+  BookLayout layout = BookLayout::singleFile(out);
+  if ((!outArg.empty() && outArg.back() == '/') || fs::is_directory(out, ec))
+    layout = BookLayout::folder(out);
+  else if (auto found = BookLayout::find(out); found && found->isFolder())
+    layout = *found;
+  if (*chapterSteps > 0 && !layout.isFolder())
+    return fail("--chapter-steps needs a book: give --out a folder (DIR/)");
+  const bool isBook = layout.isFolder();
+  auto paths = layout.paths();
+  bool outExists = isBook ? !layout.chapters().empty() : fs::exists(out, ec);
   bool hasState = fs::exists(paths.story(), ec) || fs::exists(paths.shortTermMemory(), ec);
+  if (isBook)
+    out = layout.root();
   if (resume && !outExists)
     return fail(out.string() + " does not exist: nothing to resume");
   if (resume && !hasState)
@@ -243,13 +266,14 @@ int runWrite(int argc, char **argv) {
   if (!resume && outExists && !args.has("from"))
     return fail(out.string() + " already exists; continue it with --from " + out.string() + ", or choose another --out");
 
-  SessionOptions options;
-  options.prompt.contextTokens = static_cast<int>(*contextTokens);
-  options.prompt.answerTokens = std::min(1800, static_cast<int>(*contextTokens) / 3);
-  auto opened = StorySession::open(out, model, embedder, summarizer, options);
+  BookOptions options;
+  options.session.prompt.contextTokens = static_cast<int>(*contextTokens);
+  options.session.prompt.answerTokens = std::min(1800, static_cast<int>(*contextTokens) / 3);
+  auto opened = openBook(layout, *config, options);
   if (!opened)
     return fail(opened.error().message);
-  StorySession &session = **opened;
+  Book &book = **opened;
+  StorySession &session = book.session();
   for (const auto &n : session.notes())
     std::fprintf(stderr, "note: %s\n", n.c_str());
 
@@ -271,11 +295,24 @@ int runWrite(int argc, char **argv) {
   std::string language = args.getOr("language", "");
   auto start = std::chrono::steady_clock::now();
 
+  // The chapter new text goes into: the file itself, or a book's last chapter (a first one when none).
+  auto lastChapter = [&]() -> Result<fs::path> {
+    if (!isBook)
+      return out;
+    auto chapters = layout.chapters();
+    if (!chapters.empty())
+      return chapters.back().path;
+    return layout.nextChapterPath();
+  };
   auto loadManuscript = [&]() -> Result<Manuscript> {
-    auto text = readFile(out);
-    if (!text)
-      return text.error();
-    return Manuscript(std::move(*text));
+    if (!isBook) {
+      auto text = readFile(out);
+      if (!text)
+        return text.error();
+      return Manuscript(std::move(*text));
+    }
+    book.reloadFromDisk();
+    return book.snapshot()->manuscript();
   };
 
   // --- Start or resume the story ---
@@ -309,25 +346,42 @@ int runWrite(int argc, char **argv) {
     auto init = session.prepareInit(in, cancel.token());
     if (!init)
       return fail(init.error().message);
-    if (auto s = writeFileAtomically(out, init->markdown); !s)
+    auto target = lastChapter();
+    if (!target)
+      return fail(target.error().message);
+    if (auto s = writeFileAtomically(*target, init->markdown); !s)
       return fail(s.error().message);
-    if (auto s = session.commitInit(*init, in, Manuscript(init->markdown), cancel.token()); !s)
+    auto m = loadManuscript();
+    if (!m)
+      return fail(m.error().message);
+    if (auto s = session.commitInit(*init, in, *m, cancel.token()); !s)
       return fail(s.error().message);
-    std::fprintf(stderr, "\"%s\": opening written to %s\n", init->answer.title.c_str(), out.string().c_str());
+    std::fprintf(stderr, "\"%s\": opening written to %s\n", init->answer.title.c_str(), target->string().c_str());
   } else {
     std::string genre = args.getOr("type", "");
     if (args.has("from")) {
       fs::path from = args.getOr("from", "");
-      auto text = readFile(from);
-      if (!text)
-        return fail(text.error().message);
-      if (fs::absolute(from) != fs::absolute(out))
-        if (auto s = writeFileAtomically(out, *text); !s)
+      bool inPlace = fs::absolute(from).lexically_normal() == fs::absolute(out).lexically_normal() ||
+                     (isBook && BookLayout::folder(from).root() == layout.root());
+      if (!inPlace) {
+        auto text = readFile(from);
+        if (!text)
+          return fail(text.error().message);
+        auto target = lastChapter();
+        if (!target)
+          return fail(target.error().message);
+        if (isBook && outExists)
+          return fail(out.string() + " already holds chapters; adopt it with --from " + out.string());
+        if (auto s = writeFileAtomically(*target, *text); !s)
           return fail(s.error().message);
+      }
       std::fprintf(stderr, "adopting %s: summarising every paragraph...\n", from.string().c_str());
     } else {
       const auto &opening = bundledOpening();
-      if (auto s = writeFileAtomically(out, opening.markdown); !s)
+      auto target = lastChapter();
+      if (!target)
+        return fail(target.error().message);
+      if (auto s = writeFileAtomically(*target, opening.markdown); !s)
         return fail(s.error().message);
       genre = std::string(opening.genre);
       if (language.empty())
@@ -365,6 +419,12 @@ int runWrite(int argc, char **argv) {
       interrupted = true;
       break;
     }
+    if (*chapterSteps > 0) {
+      if (auto s = startChapterIfDue(layout, session.state().step, *chapterSteps); !s) {
+        failure = s.error().message;
+        break;
+      }
+    }
     auto m = loadManuscript();
     if (!m) {
       failure = m.error().message;
@@ -400,14 +460,30 @@ int runWrite(int argc, char **argv) {
       break;
     }
     std::string paragraph = pending->paragraph;
-    std::string text = withParagraph(m->text(), paragraph);
-    Manuscript after(text);
+    auto target = lastChapter();
+    if (!target) {
+      failure = target.error().message;
+      break;
+    }
+    std::string text;
+    Manuscript after;
+    if (isBook) {
+      // The book after the step: the last chapter with the paragraph appended.
+      auto chapterNow = readFile(*target);
+      text = withParagraph(chapterNow ? *chapterNow : std::string(), paragraph);
+      book.setOverlay(*target, text);
+      after = book.snapshot()->manuscript();
+      book.clearOverlay(*target);
+    } else {
+      text = withParagraph(m->text(), paragraph);
+      after = Manuscript(text);
+    }
     if (auto s = session.recordJournal(*pending, markOf(*m), markOf(after)); !s) {
       failure = s.error().message;
       break;
     }
     killPoint("journal", i);
-    if (auto s = writeFileAtomically(out, text); !s) {
+    if (auto s = writeFileAtomically(*target, text); !s) {
       failure = s.error().message;
       break;
     }
@@ -430,8 +506,8 @@ int runWrite(int argc, char **argv) {
   auto totals = session.totals();
   auto state = session.state();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto finalText = readFile(out);
-  long manuscriptWords = finalText ? static_cast<long>(Manuscript(*finalText).totalWords()) : 0;
+  auto finalManuscript = loadManuscript();
+  long manuscriptWords = finalManuscript ? static_cast<long>(finalManuscript->totalWords()) : 0;
   std::printf("\"%s\": %ld step%s written to %s (step %ld of the story), %s words added, %s in the manuscript\n",
               state.title.c_str(), stepsDone, stepsDone == 1 ? "" : "s", out.string().c_str(), state.step,
               thousands(wordsAdded).c_str(), thousands(manuscriptWords).c_str());
@@ -446,8 +522,8 @@ int runWrite(int argc, char **argv) {
   std::fflush(stdout);
   if (interrupted) {
     std::fprintf(stderr, "stopped by Ctrl-C after %ld step%s; everything written is saved. Continue with: recurrent "
-                         "write --resume --out %s\n",
-                 stepsDone, stepsDone == 1 ? "" : "s", out.string().c_str());
+                         "write --resume --out %s%s\n",
+                 stepsDone, stepsDone == 1 ? "" : "s", out.string().c_str(), isBook ? "/" : "");
     return 130;
   }
   if (!failure.empty()) {

@@ -1,8 +1,10 @@
-// Where a manuscript's story state lives on disk.
+// Where a story's state lives on disk.
 //
-// Beside the manuscript DIR/NAME.md lives DIR/.recurrent/NAME.md/ (DESIGN.md section 3).
-// Every component that reads or writes state asks this struct for its file, so the
-// layout is decided in one place. Pure value type; thread-safe.
+// A one-file story DIR/NAME.md keeps DIR/.recurrent/NAME.md/ (DESIGN.md section 3); a
+// folder book BOOK/ keeps BOOK/.recurrent/book/ (same files). Every component that reads
+// or writes state asks this struct for its file, so the layout is decided in one place
+// (engine/book/BookLayout decides which of the two a path belongs to). Pure value type;
+// thread-safe.
 #pragma once
 
 #include <filesystem>
@@ -10,12 +12,19 @@
 namespace recurrent::engine {
 
 struct StatePaths {
-  std::filesystem::path manuscript;  ///< DIR/NAME.md
-  std::filesystem::path dir;         ///< DIR/.recurrent/NAME.md/
+  std::filesystem::path manuscript;  ///< DIR/NAME.md, or the book's folder BOOK
+  std::filesystem::path dir;         ///< DIR/.recurrent/NAME.md/, or BOOK/.recurrent/book/
 
   static StatePaths forManuscript(const std::filesystem::path &manuscript) {
     auto abs = std::filesystem::absolute(manuscript).lexically_normal();
     return {abs, abs.parent_path() / ".recurrent" / abs.filename()};
+  }
+  /// The state of the folder book rooted at `root`.
+  static StatePaths forBook(const std::filesystem::path &root) {
+    auto abs = std::filesystem::absolute(root).lexically_normal();
+    if (!abs.has_filename()) // "BOOK/" normalises to a trailing empty name
+      abs = abs.parent_path();
+    return {abs, abs / ".recurrent" / "book"};
   }
 
   /// Title, genre, language, outline, step, seed, plans' metadata (JSON).
@@ -33,6 +42,8 @@ struct StatePaths {
   std::filesystem::path callLog() const { return dir / "calls.jsonl"; }
   /// Snapshots for undo (one per step).
   std::filesystem::path history() const { return dir / "history"; }
+
+  bool operator==(const StatePaths &) const = default;
 };
 
 } // namespace recurrent::engine

@@ -332,6 +332,10 @@ Result<PreparedRequest> makeStepRequest(const StepInput &in, const PromptOptions
   b.setSystem(systemMessage(s.language, s.mode));
   b.setPreamble(storyLine(s));
   addStoryContext(b, s);
+  // Earlier chapters of a folder book, dropped before anything else, the earliest first.
+  for (std::size_t i = 0; i < in.previously.size(); ++i)
+    b.add({SourceKind::ChapterSummary, "Previously (earlier chapters)", "- " + in.previously[i].text,
+           in.previously[i].label, Trim::Drop, -100 + static_cast<int>(i) - static_cast<int>(in.previously.size())});
   for (std::size_t i = 0; i < in.retrieved.size(); ++i)
     b.add({SourceKind::RetrievedMemory, "Related earlier passages (long-term memory)", "- " + in.retrieved[i].text,
            in.retrieved[i].label, Trim::Drop, -static_cast<int>(i)});

@@ -67,6 +67,7 @@ struct StepInput {
   std::string plan;
   std::vector<ContextParagraph> recent;         ///< oldest first; the last is the previous paragraph
   std::vector<ContextParagraph> retrieved;      ///< best first: long-term memory summaries
+  std::vector<ContextParagraph> previously;     ///< earlier chapters' summaries, oldest first (folder books)
   bool inviteNewCharacter = false;
   std::shared_ptr<const std::string> corpus;
   std::uint64_t seed = 0;

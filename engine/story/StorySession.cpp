@@ -1,6 +1,7 @@
 #include "engine/story/StorySession.h"
 
 #include "engine/memory/LongTermMemory.h"
+#include "engine/story/Context.h"
 #include "engine/memory/MemoryIndexer.h"
 #include "engine/story/JsonFieldStream.h"
 #include "engine/story/LlmSummarizer.h"
@@ -28,8 +29,6 @@ std::uint64_t splitmix(std::uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
   return x ^ (x >> 31);
 }
-
-std::string paragraphLabel(std::size_t index) { return "paragraph " + std::to_string(index + 1); }
 
 } // namespace
 
@@ -63,7 +62,14 @@ Result<std::unique_ptr<StorySession>> StorySession::open(const std::filesystem::
                                                          std::shared_ptr<Embedder> embedder,
                                                          std::shared_ptr<Summarizer> summarizer,
                                                          SessionOptions options) {
-  auto paths = StatePaths::forManuscript(manuscript);
+  return openAt(StatePaths::forManuscript(manuscript), std::move(model), std::move(embedder), std::move(summarizer),
+                options);
+}
+
+Result<std::unique_ptr<StorySession>> StorySession::openAt(const StatePaths &paths, std::shared_ptr<ChatModel> model,
+                                                           std::shared_ptr<Embedder> embedder,
+                                                           std::shared_ptr<Summarizer> summarizer,
+                                                           SessionOptions options) {
   auto memory = LongTermMemory::open(paths, std::move(embedder), LongTermMemory::Options{options.topK});
   if (!memory)
     return memory.error();
@@ -191,6 +197,15 @@ Status StorySession::refreshMemory(const Manuscript &manuscript, const CancelTok
   return okStatus();
 }
 
+Result<IndexReport> StorySession::indexMemory(const Manuscript &manuscript, const CancelToken &cancel,
+                                             const std::function<void(const IndexProgress &)> &progress) {
+  std::lock_guard op(operation_);
+  MemoryIndexer::Options o;
+  o.language = state().language;
+  MemoryIndexer indexer(*memory_, *summarizer_, o);
+  return indexer.update(manuscript, cancel, progress);
+}
+
 // --- Init and adopt ------------------------------------------------------------------------
 
 Result<PendingInit> StorySession::prepareInit(const InitInput &input, const CancelToken &cancel,
@@ -281,9 +296,7 @@ Status StorySession::adopt(const Manuscript &manuscript, const std::string &genr
   auto entries = memory_->entries();
   for (const auto &e : entries)
     in.summaries.push_back({e.summary, paragraphLabel(e.paragraph)});
-  std::vector<std::size_t> indices;
-  std::size_t insertAt = 0;
-  in.recent = recentBefore(manuscript, std::nullopt, indices, insertAt);
+  in.recent = recentContext(manuscript, std::nullopt, options_.recentParagraphs).recent;
   if (model_->isOffline())
     in.corpus = std::make_shared<const std::string>(manuscript.text());
   in.seed = stepSeed(0, 'a');
@@ -313,28 +326,6 @@ Status StorySession::adopt(const Manuscript &manuscript, const std::string &genr
 
 // --- The step -----------------------------------------------------------------------------------
 
-std::vector<ContextParagraph> StorySession::recentBefore(const Manuscript &m, std::optional<std::size_t> cursor,
-                                                         std::vector<std::size_t> &indices,
-                                                         std::size_t &insertAt) const {
-  std::vector<ContextParagraph> out;
-  indices.clear();
-  std::size_t end = cursor ? std::min(*cursor, m.text().size()) : m.text().size();
-  auto last = m.paragraphBefore(end);
-  if (!last) {
-    insertAt = end;
-    return out;
-  }
-  const auto &paragraphs = m.paragraphs();
-  insertAt = cursor ? std::max(end, paragraphs[*last].end) : m.text().size();
-  std::size_t count = static_cast<std::size_t>(std::max(1, options_.recentParagraphs));
-  std::size_t first = *last + 1 >= count ? *last + 1 - count : 0;
-  for (std::size_t i = first; i <= *last; ++i) {
-    indices.push_back(i);
-    out.push_back({std::string(m.paragraphText(paragraphs[i])), paragraphLabel(i)});
-  }
-  return out;
-}
-
 Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, const StepRequest &request,
                                               const CancelToken &cancel, const StreamCallbacks &stream) {
   std::lock_guard op(operation_);
@@ -354,18 +345,22 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
   pending.step = current.step + 1;
   pending.plan = plan;
 
-  std::vector<std::size_t> indices;
+  ContextRequest wanted;
+  wanted.cursor = request.cursor;
+  wanted.query = plan;
+  wanted.recentParagraphs = options_.recentParagraphs;
+  wanted.topK = options_.topK;
+  wanted.previously = request.previously;
+  auto context = gatherContext(manuscript, memory_.get(), wanted, cancel);
+  if (!context)
+    return context.error();
   StepInput in;
   in.state = &current;
   in.plan = plan;
-  in.recent = recentBefore(manuscript, request.cursor, indices, pending.insertAt);
-  if (memory_->size() > 0) {
-    auto hits = memory_->search(plan, options_.topK, std::set<std::size_t>(indices.begin(), indices.end()), cancel, 2);
-    if (!hits)
-      return hits.error();
-    for (const auto &h : *hits)
-      in.retrieved.push_back({h.summary, paragraphLabel(h.paragraph)});
-  }
+  in.recent = std::move(context->recent);
+  in.retrieved = std::move(context->retrieved);
+  in.previously = std::move(context->previously);
+  pending.insertAt = context->insertAt;
   std::mt19937_64 rng(stepSeed(pending.step, 'c'));
   in.inviteNewCharacter = std::bernoulli_distribution(options_.newCharacterProbability)(rng);
   pending.newCharacterInvited = in.inviteNewCharacter;
@@ -462,9 +457,7 @@ Result<std::vector<std::string>> StorySession::suggestPlans(const Manuscript &ma
   StoryState current = state();
   PlansInput in;
   in.state = &current;
-  std::vector<std::size_t> indices;
-  std::size_t insertAt = 0;
-  in.recent = recentBefore(manuscript, std::nullopt, indices, insertAt);
+  in.recent = recentContext(manuscript, std::nullopt, options_.recentParagraphs).recent;
   if (model_->isOffline())
     in.corpus = std::make_shared<const std::string>(manuscript.text());
   in.seed = stepSeed(current.step + 1, 'p' + static_cast<std::uint64_t>(model_->totals().calls));
@@ -521,9 +514,7 @@ Result<SelectedPlan> StorySession::selectPlan(SelectMode mode, const Manuscript 
   } else {
     SelectInput in;
     in.state = &current;
-    std::vector<std::size_t> indices;
-    std::size_t insertAt = 0;
-    in.recent = recentBefore(manuscript, std::nullopt, indices, insertAt);
+    in.recent = recentContext(manuscript, std::nullopt, options_.recentParagraphs).recent;
     if (in.recent.size() > 2)
       in.recent.erase(in.recent.begin(), in.recent.end() - 2);
     in.plans = current.plans;

@@ -25,6 +25,7 @@
 #include "engine/llm/ChatModel.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/memory/Embedder.h"
+#include "engine/memory/MemoryIndexer.h"
 #include "engine/memory/Summarizer.h"
 #include "engine/story/CallLog.h"
 #include "engine/story/Prompts.h"
@@ -109,6 +110,10 @@ public:
                                                     std::shared_ptr<ChatModel> model,
                                                     std::shared_ptr<Embedder> embedder,
                                                     std::shared_ptr<Summarizer> summarizer, SessionOptions options);
+  /// The same, on the state at `paths` (a folder book's BOOK/.recurrent/book/).
+  static Result<std::unique_ptr<StorySession>> openAt(const StatePaths &paths, std::shared_ptr<ChatModel> model,
+                                                      std::shared_ptr<Embedder> embedder,
+                                                      std::shared_ptr<Summarizer> summarizer, SessionOptions options);
   ~StorySession();
 
   const StatePaths &paths() const { return paths_; }
@@ -138,6 +143,8 @@ public:
   struct StepRequest {
     std::optional<std::size_t> cursor; ///< byte offset; the paragraph goes after the paragraph before it (end by default)
     std::string plan;                  ///< empty: the first current plan
+    /// Summaries of the chapters before the cursor's (a folder book's; Book::stepRequest fills it).
+    std::vector<ContextParagraph> previously;
   };
   Result<PendingStep> prepareStep(const Manuscript &manuscript, const StepRequest &request, const CancelToken &cancel,
                                   const StreamCallbacks &stream = {});
@@ -165,6 +172,9 @@ public:
 
   /// Brings the long-term memory up to date with `manuscript`.
   Status refreshMemory(const Manuscript &manuscript, const CancelToken &cancel, const ProgressFn &progress = {});
+  /// The same, saying what it did (serialised with the other operations).
+  Result<IndexReport> indexMemory(const Manuscript &manuscript, const CancelToken &cancel,
+                                  const std::function<void(const IndexProgress &)> &progress = {});
 
   // --- For the context viewer and summaries ---
   std::optional<CallRecord> lastCall() const;
@@ -177,8 +187,6 @@ private:
                std::unique_ptr<LongTermMemory> memory, SessionOptions options);
   Status reloadLocked();
   Status saveLocked(StoryState next);
-  std::vector<ContextParagraph> recentBefore(const Manuscript &m, std::optional<std::size_t> cursor,
-                                             std::vector<std::size_t> &indices, std::size_t &insertAt) const;
   Status applyCommitLocked(long step, const std::string &plan, const std::string &applied, const std::string &summary,
                            const std::string &memory, const std::string &rationale,
                            const std::vector<std::string> &plans, const std::string &model, bool offline,

@@ -42,6 +42,7 @@ const char *sourceKindName(SourceKind kind) {
   case SourceKind::RetrievedMemory: return "retrieved memory";
   case SourceKind::BibleEntry: return "story bible";
   case SourceKind::Material: return "material";
+  case SourceKind::ChapterSummary: return "chapter summary";
   }
   return "material";
 }

@@ -34,7 +34,19 @@ int estimateTokens(std::string_view text);
 /// Estimated tokens of a whole chat prompt (content plus per-message framing).
 int estimateTokens(const std::vector<ChatMessage> &messages);
 
-enum class SourceKind { ShortTermMemory, Plan, Outline, Synopsis, RecentText, RetrievedMemory, BibleEntry, Material };
+/// What a prompt source is (the context viewer names it; the budget report counts it).
+/// ChapterSummary: the "previously" of a folder book, one per earlier chapter.
+enum class SourceKind {
+  ShortTermMemory,
+  Plan,
+  Outline,
+  Synopsis,
+  RecentText,
+  RetrievedMemory,
+  BibleEntry,
+  Material,
+  ChapterSummary,
+};
 const char *sourceKindName(SourceKind kind);
 
 enum class Trim {

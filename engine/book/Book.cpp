@@ -1,0 +1,218 @@
+#include "engine/book/Book.h"
+
+#include "engine/memory/ExtractiveSummarizer.h"
+#include "engine/memory/LongTermMemory.h"
+#include "engine/story/StoryState.h"
+#include "engine/story/TokenBudget.h"
+#include "support/Files.h"
+
+#include <unordered_set>
+
+namespace recurrent::engine {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path normalised(const fs::path &p) { return fs::absolute(p).lexically_normal(); }
+
+std::string withThousands(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+/// Tokens of one summary call per paragraph beyond its text: instructions and the answer.
+constexpr std::size_t kSummaryOverheadTokens = 120;
+
+} // namespace
+
+std::string SummaryEstimate::describe(const std::string &model) const {
+  return withThousands(paragraphs) + " new paragraph" + (paragraphs == 1 ? "" : "s") + " to summarise with " + model +
+         ", about " + withThousands(tokens) + " tokens";
+}
+
+Result<std::unique_ptr<Book>> Book::open(BookLayout layout, std::shared_ptr<ChatModel> model,
+                                         std::shared_ptr<Embedder> embedder, std::shared_ptr<Summarizer> summarizer,
+                                         BookOptions options, bool paidModel) {
+  if (layout.root().empty())
+    return Error{ErrorKind::InvalidArgument, "no book to open"};
+  auto session = StorySession::openAt(layout.paths(), std::move(model), std::move(embedder), std::move(summarizer),
+                                      options.session);
+  if (!session)
+    return session.error();
+  return std::unique_ptr<Book>(
+      new Book(std::move(layout), std::shared_ptr<StorySession>(std::move(*session)), std::move(options), paidModel));
+}
+
+Book::Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions options, bool paid)
+    : layout_(std::move(layout)), session_(std::move(session)), options_(std::move(options)), paid_(paid) {}
+
+Book::~Book() = default;
+
+const LongTermMemory &Book::memory() const { return session_->memory(); }
+
+bool Book::isStory() const { return session_->state().initialised(); }
+
+// --- The text -------------------------------------------------------------------------------
+
+std::vector<BookSnapshot::ChapterSource> Book::sourcesLocked() {
+  if (!diskListed_) {
+    files_ = layout_.chapters();
+    diskListed_ = true;
+  }
+  std::vector<BookSnapshot::ChapterSource> out;
+  out.reserve(files_.size());
+  for (const auto &f : files_) {
+    if (auto o = overlays_.find(f.path); o != overlays_.end()) {
+      out.push_back({f, o->second, true});
+      continue;
+    }
+    auto d = disk_.find(f.path);
+    if (d == disk_.end()) {
+      auto text = readFile(f.path); // a chapter that vanished meanwhile reads as empty
+      d = disk_.emplace(f.path, std::make_shared<const std::string>(text ? std::move(*text) : std::string())).first;
+    }
+    out.push_back({f, d->second, false});
+  }
+  return out;
+}
+
+std::shared_ptr<const BookSnapshot> Book::snapshot() {
+  std::lock_guard lock(mutex_);
+  if (!current_ || dirty_) {
+    current_ = BookSnapshot::build(layout_, sourcesLocked(), ++version_, current_);
+    dirty_ = false;
+  }
+  return current_;
+}
+
+void Book::setOverlay(const fs::path &chapter, std::string text) {
+  auto p = normalised(chapter);
+  std::lock_guard lock(mutex_);
+  auto &slot = overlays_[p];
+  if (slot && *slot == text)
+    return;
+  slot = std::make_shared<const std::string>(std::move(text));
+  bool known = false;
+  for (const auto &f : files_)
+    known = known || f.path == p;
+  if (!known)
+    diskListed_ = false; // a chapter created since the last listing
+  dirty_ = true;
+}
+
+void Book::clearOverlay(const fs::path &chapter) {
+  auto p = normalised(chapter);
+  std::lock_guard lock(mutex_);
+  if (overlays_.erase(p) > 0) {
+    disk_.erase(p); // the editor may have saved it: read it again
+    dirty_ = true;
+  }
+}
+
+void Book::reloadFromDisk() {
+  std::lock_guard lock(mutex_);
+  diskListed_ = false;
+  disk_.clear();
+  dirty_ = true;
+}
+
+// --- Memory ---------------------------------------------------------------------------------
+
+SummaryEstimate Book::estimateSummaries(const BookSnapshot &snapshot) const {
+  SummaryEstimate e;
+  e.paid = paid_;
+  e.threshold = options_.confirmAbove;
+  e.model = !session_->offline();
+  e.askLocal = options_.confirmLocal;
+  std::unordered_set<ParagraphHash> known;
+  for (const auto &entry : session_->memory().entries())
+    known.insert(entry.hash);
+  const auto &m = snapshot.manuscript();
+  for (const auto &p : m.paragraphs()) {
+    if (!known.insert(p.hash).second)
+      continue;
+    ++e.paragraphs;
+    e.words += p.words;
+    e.tokens += static_cast<std::size_t>(estimateTokens(m.paragraphText(p))) + kSummaryOverheadTokens;
+  }
+  return e;
+}
+
+Result<IndexReport> Book::refreshMemory(const BookSnapshot &snapshot, const CancelToken &cancel,
+                                        const MemoryIndexer::ProgressFn &progress) {
+  return session_->indexMemory(snapshot.manuscript(), cancel, progress);
+}
+
+Result<AdoptOutcome> Book::adoptOrRefresh(const BookSnapshot &snapshot, const AdoptRequest &request,
+                                          const CancelToken &cancel, const MemoryIndexer::ProgressFn &progress) {
+  AdoptOutcome out;
+  // The memory first (resumable, saved per batch); adopting then finds it up to date.
+  auto report = refreshMemory(snapshot, cancel, progress);
+  if (!report)
+    return report.error();
+  out.index = *report;
+  if (isStory())
+    return out;
+  if (auto s = session_->adopt(snapshot.manuscript(), request.genre, request.language, request.mode, cancel); !s)
+    return s.error();
+  out.adopted = true;
+  return out;
+}
+
+std::string Book::chapterSummary(const BookSnapshot &snapshot, std::size_t chapter) {
+  const auto &c = snapshot.chapters().at(chapter);
+  const auto key = hashManuscriptText(*c.text);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = summaryCache_.find(key); it != summaryCache_.end())
+      return it->second;
+  }
+  // The chapter's prose, without headings: the extractive summarizer picks its central sentences.
+  std::string prose;
+  const auto &m = snapshot.manuscript();
+  for (std::size_t i = 0; i < c.paragraphCount; ++i) {
+    prose += m.paragraphText(m.paragraphs()[c.firstParagraph + i]);
+    prose += '\n';
+  }
+  ExtractiveSummarizer::Options o;
+  o.maxWords = 60;
+  std::string summary = prose.empty() ? std::string() : ExtractiveSummarizer(o).summarizeOne(prose);
+  std::lock_guard lock(mutex_);
+  summaryCache_[key] = summary;
+  return summary;
+}
+
+} // namespace recurrent::engine
+
+namespace recurrent::engine {
+
+std::vector<ContextParagraph> Book::previouslyBefore(const BookSnapshot &snapshot, std::size_t chapter) {
+  std::vector<ContextParagraph> out;
+  chapter = std::min(chapter, snapshot.chapters().size());
+  std::size_t first = chapter > kPreviouslyChapters ? chapter - kPreviouslyChapters : 0;
+  for (std::size_t i = first; i < chapter; ++i) {
+    auto summary = chapterSummary(snapshot, i);
+    if (!summary.empty())
+      out.push_back({snapshot.chapters()[i].title + ": " + summary, "chapter " + std::to_string(i + 1)});
+  }
+  return out;
+}
+
+StorySession::StepRequest Book::stepRequest(const BookSnapshot &snapshot, std::size_t chapter,
+                                            std::optional<std::size_t> offset, std::string plan) {
+  StorySession::StepRequest r;
+  r.plan = std::move(plan);
+  if (chapter < snapshot.chapters().size()) {
+    r.cursor = snapshot.bookOffset(chapter, offset.value_or(snapshot.chapterText(chapter).size()));
+    if (layout_.isFolder())
+      r.previously = previouslyBefore(snapshot, chapter);
+  }
+  return r;
+}
+
+} // namespace recurrent::engine
