@@ -14,6 +14,10 @@ export interface RecurrentSettings {
   contextTokens: number;
   language: string;
   streaming: boolean;
+  /** Opening a file with no story state adopts it (off: only Adopt / Make Book / New Story make a story). */
+  autoAdopt: boolean;
+  /** Summarising more new paragraphs than this with a paid model asks first (0: never asks). */
+  confirmSummariesAbove: number;
   serverPath: string;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -28,6 +32,8 @@ export const kDefaults: RecurrentSettings = {
   contextTokens: 8192,
   language: '',
   streaming: true,
+  autoAdopt: false,
+  confirmSummariesAbove: 40,
   serverPath: '',
   trace: 'off',
 };
@@ -45,6 +51,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const provider = str('provider', kDefaults.provider);
   const trace = str('trace.server', kDefaults.trace);
   const streaming = get('streaming');
+  const autoAdopt = get('autoAdopt');
   return {
     provider: provider === 'openai' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
@@ -55,6 +62,8 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     contextTokens: Math.round(num('contextTokens', kDefaults.contextTokens)),
     language: str('language', kDefaults.language),
     streaming: typeof streaming === 'boolean' ? streaming : kDefaults.streaming,
+    autoAdopt: typeof autoAdopt === 'boolean' ? autoAdopt : kDefaults.autoAdopt,
+    confirmSummariesAbove: Math.max(0, Math.round(num('confirmSummariesAbove', kDefaults.confirmSummariesAbove))),
     serverPath: str('server.path', kDefaults.serverPath),
     trace: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
@@ -71,6 +80,8 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     temperature: s.temperature,
     contextTokens: s.contextTokens,
     streaming: s.streaming,
+    autoAdopt: s.autoAdopt,
+    confirmSummariesAbove: s.confirmSummariesAbove,
   };
   if (s.provider !== 'auto') out.provider = s.provider;
   if (s.baseUrl) out.baseUrl = s.baseUrl;
