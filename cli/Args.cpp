@@ -99,7 +99,7 @@ std::string describeOptions(const std::vector<OptionSpec> &specs) {
 
 const std::vector<OptionSpec> &backendOptionSpecs() {
   static const std::vector<OptionSpec> specs = {
-      {"provider", true, "openai or offline (env RECURRENT_PROVIDER)", "NAME"},
+      {"provider", true, "openai, anthropic or offline (env RECURRENT_PROVIDER)", "NAME"},
       {"base-url", true, "OpenAI-compatible server (env RECURRENT_BASE_URL)", "URL"},
       {"model", true, "chat model name (env RECURRENT_MODEL)", "NAME"},
       {"embed-model", true, "embedding model; default: built-in hashed embedder", "NAME"},

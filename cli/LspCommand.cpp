@@ -70,9 +70,14 @@ int runLsp(int argc, char **argv) {
 #ifdef RECURRENT_VERSION
   options.serverVersion = RECURRENT_VERSION;
 #endif
-  server::LspServer server(transport, options);
-  spdlog::info("recurrent lsp {} started", options.serverVersion);
-  int code = server.run();
+  int code = 0;
+  {
+    // Destroyed before spdlog shuts down: work still queued at exit (a cancelled continuation's reply)
+    // logs as it goes.
+    server::LspServer server(transport, options);
+    spdlog::info("recurrent lsp {} started", options.serverVersion);
+    code = server.run();
+  }
   spdlog::info("recurrent lsp exits with code {}", code);
   spdlog::shutdown();
   return code;

@@ -11,6 +11,7 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "engine/llm/BackendConfig.h"
+#include "engine/llm/AnthropicChatModel.h"
 #include "engine/llm/OpenAiChatModel.h"
 #include "engine/llm/OpenAiEmbedder.h"
 #include "engine/memory/ExtractiveSummarizer.h"
@@ -217,6 +218,8 @@ int runWrite(int argc, char **argv) {
   if (config->isOffline()) {
     model = std::make_shared<OfflineChatModel>();
     summarizer = std::make_shared<ExtractiveSummarizer>();
+  } else if (config->provider == "anthropic") {
+    model = std::make_shared<AnthropicChatModel>(*config);
   } else {
     model = std::make_shared<OpenAiChatModel>(*config);
   }

@@ -21,7 +21,7 @@ constexpr const char *kUsage =
     "  version                 print the version\n"
     "\n"
     "Run `recurrent <command> --help` for a command's options.\n"
-    "Backends: --provider openai|offline, --base-url, --model, --embed-model,\n"
+    "Backends: --provider openai|anthropic|offline, --base-url, --model, --embed-model,\n"
     "or RECURRENT_PROVIDER, RECURRENT_BASE_URL, RECURRENT_MODEL, RECURRENT_API_KEY.\n"
     "With nothing set, recurrent runs offline (no network; stand-in prose).\n";
 

@@ -1,5 +1,6 @@
 #include "engine/Backends.h"
 
+#include "engine/llm/AnthropicChatModel.h"
 #include "engine/llm/OpenAiChatModel.h"
 #include "engine/llm/OpenAiEmbedder.h"
 #include "engine/memory/ExtractiveSummarizer.h"
@@ -27,7 +28,10 @@ Backends makeBackends(const BackendConfig &config) {
     b.chat = std::make_shared<OfflineChatModel>();
     b.summarizer = std::make_shared<ExtractiveSummarizer>();
   } else {
-    b.chat = std::make_shared<OpenAiChatModel>(config);
+    if (config.provider == "anthropic")
+      b.chat = std::make_shared<AnthropicChatModel>(config);
+    else
+      b.chat = std::make_shared<OpenAiChatModel>(config);
     auto held = std::make_shared<ModelSummarizer>(b.chat, "llm:" + (config.model.empty() ? std::string("default") : config.model));
     b.summarizer = std::shared_ptr<Summarizer>(held, &held->summarizer);
   }

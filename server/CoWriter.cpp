@@ -8,6 +8,7 @@
 #include "server/LspServer.h"
 #include "server/Progress.h"
 #include "server/SummaryCost.h"
+#include "server/StateWritable.h"
 
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -152,6 +153,7 @@ struct CoWriter::DocState {
   bool indexAgain = false;
   bool indexedOnce = false;
   bool writing = false; ///< a continuation, opening or adoption is running
+  std::shared_ptr<CancelSource> jobCancel; ///< the running writing job's, cancelled when the document closes
   std::shared_ptr<CancelSource> inlineCancel;
   std::optional<InlineOffer> offer;
 };
@@ -171,6 +173,8 @@ void CoWriter::shutdown() {
       state->indexCancel->cancel();
     if (state->inlineCancel)
       state->inlineCancel->cancel();
+    if (state->jobCancel)
+      state->jobCancel->cancel();
     if (state->indexTimer)
       state->indexTimer->cancel();
   }
@@ -230,18 +234,25 @@ void CoWriter::documentChanged(const std::string &uri) {
   if (st->indexing && !st->writing) // an index of stale text: start over after the debounce
     st->indexAgain = true;
   scheduleIndex(uri, options_.indexDebounce);
+  if (const Document *doc = server_.documents().find(uri); doc && !st->writing)
+    if (auto step = stepWatch_.vanished(uri, doc->manuscript))
+      stepTextVanished(uri, *step);
 }
 
 void CoWriter::documentClosed(const std::string &uri) {
   auto it = docs_.find(uri);
   if (it == docs_.end())
     return;
-  // Running jobs keep the session alive through their own shared_ptr and finish on their own.
+  // Running jobs keep the session alive through their own shared_ptr and end as cancelled: a
+  // closed document gets no more edits (EditStream checks) and nothing is committed for it.
   if (it->second->indexCancel)
     it->second->indexCancel->cancel();
   if (it->second->inlineCancel)
     it->second->inlineCancel->cancel();
+  if (it->second->jobCancel)
+    it->second->jobCancel->cancel();
   docs_.erase(it);
+  stepWatch_.forget(uri);
 }
 
 void CoWriter::settingsChanged() {
@@ -323,16 +334,17 @@ bool CoWriter::claimWriter(DocState &st, const fs::path &stateDir) {
     }
     return true;
   }
-  // Held by another process: a warning, it is expected. The lock cannot even be made (a folder
-  // that may not be written): an error, nothing can be saved.
-  std::string reason = attempt ? "this story is open read-only: " + attempt->holder +
-                                     " is writing it; close it there to write here (hover, search and "
-                                     "the outline work meanwhile)"
-                               : "cannot write this story's state: " + attempt.error().message;
+  if (!attempt) {
+    // The lock cannot even be made (a folder that may not be written): nothing can be saved there
+    // anyway, and checkStateWritable() names the folder to the writer before any model call.
+    spdlog::warn("no writer lock for {}: {}", stateDir.string(), attempt.error().message);
+    return true;
+  }
+  std::string reason = "this story is open read-only: " + attempt->holder +
+                       " is writing it; close it there to write here (hover, search and the outline work meanwhile)";
   if (!st.readOnly || st.readOnlyReason != reason)
-    server_.notify("window/showMessage",
-                   json(protocol::ShowMessageParams{attempt ? protocol::MessageType::Warning : protocol::MessageType::Error,
-                                                    "recurrent: " + reason}));
+    server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning,
+                                                                          "recurrent: " + reason}));
   st.readOnly = true;
   st.readOnlyReason = std::move(reason);
   return false;
@@ -376,11 +388,12 @@ void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds d
 }
 
 void CoWriter::cancelIndex(DocState &state) {
-  if (state.indexTimer)
-    state.indexTimer->cancel();
+  // Whatever was pending or running is owed again: the caller's end (endJob, a ghost-text reply,
+  // a commit) schedules it, so edits made before are never left out of the memory.
+  std::size_t pending = state.indexTimer ? state.indexTimer->cancel() : 0;
   if (state.indexCancel)
     state.indexCancel->cancel();
-  if (state.indexing)
+  if (state.indexing || pending > 0)
     state.indexAgain = true;
 }
 
@@ -411,6 +424,13 @@ void CoWriter::runIndex(const std::string &uri) {
     if (st->sessionError != session.error().message) {
       st->sessionError = session.error().message;
       showError("cannot use this document's story memory", session.error());
+    }
+    return;
+  }
+  if (auto writable = checkStateWritable((*session)->paths().dir); !writable) {
+    if (st->sessionError != writable.error().message) { // said once, not at every edit
+      st->sessionError = writable.error().message;
+      showError("cannot keep this manuscript's memory", writable.error());
     }
     return;
   }
@@ -605,6 +625,12 @@ std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string
     reply.error(session.error());
     return nullptr;
   }
+  // Every caller writes the state: find out now, before a model call is spent on it.
+  if (auto writable = checkStateWritable((*session)->paths().dir); !writable) {
+    showError(what, writable.error());
+    reply.error(writable.error());
+    return nullptr;
+  }
   return *session;
 }
 
@@ -615,6 +641,7 @@ CoWriter::Job CoWriter::beginJob(DocState &state, const std::string &uri, const 
   Job job;
   job.progress = Progress::begin(server_, title, true);
   job.cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{request, job.progress->token()});
+  state.jobCancel = job.cancel;
   sendStatus(uri, status);
   return job;
 }
@@ -624,6 +651,7 @@ void CoWriter::endJob(const std::string &uri, bool reindex) {
   if (!st)
     return;
   st->writing = false;
+  st->jobCancel.reset();
   sendStatus(uri, "idle");
   if (reindex || st->indexAgain) {
     st->indexAgain = false;
@@ -707,9 +735,8 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
     server_.post([this, stream, streamedAny, progress, message] {
       *streamedAny = false;
       stream->restart();
-      progress->report(message);
-      server_.notify("window/showMessage",
-                     json(protocol::ShowMessageParams{protocol::MessageType::Warning, message}));
+      progress->report(message); // in the progress, not as a message per retry
+      spdlog::warn("{}", message);
     });
   };
 
@@ -749,6 +776,12 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
             endJob(uri);
             return;
           }
+          if (!server_.documents().find(uri)) {
+            // Closed while its last edit was answered: the editor may never save that text.
+            progress->end("closed");
+            reply.error(requestFailed("the document was closed, so the step was not recorded"));
+            return;
+          }
           // The manuscript as the editor now holds it: our snapshot plus exactly what it applied
           // (its didChange may still be on the way).
           auto after = std::make_shared<engine::Manuscript>(*snapshot);
@@ -758,13 +791,16 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
               [session, step, after] {
                 return session->commitStep(step, step.paragraph, *after, CancelToken{});
               },
-              [this, uri, progress, reply](Result<engine::StepCommit> commit) mutable {
-                progress->end(commit ? "done" : "failed");
+              [this, uri, progress, reply, paragraph = step.paragraph](Result<engine::StepCommit> commit) mutable {
+                progress->end(commit ? "paragraph written: step " + std::to_string(commit->step) + ", " +
+                                           std::to_string(commit->words) + " words"
+                                     : "failed");
                 if (!commit) {
                   showError("the paragraph is in the document but the story's memory was not updated",
                             commit.error());
                   reply.error(commit.error());
                 } else {
+                  stepWatch_.committed(uri, commit->step, paragraph);
                   reply(json{{"step", commit->step}, {"words", commit->words}});
                 }
                 endJob(uri);
@@ -1002,6 +1038,13 @@ void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
   auto session = sessionOrReply(uri, "cannot undo the step", reply);
   if (!session)
     return;
+  // `step` (optional): undo only while that is still the last step (an answer to an old offer).
+  if (auto expected = args.find("step"); expected != args.end() && expected->is_number_integer() &&
+                                         expected->get<long>() != session->state().step) {
+    reply.error(requestFailed("step " + std::to_string(expected->get<long>()) +
+                              " is no longer the last step: nothing was undone"));
+    return;
+  }
   cancelIndex(*st);
   background<Result<long>>([session] { return session->undoStep(); },
                            [this, uri, reply](Result<long> step) mutable {
@@ -1010,7 +1053,63 @@ void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
                                reply.error(step.error());
                                return;
                              }
+                             stepWatch_.forget(uri);
                              reply(json{{"step", *step}});
+                             scheduleIndex(uri, options_.indexDebounce);
+                           });
+}
+
+void CoWriter::stepTextVanished(const std::string &uri, long step) {
+  std::string mode = server_.settingsFor(uri).undoStepWithText.value_or("ask");
+  spdlog::info("the text of step {} left {} (undoStepWithText: {})", step, uri, mode);
+  if (mode == "never")
+    return;
+  if (mode == "always") {
+    undoVanishedStep(uri, step);
+    return;
+  }
+  std::string undo = "Undo step " + std::to_string(step);
+  json params{{"type", static_cast<int>(protocol::MessageType::Warning)},
+              {"message", "The paragraph of step " + std::to_string(step) +
+                              " is no longer in the manuscript, but the story's memory still holds it "
+                              "(short-term memory, plans, step count)."},
+              // The command lets a client that cannot answer later (Neovim 0.7) run the choice itself.
+              {"actions", json::array({{{"title", undo},
+                                        {"command", kUndoStep},
+                                        {"arguments", json::array({{{"uri", uri}, {"step", step}}})}},
+                                       {{"title", "Keep the memory"}}})}};
+  server_.call("window/showMessageRequest", params,
+               [this, uri, step, undo](std::optional<json> result, std::optional<protocol::ResponseError>) {
+                 if (result && result->is_object() && result->value("title", "") == undo)
+                   undoVanishedStep(uri, step);
+               });
+}
+
+void CoWriter::undoVanishedStep(const std::string &uri, long step) {
+  DocState *st = docState(uri);
+  const Document *doc = server_.documents().find(uri);
+  if (!st || !doc || !st->session)
+    return;
+  auto tell = [this](protocol::MessageType type, std::string message) {
+    server_.notify("window/showMessage", json(protocol::ShowMessageParams{type, std::move(message)}));
+  };
+  if (st->writing || !stepWatch_.stillMissing(uri, step, doc->manuscript) ||
+      st->session->state().step != step) {
+    tell(protocol::MessageType::Info, "step " + std::to_string(step) +
+                                          " was not undone: its paragraph is back or the story moved on");
+    return;
+  }
+  stepWatch_.forget(uri);
+  cancelIndex(*st);
+  background<Result<long>>([session = st->session] { return session->undoStep(); },
+                           [this, uri, tell](Result<long> restored) {
+                             if (!restored) {
+                               showError("cannot undo the step", restored.error());
+                             } else {
+                               tell(protocol::MessageType::Info,
+                                    "the story's memory is back at step " + std::to_string(*restored));
+                               sendStatus(uri, "idle");
+                             }
                              scheduleIndex(uri, options_.indexDebounce);
                            });
 }
@@ -1088,12 +1187,14 @@ void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
       [session = st->session, step, after] {
         return session->commitStep(step, step.paragraph, *after, CancelToken{});
       },
-      [this, uri, reply](Result<engine::StepCommit> commit) mutable {
+      [this, uri, reply, paragraph = step.paragraph](Result<engine::StepCommit> commit) mutable {
         if (!commit) {
           showError("the story's memory was not updated", commit.error());
           reply.error(commit.error());
+          scheduleIndex(uri, options_.indexDebounce);
           return;
         }
+        stepWatch_.committed(uri, commit->step, paragraph);
         reply(json{{"step", commit->step}, {"words", commit->words}});
         sendStatus(uri, "idle");
         scheduleIndex(uri, options_.indexDebounce);
@@ -1185,6 +1286,10 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
     reply(empty);
     return;
   }
+  if (params.triggerKind == 2 && !server_.settingsFor(uri).automaticGhostText.value_or(false)) {
+    reply(empty); // the editor asked on its own: no model call the writer did not ask for
+    return;
+  }
   const auto &m = doc->manuscript;
   const auto encoding = server_.positionEncoding();
   std::size_t offset = toOffset(m, params.position, encoding);
@@ -1199,15 +1304,26 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   if (params.triggerKind == 1 && inside && !atParagraphEnd) {
     before = inside;
     offset = m.paragraphs()[*inside].end;
+    line = m.paragraphs()[*inside].lastLine;
     atParagraphEnd = true;
   }
   if (!before || (!onBlankLine && !atParagraphEnd)) {
     reply(empty);
     return;
   }
+  // An accepted ghost text is a paragraph of its own, as a continuation is: a blank line before it
+  // (after the paragraph, or below a line of text) and after it when text follows.
+  auto lineBlank = [&](std::uint32_t l) { return l >= m.lineCount() || isBlank(m.lineText(l)); };
+  std::string prefix = atParagraphEnd ? "\n\n" : (line > 0 && !lineBlank(line - 1) ? "\n" : "");
+  std::string suffix = line + 1 < m.lineCount() && !lineBlank(line + 1) ? "\n" : "";
   protocol::Position insertAt = toPosition(m, offset, encoding);
   auto session = writableSession(uri);
   if (!session) {
+    reply(empty);
+    return;
+  }
+  if (auto writable = checkStateWritable((*session)->paths().dir); !writable) {
+    showError("no ghost text", writable.error());
     reply(empty);
     return;
   }
@@ -1228,7 +1344,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
           return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token());
       },
-      [this, uri, atParagraphEnd, position = insertAt, cancel,
+      [this, uri, prefix, suffix, position = insertAt, cancel,
        reply](Result<engine::PendingStep> pending) mutable {
         DocState *st = docState(uri);
         if (st && st->indexAgain && !st->writing) {
@@ -1245,7 +1361,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
           return;
         }
         std::uint64_t id = nextInlineId_++;
-        std::string text = (atParagraphEnd ? "\n\n" : "") + pending->paragraph;
+        std::string text = prefix + pending->paragraph + suffix;
         st->offer = InlineOffer{id, std::move(*pending)};
         protocol::InlineCompletionItem item;
         item.insertText = text;
@@ -1382,6 +1498,8 @@ void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
               {"attempts", call->attempts},
               {"seconds", call->seconds},
               {"time", call->time}};
+  if (!call->reasoning.empty())
+    result["reasoning"] = call->reasoning;
   if (call->budget) {
     json trimmed = json::array();
     for (const auto &item : call->budget->trimmed)

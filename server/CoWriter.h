@@ -18,6 +18,7 @@
 #include "protocol/LspEditing.h"
 #include "server/HandlerTable.h"
 #include "server/Settings.h"
+#include "server/StepWatch.h"
 
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
@@ -140,6 +141,11 @@ private:
   /// The document is idle again; indexing catches up with edits made meanwhile (or now, if `reindex`).
   void endJob(const std::string &uri, bool reindex = false);
 
+  /// The last step's text left the manuscript: offer (or run, by setting) the state's undo.
+  void stepTextVanished(const std::string &uri, long step);
+  /// Undoes `step` in the story's memory if its text is still missing and it is still the last.
+  void undoVanishedStep(const std::string &uri, long step);
+
   void sendStatus(const std::string &uri, const std::string &state, const std::string &message = {});
   /// One actionable message for the writer, and the same in the log.
   void showError(const std::string &what, const Error &error);
@@ -154,6 +160,7 @@ private:
   Options options_;
   asio::thread_pool pool_;
   std::map<std::string, std::unique_ptr<DocState>> docs_;
+  StepWatch stepWatch_;
   std::uint64_t nextInlineId_ = 1;
   bool stopping_ = false;
 };

@@ -12,7 +12,10 @@ std::shared_ptr<EditStream> EditStream::create(LspServer &server, std::string ur
 
 EditStream::EditStream(LspServer &server, std::string uri, protocol::Position at,
                        protocol::PositionEncoding encoding, std::string label)
-    : server_(server), uri_(std::move(uri)), at_(at), encoding_(encoding), label_(std::move(label)) {}
+    : server_(server), uri_(std::move(uri)), at_(at), encoding_(encoding), label_(std::move(label)) {
+  static std::int64_t nextGroup = 1; // main strand only
+  group_ = nextGroup++;
+}
 
 void EditStream::append(std::string_view text) {
   if (target_ || failed_)
@@ -72,6 +75,12 @@ void EditStream::pump() {
     }
     return;
   }
+  if (!server_.documents().find(uri_)) {
+    // Closed in the editor: an edit now would reopen the file behind the writer's back.
+    fail("the document was closed");
+    pump();
+    return;
+  }
   if (target_) {
     if (inserted_ == *target_) {
       if (done_) {
@@ -116,8 +125,10 @@ void EditStream::send(protocol::Range range, std::string newText, std::function<
   params.label = label_;
   params.edit.uri = uri_;
   params.edit.edits.push_back({range, std::move(newText)});
+  json message = json(params);
+  message["editGroup"] = group_; // one undo step per group in the clients (docs/LSP.md)
   auto self = shared_from_this();
-  server_.call("workspace/applyEdit", json(params),
+  server_.call("workspace/applyEdit", message,
                [self, onApplied = std::move(onApplied)](std::optional<json> result,
                                                         std::optional<protocol::ResponseError> error) {
                  self->inFlight_ = false;

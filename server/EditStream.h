@@ -6,6 +6,9 @@
 // arrives while an edit is in flight is coalesced into the next one. restart() and abort() delete
 // what was inserted (a retried stream starts over; a cancelled one leaves the document as it was).
 // finish() makes the inserted text equal the final text, then reports what the editor holds.
+// Nothing is sent for a document the editor closed (that would reopen the file behind the writer's
+// back): the stream fails instead. Every edit of one stream carries the same `editGroup`, so an
+// editor can make the whole stream one undo step.
 //
 // Thread-safety: main strand only; the LspServer call callbacks also run there.
 #pragma once
@@ -53,6 +56,7 @@ private:
   protocol::Position at_;
   protocol::PositionEncoding encoding_;
   std::string label_;
+  std::int64_t group_ = 0;
 
   std::string inserted_;        ///< acknowledged by the editor
   std::string queued_;          ///< appended, not yet sent

@@ -18,6 +18,7 @@ LspServer::LspServer(Transport &transport, Options options)
 }
 
 LspServer::~LspServer() {
+  parentWatch_.reset();
   coWriter_.reset(); // joins its pool before the strand goes away
   writer_.stop();
 }
@@ -248,6 +249,8 @@ void LspServer::finish(int exitCode) {
     return;
   finished_ = true;
   exitCode_ = exitCode;
+  coWriter_->shutdown(); // cancel every model call and index now: nobody is left to use them
+  parentWatch_.reset();
   io_.stop();
 }
 
@@ -266,6 +269,7 @@ void LspServer::onInitialize(const protocol::InitializeParams &params, ReplyOnce
   if (params.trace)
     trace_ = *params.trace;
   state_ = State::Running;
+  parentWatch_ = std::make_unique<ParentWatch>(io_, params.processId, [this] { finish(0); });
   spdlog::info("initialize from {} (position encoding {})",
                params.clientInfo ? params.clientInfo->name : std::string("an unnamed client"),
                protocol::encodingName(encoding_));

@@ -15,6 +15,7 @@
 #include "server/CoWriter.h"
 #include "server/DocumentStore.h"
 #include "server/HandlerTable.h"
+#include "server/ParentWatch.h"
 #include "server/Settings.h"
 #include "server/Transport.h"
 #include "server/Writer.h"
@@ -138,6 +139,8 @@ public:
 private:
   std::map<std::string, CancelSource> progressTokens_;
   std::int64_t nextProgressId_ = 1;
+  /// Exits when the editor is gone (processId from initialize); reset before io_ goes.
+  std::unique_ptr<ParentWatch> parentWatch_;
   /// Declared last: destroyed first, while the strand and the documents it reads still exist.
   std::unique_ptr<CoWriter> coWriter_;
   /// Destroyed before every other member (~LspServer resets coWriter_ first): handlers still queued

@@ -39,8 +39,16 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
   read(section, "streaming", s.streaming, warnings, &J::is_boolean, "a boolean");
   read(section, "autoAdopt", s.autoAdopt, warnings, &J::is_boolean, "a boolean");
   read(section, "confirmSummariesAbove", s.confirmSummariesAbove, warnings, &J::is_number_integer, "an integer");
-  if (s.provider && *s.provider != "openai" && *s.provider != "offline") {
-    warnings.push_back("recurrent.provider: expected \"openai\" or \"offline\", got \"" + *s.provider + "\"");
+  read(section, "undoStepWithText", s.undoStepWithText, warnings, &J::is_string, "a string");
+  read(section, "automaticGhostText", s.automaticGhostText, warnings, &J::is_boolean, "a boolean");
+  if (s.undoStepWithText && *s.undoStepWithText != "ask" && *s.undoStepWithText != "always" &&
+      *s.undoStepWithText != "never") {
+    warnings.push_back("recurrent.undoStepWithText: expected \"ask\", \"always\" or \"never\", got \"" +
+                       *s.undoStepWithText + "\"");
+    s.undoStepWithText.reset();
+  }
+  if (s.provider && *s.provider != "openai" && *s.provider != "anthropic" && *s.provider != "offline") {
+    warnings.push_back("recurrent.provider: expected \"openai\", \"anthropic\" or \"offline\", got \"" + *s.provider + "\"");
     s.provider.reset();
   }
   if (section.contains("apiKey"))

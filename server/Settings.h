@@ -15,7 +15,7 @@
 namespace recurrent::server {
 
 struct Settings {
-  std::optional<std::string> provider; ///< "openai" | "offline"
+  std::optional<std::string> provider; ///< "openai" | "anthropic" | "offline"
   std::optional<std::string> baseUrl;
   std::optional<std::string> model;
   std::optional<std::string> embedModel;
@@ -28,6 +28,12 @@ struct Settings {
   std::optional<bool> autoAdopt;
   /// Indexing that would summarise more new paragraphs than this with a paid model asks first (0: never asks).
   std::optional<int> confirmSummariesAbove;
+  /// When a committed step's text leaves the manuscript (the editor's undo): "ask" (default),
+  /// "always" (undo the step in the memory too) or "never".
+  std::optional<std::string> undoStepWithText;
+  /// Ghost text the editor asks for on its own (inlineCompletion triggerKind 2) calls the model only
+  /// when true; an explicit request always does.
+  std::optional<bool> automaticGhostText;
   bool operator==(const Settings &) const = default;
   /// The fields a story session is opened with (a change reopens it; autoAdopt and the threshold do not).
   bool sameSession(const Settings &other) const;

@@ -110,16 +110,21 @@ std::string BackendConfig::describe() const {
 
 Result<BackendConfig> resolveBackendConfig(const BackendOverrides &overrides, const EnvLookup &env) {
   BackendConfig c;
-  auto baseUrl = pick(overrides.baseUrl, env, {"RECURRENT_BASE_URL", "OPENAI_BASE_URL"});
+  auto provider = pick(overrides.provider, env, {"RECURRENT_PROVIDER"});
+  // Anthropic reads its own variables; an ANTHROPIC_API_KEY alone never picks a provider.
+  const bool anthropic = provider && lower(*provider) == "anthropic";
+  auto baseUrl = anthropic ? pick(overrides.baseUrl, env, {"RECURRENT_BASE_URL", "ANTHROPIC_BASE_URL"})
+                           : pick(overrides.baseUrl, env, {"RECURRENT_BASE_URL", "OPENAI_BASE_URL"});
   auto apiKey = lookup(env, "RECURRENT_API_KEY");
   if (!apiKey)
-    apiKey = lookup(env, "OPENAI_API_KEY");
-  auto provider = pick(overrides.provider, env, {"RECURRENT_PROVIDER"});
+    apiKey = lookup(env, anthropic ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
 
   c.provider = provider ? lower(*provider) : ((baseUrl || apiKey) ? "openai" : "offline");
-  if (c.provider != "openai" && c.provider != "offline")
+  if (c.provider != "openai" && c.provider != "anthropic" && c.provider != "offline")
     return Error{ErrorKind::Config, "unknown provider '" + c.provider +
-                                        "': use 'openai' (any OpenAI-compatible server) or 'offline'"};
+                                        "': use 'openai' (any OpenAI-compatible server), 'anthropic' or 'offline'"};
+  if (anthropic)
+    c.baseUrl = std::string(kDefaultAnthropicBaseUrl);
   if (baseUrl) {
     c.baseUrl = *baseUrl;
     while (!c.baseUrl.empty() && c.baseUrl.back() == '/')
@@ -134,8 +139,13 @@ Result<BackendConfig> resolveBackendConfig(const BackendOverrides &overrides, co
     c.model = *model;
   else if (c.provider == "openai")
     c.model = defaultModelFor(c.baseUrl);
+  else if (anthropic)
+    c.model = std::string(kDefaultAnthropicModel);
   if (auto embed = pick(overrides.embedModel, env, {"RECURRENT_EMBED_MODEL"}))
     c.embedModel = *embed;
+  if (anthropic && !c.embedModel.empty())
+    return Error{ErrorKind::Config, "Anthropic's API has no embeddings: unset RECURRENT_EMBED_MODEL (the built-in "
+                                    "embedder is used)"};
 
   if (overrides.maxAttempts)
     c.maxAttempts = *overrides.maxAttempts;

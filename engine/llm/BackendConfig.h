@@ -39,9 +39,11 @@ struct BackendOverrides {
 
 inline constexpr std::string_view kDefaultBaseUrl = "https://api.openai.com/v1";
 inline constexpr std::string_view kDefaultOpenAiModel = "gpt-4o-mini";
+inline constexpr std::string_view kDefaultAnthropicBaseUrl = "https://api.anthropic.com/v1";
+inline constexpr std::string_view kDefaultAnthropicModel = "claude-sonnet-4-5";
 
 struct BackendConfig {
-  std::string provider = "offline";   ///< "openai" (any OpenAI-compatible server) or "offline"
+  std::string provider = "offline";   ///< "openai" (any OpenAI-compatible server), "anthropic" or "offline"
   std::string baseUrl = std::string(kDefaultBaseUrl); ///< without a trailing slash
   /// Empty when neither configured nor known for the server: the chat model then asks the
   /// server's /models and takes the first (or fails with "no model configured").

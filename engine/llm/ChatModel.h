@@ -52,7 +52,8 @@ struct ChatUsage {
 
 struct ChatResult {
   std::string text;                 ///< the answer; for a schema request, the extracted JSON object
-  std::string rawText;              ///< the answer as the model sent it
+  std::string rawText;              ///< the answer as the model sent it, reasoning taken out
+  std::string reasoning;            ///< the model's thinking, never part of the answer; empty for most models
   ChatUsage usage;
   int attempts = 1;
   bool schemaFallback = false;      ///< the server rejected response_format; plain JSON instructions were used
@@ -80,6 +81,8 @@ public:
   /// "openai gpt-4o-mini at https://api.openai.com/v1", "offline": for status lines.
   virtual std::string describe() const = 0;
   virtual bool isOffline() const { return false; }
+  /// The context window the server has named (vLLM's /models, llama.cpp's errors), once known.
+  virtual std::optional<long> serverContextTokens() const { return std::nullopt; }
 };
 
 } // namespace recurrent::engine

@@ -169,6 +169,14 @@ std::string serverMessage(std::string_view body) {
       msg = v["message"].get<std::string>();
     else if (v.contains("detail") && v["detail"].is_string())
       msg = v["detail"].get<std::string>();
+    // llama.cpp's exceed_context_size_error carries the sizes beside the message.
+    if (err != v.end() && err->is_object() && err->contains("n_ctx") && (*err)["n_ctx"].is_number_integer() &&
+        msg.find("n_ctx") == std::string::npos) {
+      msg += " (";
+      if (err->contains("n_prompt_tokens") && (*err)["n_prompt_tokens"].is_number_integer())
+        msg += "n_prompt_tokens " + std::to_string((*err)["n_prompt_tokens"].get<long>()) + ", ";
+      msg += "n_ctx " + std::to_string((*err)["n_ctx"].get<long>()) + ")";
+    }
   }
   if (msg.empty() && !body.empty() && body.find('<') == std::string_view::npos)
     msg = std::string(body); // plain text; skip HTML error pages
@@ -272,6 +280,7 @@ Error httpStatusError(int status, std::string_view body, double retryAfterSecond
   case 404: msg = "not found (404) at " + who + ": check RECURRENT_BASE_URL and RECURRENT_MODEL"; break;
   case 408: msg = "the model server timed out (408)"; break;
   case 413: msg = "the request is too large for the model server (413)"; break;
+  case 501: msg = "the model server at " + who + " does not offer this (501)"; break;
   case 429: msg = "rate limited (429)"; break;
   default:
     if (status >= 500)

@@ -1,4 +1,5 @@
 #include "engine/llm/JsonExtract.h"
+#include "engine/llm/Reasoning.h"
 #include "support/JsonStringTracker.h"
 
 #include <nlohmann/json.hpp>
@@ -221,7 +222,9 @@ std::optional<std::string> check(const json &v, const json &schema, const std::s
 } // namespace
 
 Result<std::string> extractJsonObject(std::string_view answer) {
-  auto text = trim(answer);
+  // A draft object inside the reasoning is not the answer: only what follows it is searched.
+  auto split = splitReasoning(answer);
+  auto text = trim(split.answer);
   if (text.empty())
     return Error{ErrorKind::BadAnswer, "the answer is empty"};
   std::optional<json> found;

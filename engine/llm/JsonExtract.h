@@ -19,6 +19,7 @@
 namespace recurrent::engine {
 
 /// The first usable JSON object in `answer`, re-serialised compactly (UTF-8 kept as is).
+/// A leading <think> block (or text before a lone </think>) is reasoning and never searched.
 /// Fails with ErrorKind::BadAnswer and a short reason when there is none.
 Result<std::string> extractJsonObject(std::string_view answer);
 

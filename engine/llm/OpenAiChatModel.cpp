@@ -1,7 +1,8 @@
 #include "engine/llm/OpenAiChatModel.h"
 
+#include "engine/llm/AnswerCheck.h"
 #include "engine/llm/HttpClient.h"
-#include "engine/llm/JsonExtract.h"
+#include "engine/llm/Reasoning.h"
 #include "engine/llm/Retry.h"
 #include "engine/llm/SseParser.h"
 
@@ -18,13 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxLineBytes = 8 * 1024 * 1024; // a hostile stream cannot grow memory without bound
-constexpr size_t kMaxRepairEcho = 4000;            // how much of a bad answer is quoted back
-
-bool containsNoCase(std::string_view haystack, std::string_view needle) {
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower((unsigned char)a) == std::tolower((unsigned char)b); });
-  return it != haystack.end();
-}
 
 std::string trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
@@ -36,7 +30,8 @@ std::string trimmed(std::string_view s) {
 
 /// What one streamed answer held.
 struct Answer {
-  std::string text;
+  std::string text;      ///< the answer, reasoning taken out
+  std::string reasoning; ///< delta.reasoning_content / delta.reasoning / a <think> block
   std::string refusal;
   std::string finishReason;
   ChatUsage usage;
@@ -48,9 +43,11 @@ struct Answer {
 /// What an endpoint (base URL + model) has shown it does not support, learnt from its 400s
 /// and kept for the life of the process.
 struct Quirks {
-  bool noJsonSchema = false;    ///< rejects response_format json_schema
-  bool noStreamOptions = false; ///< rejects stream_options
-  bool noTemperature = false;   ///< rejects temperature (reasoning models)
+  bool noJsonSchema = false;        ///< rejects response_format json_schema
+  bool noStreamOptions = false;     ///< rejects stream_options
+  bool noTemperature = false;       ///< rejects temperature (reasoning models)
+  bool maxCompletionTokens = false; ///< wants max_completion_tokens, not max_tokens (OpenAI's reasoning models)
+  long contextTokens = 0;           ///< the context window the server named, 0 when unknown
 };
 
 std::mutex gQuirksMutex;
@@ -68,11 +65,32 @@ void remember(const std::string &endpoint, const Quirks &quirks) {
   q.noJsonSchema = q.noJsonSchema || quirks.noJsonSchema;
   q.noStreamOptions = q.noStreamOptions || quirks.noStreamOptions;
   q.noTemperature = q.noTemperature || quirks.noTemperature;
+  q.maxCompletionTokens = q.maxCompletionTokens || quirks.maxCompletionTokens;
+  if (quirks.contextTokens > 0)
+    q.contextTokens = quirks.contextTokens;
+}
+
+void rememberContext(const std::string &endpoint, long tokens) {
+  Quirks q;
+  q.contextTokens = tokens;
+  remember(endpoint, q);
 }
 
 bool isRejection(const Result<Answer> &answer) {
   return !answer && answer.error().kind == ErrorKind::Http &&
          (answer.error().httpStatus == 400 || answer.error().httpStatus == 422);
+}
+
+/// A refusal of response_format json_schema: a 400/422 for any reason (the fallback is tried
+/// once), or any 4xx/5xx naming the feature (llama.cpp's server up to b3777, ik_llama.cpp and
+/// llama-cpp-python answer 500 "response_format type must be one of ...").
+bool isSchemaRejection(const Result<Answer> &answer) {
+  if (isRejection(answer))
+    return true;
+  if (answer || answer.error().kind != ErrorKind::Http || answer.error().httpStatus < 400)
+    return false;
+  const auto &msg = answer.error().message;
+  return containsNoCase(msg, "response_format") || containsNoCase(msg, "json_schema");
 }
 
 void readUsage(const json &chunk, Answer &a) {
@@ -96,8 +114,15 @@ void readServerError(const json &chunk, Answer &a) {
   a.streamError = Error{ErrorKind::BadAnswer, "the model server reported an error mid-answer: " + msg};
 }
 
+/// The reasoning a message or delta carries in its own field, under either name.
+void readReasoningField(const json &m, Answer &a) {
+  for (const char *name : {"reasoning_content", "reasoning"})
+    if (auto r = m.find(name); r != m.end() && r->is_string())
+      a.reasoning += r->get_ref<const std::string &>();
+}
+
 /// Applies one streamed chunk ({"choices":[{"delta":{...},"finish_reason":...}],"usage":...}).
-void applyChunk(const json &chunk, Answer &a, const ChatCallbacks &callbacks) {
+void applyChunk(const json &chunk, Answer &a, ReasoningSplitter &content, const ChatCallbacks &callbacks) {
   readServerError(chunk, a);
   readUsage(chunk, a);
   auto choices = chunk.find("choices");
@@ -105,11 +130,11 @@ void applyChunk(const json &chunk, Answer &a, const ChatCallbacks &callbacks) {
     return;
   const json &choice = (*choices)[0];
   if (auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
+    readReasoningField(*delta, a);
     if (auto c = delta->find("content"); c != delta->end() && c->is_string() && !c->get_ref<const std::string &>().empty()) {
-      const auto &piece = c->get_ref<const std::string &>();
-      a.text += piece;
-      if (callbacks.onDelta)
-        callbacks.onDelta(piece);
+      auto preview = content.feed(c->get_ref<const std::string &>());
+      if (callbacks.onDelta && !preview.empty())
+        callbacks.onDelta(preview);
     }
     if (auto r = delta->find("refusal"); r != delta->end() && r->is_string())
       a.refusal += r->get<std::string>();
@@ -119,7 +144,7 @@ void applyChunk(const json &chunk, Answer &a, const ChatCallbacks &callbacks) {
 }
 
 /// A whole (non-streamed) chat.completion, for servers that ignore stream: true.
-void applyCompletion(const json &doc, Answer &a, const ChatCallbacks &callbacks) {
+void applyCompletion(const json &doc, Answer &a, ReasoningSplitter &content, const ChatCallbacks &callbacks) {
   readServerError(doc, a);
   readUsage(doc, a);
   auto choices = doc.find("choices");
@@ -130,10 +155,11 @@ void applyCompletion(const json &doc, Answer &a, const ChatCallbacks &callbacks)
   }
   const json &choice = (*choices)[0];
   if (auto m = choice.find("message"); m != choice.end() && m->is_object()) {
+    readReasoningField(*m, a);
     if (auto c = m->find("content"); c != m->end() && c->is_string()) {
-      a.text = c->get<std::string>();
-      if (callbacks.onDelta && !a.text.empty())
-        callbacks.onDelta(a.text);
+      auto preview = content.feed(c->get_ref<const std::string &>());
+      if (callbacks.onDelta && !preview.empty())
+        callbacks.onDelta(preview);
     }
     if (auto r = m->find("refusal"); r != m->end() && r->is_string())
       a.refusal = r->get<std::string>();
@@ -143,8 +169,6 @@ void applyCompletion(const json &doc, Answer &a, const ChatCallbacks &callbacks)
   a.done = true;
 }
 
-std::string authHeader(const BackendConfig &c) { return "Bearer " + c.apiKey; }
-
 HttpRequest baseRequest(const BackendConfig &c, std::string url) {
   HttpRequest r;
   r.url = std::move(url);
@@ -153,7 +177,7 @@ HttpRequest baseRequest(const BackendConfig &c, std::string url) {
   r.displayName = c.baseUrl;
   r.secret = c.apiKey;
   if (!c.apiKey.empty())
-    r.headers.emplace_back("Authorization", authHeader(c));
+    r.headers.emplace_back("Authorization", "Bearer " + c.apiKey);
   return r;
 }
 
@@ -167,6 +191,7 @@ Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, 
 
   Answer a;
   SseParser parser;
+  ReasoningSplitter content;
   std::string plainBody; // when the server answers application/json instead of a stream
   bool isJson = false, decided = false;
   auto onEvent = [&](const SseEvent &e) {
@@ -182,7 +207,7 @@ Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, 
       a.streamError = Error{ErrorKind::BadAnswer, "the model server sent an unreadable stream event"};
       return;
     }
-    applyChunk(chunk, a, callbacks);
+    applyChunk(chunk, a, content, callbacks);
   };
   auto result = performHttp(req, cancel, [&](std::string_view bytes) {
     if (!decided) {
@@ -208,7 +233,7 @@ Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, 
     auto doc = json::parse(plainBody, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return Error{ErrorKind::BadAnswer, "the model server's answer is not JSON"};
-    applyCompletion(doc, a, callbacks);
+    applyCompletion(doc, a, content, callbacks);
   } else if (auto last = parser.finish()) {
     onEvent(*last);
   }
@@ -217,16 +242,25 @@ Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, 
   if (!a.done && a.finishReason.empty())
     return Error{ErrorKind::Network, "the answer stream from " + redactUrl(config.baseUrl) +
                                          " ended before the answer was complete"};
+  auto split = content.finish();
+  a.text = std::move(split.answer);
+  if (!split.reasoning.empty())
+    a.reasoning += (a.reasoning.empty() ? "" : "\n") + split.reasoning;
   if (!a.refusal.empty())
     return Error{ErrorKind::BadAnswer, "the model refused: " + trimmed(a.refusal)};
   if (a.finishReason == "content_filter")
     return Error{ErrorKind::BadAnswer, "the model's answer was stopped by its content filter"};
-  if (trimmed(a.text).empty())
-    return Error{ErrorKind::BadAnswer, "the model sent an empty answer"};
+  if (trimmed(a.text).empty() && a.finishReason != "length")
+    return Error{ErrorKind::BadAnswer, a.reasoning.empty() ? "the model sent an empty answer"
+                                                           : "the model sent its reasoning but no answer"};
   return a;
 }
 
-long estimateTokens(size_t chars) { return static_cast<long>((chars + 3) / 4); }
+/// Ollama lists the most recently pulled model first, often an embedding model.
+bool looksLikeEmbeddingModel(std::string_view id) {
+  return containsNoCase(id, "embed") || containsNoCase(id, "bge-") || containsNoCase(id, "minilm") ||
+         containsNoCase(id, "e5-") || containsNoCase(id, "rerank");
+}
 
 } // namespace
 
@@ -247,27 +281,54 @@ void OpenAiChatModel::forgetEndpointQuirks() {
   gQuirks.clear();
 }
 
-Result<std::string> OpenAiChatModel::resolveModel(const CancelToken &cancel) {
-  std::lock_guard lock(modelMutex_);
-  if (!model_.empty())
-    return model_;
+Result<std::vector<OpenAiChatModel::ModelCard>> OpenAiChatModel::listModels(const CancelToken &cancel) const {
   HttpRequest req = baseRequest(config_, config_.baseUrl + "/models");
   req.method = "GET";
   auto r = performHttp(req, cancel);
-  const std::string advice = "no model configured: set RECURRENT_MODEL or --model";
-  if (!r) {
-    if (r.error().kind == ErrorKind::Cancelled)
-      return r.error();
-    return Error{ErrorKind::Config, advice + " (could not list the server's models: " + r.error().message + ")"};
-  }
+  if (!r)
+    return r.error();
+  std::vector<ModelCard> out;
   auto doc = json::parse(r->body, nullptr, false);
   if (!doc.is_discarded() && doc.is_object() && doc.contains("data") && doc["data"].is_array())
     for (const auto &m : doc["data"])
       if (m.is_object() && m.contains("id") && m["id"].is_string() && !m["id"].get<std::string>().empty()) {
-        model_ = m["id"].get<std::string>();
-        return model_;
+        ModelCard card{m["id"].get<std::string>(), 0};
+        // vLLM's cards carry the context window it was started with.
+        if (auto len = m.find("max_model_len"); len != m.end() && len->is_number_integer())
+          card.contextTokens = len->get<long>();
+        out.push_back(std::move(card));
+        rememberContext(config_.baseUrl + "\n" + out.back().id, out.back().contextTokens);
       }
-  return Error{ErrorKind::Config, advice + " (" + redactUrl(config_.baseUrl) + " lists no models)"};
+  return out;
+}
+
+std::string OpenAiChatModel::modelNames(const std::vector<ModelCard> &cards) {
+  std::string names;
+  for (size_t i = 0; i < cards.size() && i < 12; ++i)
+    names += (i ? ", " : "") + cards[i].id;
+  return names;
+}
+
+Result<std::string> OpenAiChatModel::resolveModel(const CancelToken &cancel) {
+  std::lock_guard lock(modelMutex_);
+  if (!model_.empty())
+    return model_;
+  auto cards = listModels(cancel);
+  const std::string advice = "no model configured: set RECURRENT_MODEL or --model";
+  if (!cards) {
+    if (cards.error().kind == ErrorKind::Cancelled)
+      return cards.error();
+    return Error{ErrorKind::Config, advice + " (could not list the server's models: " + cards.error().message + ")"};
+  }
+  for (const auto &card : *cards)
+    if (!looksLikeEmbeddingModel(card.id)) {
+      model_ = card.id;
+      return model_;
+    }
+  if (cards->empty())
+    return Error{ErrorKind::Config, advice + " (" + redactUrl(config_.baseUrl) + " lists no models)"};
+  return Error{ErrorKind::Config, advice + " to a chat model (" + redactUrl(config_.baseUrl) +
+                                      " lists only embedding models: " + modelNames(*cards) + ")"};
 }
 
 Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const CancelToken &cancel,
@@ -291,15 +352,15 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
   const std::string schemaEndpoint = endpoint + "\n#" + request.schemaName;
 
   std::vector<ChatMessage> repair; // what the previous bad answer was, and why it was refused
+  int cap = request.maxTokens;     // raised once after an answer cut off at it
+  bool capRaised = false;
   auto buildBody = [&](const Quirks &quirks) {
     const bool fallback = quirks.noJsonSchema;
     json messages = json::array();
     for (const auto &m : request.messages)
       messages.push_back({{"role", m.role}, {"content", m.content}});
     if (wantsJson && fallback) {
-      std::string instructions = "Answer with one JSON object and nothing else (no prose, no code fences). "
-                                 "It must follow this JSON Schema:\n" +
-                                 schema.dump(2);
+      std::string instructions = schemaInstructions(request.jsonSchema);
       if (!messages.empty() && messages.back()["role"] == "user")
         messages.back()["content"] = messages.back()["content"].get<std::string>() + "\n\n" + instructions;
       else
@@ -314,8 +375,8 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       body["temperature"] = config_.temperature.value_or(request.temperature);
     if (!quirks.noStreamOptions)
       body["stream_options"] = {{"include_usage", true}};
-    if (request.maxTokens > 0)
-      body["max_tokens"] = request.maxTokens;
+    if (cap > 0)
+      body[quirks.maxCompletionTokens ? "max_completion_tokens" : "max_tokens"] = cap;
     if (wantsJson && !fallback)
       body["response_format"] = {
           {"type", "json_schema"},
@@ -329,24 +390,40 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
   ChatResult result;
   result.model = *model;
   RetryPolicy policy{config_.maxAttempts, config_.backoffBaseSeconds, config_.backoffMaxSeconds};
-  auto attempt = [&](int) -> Status {
+  int attemptNo = 0;
+  // Says what was adapted, once: the endpoint remembers it, so the next call sends it right.
+  auto adapted = [&](const std::string &what) {
+    if (callbacks.onRetry)
+      callbacks.onRetry(RetryNotice{attemptNo, policy.maxAttempts, 0,
+                                    Error{ErrorKind::Config, *model + " " + what + " (remembered)"}});
+  };
+  auto attempt = [&](int n) -> Status {
+    attemptNo = n;
     Quirks quirks = quirksOf(endpoint);
     quirks.noJsonSchema = quirks.noJsonSchema || quirksOf(schemaEndpoint).noJsonSchema;
     auto answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
-    // Optional fields some servers refuse: drop the one the server names, once each.
-    for (int tries = 0; tries < 2 && isRejection(answer); ++tries) {
+    // Optional fields some servers refuse: adapt to the one the server names, once each.
+    for (int tries = 0; tries < 3 && isRejection(answer); ++tries) {
       const std::string msg = answer.error().message;
       Quirks learnt;
-      if (!quirks.noStreamOptions && containsNoCase(msg, "stream_options"))
+      std::string what;
+      if (!quirks.maxCompletionTokens && cap > 0 && containsNoCase(msg, "max_completion_tokens")) {
+        learnt.maxCompletionTokens = quirks.maxCompletionTokens = true;
+        what = "does not accept max_tokens: sending max_completion_tokens instead";
+      } else if (!quirks.noStreamOptions && containsNoCase(msg, "stream_options")) {
         learnt.noStreamOptions = quirks.noStreamOptions = true; // usage is then estimated
-      else if (!quirks.noTemperature && containsNoCase(msg, "temperature"))
+        what = "does not accept stream_options: token counts are estimated";
+      } else if (!quirks.noTemperature && containsNoCase(msg, "temperature")) {
         learnt.noTemperature = quirks.noTemperature = true;
-      else
+        what = "does not accept a temperature: using the model's default";
+      } else {
         break;
+      }
       remember(endpoint, learnt);
+      adapted(what);
       answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
     }
-    if (isRejection(answer) && wantsJson && !quirks.noJsonSchema) {
+    if (isSchemaRejection(answer) && wantsJson && !quirks.noJsonSchema && !isContextOverflow(answer.error())) {
       // Most likely the server does not support response_format json_schema. Retry at once
       // with the schema in the prompt; remember that only if the server named the feature
       // or the plain request went through (a 400 for another reason would repeat).
@@ -355,35 +432,65 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
                    containsNoCase(msg, "schema") || containsNoCase(msg, "structured");
       quirks.noJsonSchema = true;
       answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
-      if (named || !isRejection(answer))
-        remember(containsNoCase(msg, "invalid schema") ? schemaEndpoint : endpoint, Quirks{true, false, false});
+      if (named || !isRejection(answer)) {
+        Quirks learnt;
+        learnt.noJsonSchema = true;
+        remember(containsNoCase(msg, "invalid schema") ? schemaEndpoint : endpoint, learnt);
+      }
     }
     const bool fallback = wantsJson && quirks.noJsonSchema;
-    if (!answer)
-      return answer.error();
+    if (!answer) {
+      const Error &e = answer.error();
+      if (isContextOverflow(e)) {
+        if (long named = contextTokensNamed(e.message))
+          rememberContext(endpoint, named);
+        return contextOverflowError(e);
+      }
+      if (e.kind == ErrorKind::Http && e.httpStatus == 400 && containsNoCase(e.message, "does not support chat")) {
+        auto cards = listModels(cancel);
+        std::string others = cards && !cards->empty() ? " (the server has: " + modelNames(*cards) + ")" : "";
+        return Error{ErrorKind::Config, "the model \"" + *model + "\" does not support chat: set RECURRENT_MODEL or "
+                                        "--model to a chat model" + others};
+      }
+      return e;
+    }
     Answer &a = *answer;
-    std::optional<std::string> problem;
-    std::string text = a.text;
-    if (wantsJson) {
-      auto extracted = extractJsonObject(a.text);
-      if (!extracted)
-        problem = extracted.error().message;
-      else if (auto bad = checkJsonSchema(*extracted, request.jsonSchema))
-        problem = "it does not follow the schema (" + *bad + ")";
-      else
-        text = std::move(*extracted);
+    if (a.finishReason == "length") {
+      // Cut off: short of the cap, the context filled; at the cap (reasoning tokens count
+      // against it), ask once more with room to finish rather than repeat the same request.
+      const bool atCap = cap > 0 && (!a.usageSeen || a.usage.completionTokens >= cap);
+      if (!atCap) {
+        long context = quirksOf(endpoint).contextTokens;
+        if (context == 0 && a.usageSeen && cap > 0) {
+          context = a.usage.promptTokens + a.usage.completionTokens; // llama.cpp fills its n_ctx
+          rememberContext(endpoint, context);
+        }
+        return contextFullError(context);
+      }
+      if (capRaised)
+        return capExhaustedError(cap, !a.reasoning.empty());
+      capRaised = true;
+      int raised = raisedCap(cap);
+      if (long context = quirksOf(endpoint).contextTokens; context > 0 && a.usageSeen)
+        raised = static_cast<int>(std::clamp<long>(context - a.usage.promptTokens, cap, raised));
+      Error why{ErrorKind::BadAnswer, "the answer was cut off at its cap of " + std::to_string(cap) + " tokens" +
+                                          (a.reasoning.empty() ? "" : " (the model spent them reasoning)") +
+                                          "; asking again with " + std::to_string(raised)};
+      cap = raised;
+      if (raised <= request.maxTokens)
+        return contextFullError(quirksOf(endpoint).contextTokens);
+      if (callbacks.onRetry)
+        callbacks.onRetry(RetryNotice{n, policy.maxAttempts, 0, why});
+      return why; // retried at once below
     }
-    if (!problem && request.validate)
-      problem = request.validate(text);
-    if (problem) {
-      std::string echo = a.text.substr(0, kMaxRepairEcho);
-      repair = {{"assistant", echo},
-                {"user", "That answer could not be used: " + *problem +
-                             ". Answer again, following the instructions exactly."}};
-      return Error{ErrorKind::BadAnswer, "the model's answer was unusable: " + *problem};
+    auto checked = checkAnswer(request, a.text);
+    if (checked.problem) {
+      repair = repairMessages(a.text, *checked.problem);
+      return Error{ErrorKind::BadAnswer, "the model's answer was unusable: " + *checked.problem};
     }
-    result.text = std::move(text);
+    result.text = std::move(checked.text);
     result.rawText = std::move(a.text);
+    result.reasoning = trimmed(a.reasoning);
     result.schemaFallback = wantsJson && fallback;
     if (a.usageSeen) {
       result.usage = a.usage;
@@ -391,14 +498,33 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       size_t promptChars = 0;
       for (const auto &m : request.messages)
         promptChars += m.content.size();
-      result.usage = {estimateTokens(promptChars), estimateTokens(result.rawText.size()), true};
+      result.usage = {estimateTokens(promptChars), estimateTokens(result.rawText.size() + result.reasoning.size()), true};
     }
     return okStatus();
   };
-  auto status = runWithRetries(policy, cancel, callbacks.onRetry, attempt, &result.attempts);
+  // A cut-off answer is asked again at once with the raised cap, outside the retry budget.
+  auto attemptOnce = [&](int n) -> Status {
+    bool wasRaised = capRaised;
+    auto s = attempt(n);
+    if (!s && capRaised && !wasRaised && s.error().kind == ErrorKind::BadAnswer)
+      s = attempt(n);
+    return s;
+  };
+  auto status = runWithRetries(policy, cancel, callbacks.onRetry, attemptOnce, &result.attempts);
   if (!status)
     return status.error();
   return result;
+}
+
+std::optional<long> OpenAiChatModel::serverContextTokens() const {
+  std::string model;
+  {
+    std::lock_guard lock(modelMutex_);
+    model = model_;
+  }
+  if (long n = quirksOf(config_.baseUrl + "\n" + model).contextTokens; n > 0)
+    return n;
+  return std::nullopt;
 }
 
 } // namespace recurrent::engine

@@ -17,7 +17,7 @@ bool isRetryable(const Error &error) {
     return true;
   case ErrorKind::Http:
     return error.httpStatus == 408 || error.httpStatus == 409 || error.httpStatus == 425 ||
-           error.httpStatus == 429 || error.httpStatus >= 500;
+           error.httpStatus == 429 || (error.httpStatus >= 500 && error.httpStatus != 501);
   default:
     return false;
   }

@@ -1,9 +1,10 @@
 // The retry policy shared by the HTTP chat model and embedder: bounded attempts,
 // exponential backoff with jitter, Retry-After honoured, cancellable waits.
 //
-// What is worth retrying: timeouts, dropped connections, 408/409/425/429/5xx, and
-// answers that were unusable (BadAnswer). What is not: cancellation, 400/401/403/404/422
-// and configuration errors, which another identical request would repeat.
+// What is worth retrying: timeouts, dropped connections, 408/409/425/429/5xx (529 is
+// Anthropic's "overloaded"), and answers that were unusable (BadAnswer). What is not:
+// cancellation, 400/401/403/404/422, 501 (the server lacks the feature: llama.cpp without
+// --embeddings) and configuration errors, which another identical request would repeat.
 //
 // Thread-safety: pure functions; runWithRetries() calls back on the calling thread.
 #pragma once

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -327,54 +328,112 @@ std::vector<std::string> LongTermMemory::loadWarnings() const {
   return warnings_;
 }
 
+namespace {
+
+/// Per-query z-scores of a ranking: how many standard deviations each candidate stands above
+/// the candidates' mean. A candidate the ranking did not return gets its floor (the lowest
+/// returned), so being absent from one ranking costs, but less than a bad score would.
+struct ZScores {
+  std::unordered_map<std::uint64_t, float> of;
+  float floor = 0;
+  float at(std::uint64_t id) const {
+    auto it = of.find(id);
+    return it == of.end() ? floor : it->second;
+  }
+};
+
+template <typename Hit> ZScores zScores(const std::vector<Hit> &hits) {
+  ZScores z;
+  if (hits.empty())
+    return z;
+  double sum = 0, squares = 0;
+  for (const auto &h : hits) {
+    sum += h.score;
+    squares += static_cast<double>(h.score) * h.score;
+  }
+  const double n = static_cast<double>(hits.size());
+  const double mean = sum / n;
+  const double sd = std::sqrt(std::max(0.0, squares / n - mean * mean));
+  float lowest = 0;
+  for (const auto &h : hits) {
+    float v = sd > 1e-9 ? static_cast<float>((h.score - mean) / sd) : 0.0f;
+    z.of[h.id] = v;
+    lowest = std::min(lowest, v);
+  }
+  z.floor = lowest;
+  return z;
+}
+
+} // namespace
+
 Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, std::size_t k,
                                                       const std::set<std::size_t> &exclude,
-                                                      const CancelToken &cancel) const {
+                                                      const CancelToken &cancel, std::size_t excludeAround) const {
   if (k == 0)
     k = options_.defaultK;
   k = std::clamp<std::size_t>(k, 1, std::max<std::size_t>(1, options_.maxK));
-  auto embedded = embedder_->embed({query}, cancel);
-  if (!embedded)
-    return embedded.error();
-  if (embedded->size() != 1)
-    return Error{ErrorKind::BadAnswer, "the embedder returned no vector for the query"};
-  const Vector &q = embedded->front();
-
-  auto index = currentIndex();
-  const float kRrf = 60.0f; // the usual constant: a rank's weight falls slowly past the first few
   const float meaningWeight = options_.meaningWeight.value_or(embedder_->searchWeight());
-  const float best = (meaningWeight + options_.wordWeight) / (kRrf + 1.0f);
+  auto index = currentIndex();
+  std::optional<Vector> q;
+  if (index && meaningWeight > 0) {
+    auto embedded = embedder_->embed({query}, cancel);
+    if (!embedded)
+      return embedded.error();
+    if (embedded->size() != 1)
+      return Error{ErrorKind::BadAnswer, "the embedder returned no vector for the query"};
+    q = std::move(embedded->front());
+  }
+  std::set<std::size_t> excluded;
+  for (std::size_t p : exclude)
+    for (std::size_t i = p >= excludeAround ? p - excludeAround : 0; i <= p + excludeAround; ++i)
+      excluded.insert(i);
+
   std::vector<MemoryHit> hits;
   // Ask each ranking for more than k: excluded paragraphs and ids whose entry is gone are skipped.
-  std::size_t depth = options_.fusionDepth + k + exclude.size();
+  std::size_t depth = options_.fusionDepth + k + excluded.size();
   for (;;) {
     std::vector<VectorIndex::Hit> byMeaning;
-    if (index && meaningWeight > 0)
-      byMeaning = index->search(q, depth);
+    if (q)
+      byMeaning = index->search(*q, depth);
     std::vector<LexicalIndex::Hit> byWords;
     if (options_.wordWeight > 0)
       byWords = lexical_.search(query, depth);
-    std::unordered_map<ParagraphHash, float> fused;
-    for (std::size_t i = 0; i < byMeaning.size(); ++i)
-      fused[byMeaning[i].id] += meaningWeight / (kRrf + static_cast<float>(i + 1));
-    for (std::size_t i = 0; i < byWords.size(); ++i)
-      fused[byWords[i].id] += options_.wordWeight / (kRrf + static_cast<float>(i + 1));
-    std::vector<std::pair<ParagraphHash, float>> ranked(fused.begin(), fused.end());
+    const ZScores meaningZ = zScores(byMeaning), wordsZ = zScores(byWords);
+    struct Candidate {
+      ParagraphHash id;
+      float fused, meaning, words;
+    };
+    std::vector<Candidate> ranked;
+    std::unordered_set<ParagraphHash> seen;
+    auto consider = [&](ParagraphHash id) {
+      if (!seen.insert(id).second)
+        return;
+      float m = meaningZ.at(id), w = wordsZ.at(id);
+      ranked.push_back({id, meaningWeight * m + options_.wordWeight * w, m, w});
+    };
+    for (const auto &h : byMeaning)
+      consider(h.id);
+    for (const auto &h : byWords)
+      consider(h.id);
     std::sort(ranked.begin(), ranked.end(),
-              [](const auto &a, const auto &b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+              [](const auto &a, const auto &b) { return a.fused != b.fused ? a.fused > b.fused : a.id < b.id; });
 
     hits.clear();
     std::set<std::size_t> taken;
     std::shared_lock lock(mutex_);
-    for (const auto &[id, score] : ranked) {
-      auto it = byHash_.find(id);
+    for (const auto &c : ranked) {
+      auto it = byHash_.find(c.id);
       if (it == byHash_.end())
         continue;
       for (std::size_t idx : it->second) {
         const MemoryEntry &e = entries_[idx];
-        if (exclude.count(e.paragraph) || !taken.insert(e.paragraph).second)
+        if (excluded.count(e.paragraph) || !taken.insert(e.paragraph).second)
           continue;
-        hits.push_back({e.paragraph, best > 0 ? score / best : 0.0f, e.chapter, e.summary, e.opening});
+        MemoryHit hit{e.paragraph, 1.0f / (1.0f + std::exp(-c.fused)), e.chapter, e.summary, e.opening};
+        hit.fused = c.fused;
+        hit.meaningZ = c.meaning;
+        hit.wordsZ = c.words;
+        hits.push_back(std::move(hit));
         if (hits.size() == k)
           return hits;
       }
@@ -384,6 +443,13 @@ Result<std::vector<MemoryHit>> LongTermMemory::search(const std::string &query, 
       return hits; // both rankings gave all they had
     depth *= 2;
   }
+}
+
+std::vector<LexicalIndex::Match> LongTermMemory::explainWords(const std::string &query, std::size_t paragraph) const {
+  auto entry = entryAt(paragraph);
+  if (!entry)
+    return {};
+  return lexical_.explain(query, entry->hash);
 }
 
 void LongTermMemory::remember(ParagraphHash hash, std::string summary, std::string summarizerId) {

@@ -21,8 +21,8 @@
 // loadWarnings() says what happened.
 //
 // Search fuses two rankings of the entries' (paragraph text + summary): by meaning,
-// from the vector index, and by shared rare words, from a BM25 word index
-// (LexicalIndex) held in memory only. The vector index is a cache over the same text, rebuilt
+// from the vector index, and by shared words, from a BM25 word index over each
+// paragraph and its neighbours (LexicalIndex), by per-query z-scores. The vector index is a cache over the same text, rebuilt
 // when missing, unreadable, or made by another embedder. It is saved lazily (when
 // enough vectors changed, by flush(), and on destruction): after a crash the
 // vectors changed since its last save are found stale and computed again.
@@ -66,10 +66,13 @@ struct MemoryEntry {
 
 struct MemoryHit {
   std::size_t paragraph = 0;
-  float score = 0;            ///< relevance in (0, 1]: 1 is first by meaning and by words
+  float score = 0;            ///< relevance in (0, 1): the fused score through a logistic (0.5: an average candidate)
   std::string chapter;
   std::string summary;
   std::string snippet;
+  float fused = 0;            ///< weighted sum of the z-scores below
+  float meaningZ = 0;         ///< z-score among the vector index's candidates for this query
+  float wordsZ = 0;           ///< z-score among the word index's candidates for this query
 };
 
 class LongTermMemory {
@@ -80,8 +83,10 @@ public:
     int indexM = 16;
     int indexEfConstruction = 40;
     int indexEf = 256;        // measured: top-3 of quoted sentences 86% at 64, 92% at 256 (exact: 93%)
-    // Reciprocal rank fusion of the two rankings: an entry scores weight / (kRrf + rank) in
-    // each. The depth is how many candidates each ranking offers (plus k and the exclusions).
+    // Fusion of the two rankings by per-query z-scores: each ranking's candidates are scored by
+    // how far they stand above that ranking's mean for this query, and an entry's score is
+    // meaningWeight·z(meaning) + wordWeight·z(words). The depth is how many candidates each
+    // ranking offers (plus k and the exclusions).
     std::optional<float> meaningWeight; ///< default: the embedder's searchWeight()
     float wordWeight = 1.0f;
     std::size_t fusionDepth = 30;
@@ -105,9 +110,15 @@ public:
 
   /// The k paragraphs (default Options::defaultK, clamped to [1, maxK]) whose text and
   /// summary are closest to `query` by meaning and by words, best first, skipping
-  /// paragraphs in `exclude` (e.g. the ones already in the prompt). Fails only when the embedder fails.
+  /// paragraphs in `exclude` (e.g. the ones already in the prompt) and those up to
+  /// `excludeAround` positions from them (their neighbours share their words: they would win
+  /// on the prompt's own text). Fails only when the embedder fails.
   Result<std::vector<MemoryHit>> search(const std::string &query, std::size_t k = 0,
-                                        const std::set<std::size_t> &exclude = {}, const CancelToken &cancel = {}) const;
+                                        const std::set<std::size_t> &exclude = {}, const CancelToken &cancel = {},
+                                        std::size_t excludeAround = 0) const;
+  /// The words of `query` that the paragraph at `paragraph` matched in the word index, and
+  /// which paragraph (its own, or a neighbour at -2..+2) held each: why it was found.
+  std::vector<LexicalIndex::Match> explainWords(const std::string &query, std::size_t paragraph) const;
 
   /// Records a summary for a paragraph text before it is indexed (the recurrence
   /// summarises the paragraph it just wrote): the next update uses it instead of

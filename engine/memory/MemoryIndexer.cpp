@@ -1,6 +1,9 @@
 #include "engine/memory/MemoryIndexer.h"
 
 #include "engine/memory/VectorIndex.h"
+#include "engine/story/Language.h"
+
+#include <algorithm>
 
 #include <chrono>
 #include <optional>
@@ -45,6 +48,69 @@ const std::string &chapterTitle(const Manuscript &m, const Paragraph &p) {
 }
 
 } // namespace
+
+void MemoryIndexer::updateWords(const Manuscript &manuscript, std::size_t from,
+                                const std::vector<std::size_t> &editedAt) {
+  LexicalIndex &words = memory_.lexical_;
+  const auto &paragraphs = manuscript.paragraphs();
+  const std::size_t n = paragraphs.size();
+  std::string language = options_.language;
+  if (language.empty() && words.size() == 0) // the story's language is not known here: the text's own
+    language = detectLanguage(manuscript.text().substr(0, 64 * 1024));
+  if ((!language.empty() && words.setLanguage(language)) || words.size() == 0)
+    from = 0;
+  // A paragraph's document holds its ±2 neighbours' words: the documents to check are the
+  // rebuilt tail and the two before it, and those around an edited summary.
+  constexpr std::size_t kReach = 2;
+  std::vector<std::size_t> check;
+  for (std::size_t i = from >= kReach ? from - kReach : 0; i < n; ++i)
+    check.push_back(i);
+  for (std::size_t at : editedAt)
+    for (std::size_t i = at >= kReach ? at - kReach : 0; i <= at + kReach && i < n; ++i)
+      check.push_back(i);
+  std::sort(check.begin(), check.end());
+  check.erase(std::unique(check.begin(), check.end()), check.end());
+
+  // The summary each paragraph's text is indexed with (none for a paragraph not summarised yet),
+  // and whether it is the first paragraph with that text (duplicates share one document).
+  auto summaryAt = [&](std::size_t i, bool &first) {
+    std::shared_lock lock(memory_.mutex_);
+    first = true;
+    auto it = memory_.byHash_.find(paragraphs[i].hash);
+    if (it == memory_.byHash_.end())
+      return std::string();
+    const MemoryEntry &e = memory_.entries_[it->second.front()];
+    first = e.paragraph == i || e.paragraph > i;
+    return e.summary;
+  };
+  std::size_t textsDone = 0; // positions below this had their text checked
+  auto ensureText = [&](std::size_t i) {
+    bool first = true;
+    std::string summary = summaryAt(i, first);
+    auto text = manuscript.paragraphText(paragraphs[i]);
+    if (!words.hasText(paragraphs[i].hash, text, summary))
+      words.setText(paragraphs[i].hash, text, summary);
+    return first;
+  };
+  std::vector<bool> firstOf(n, false);
+  for (std::size_t i : check) {
+    for (std::size_t j = std::max(textsDone, i >= kReach ? i - kReach : 0); j <= i + kReach && j < n; ++j)
+      firstOf[j] = ensureText(j);
+    textsDone = std::max(textsDone, std::min(n, i + kReach + 1));
+    if (!firstOf[i])
+      continue;
+    LexicalIndex::Neighbours around{};
+    auto at = [&](std::ptrdiff_t offset) -> std::uint64_t {
+      std::ptrdiff_t j = static_cast<std::ptrdiff_t>(i) + offset;
+      if (j < 0 || j >= static_cast<std::ptrdiff_t>(n) || paragraphs[static_cast<std::size_t>(j)].chapter != paragraphs[i].chapter)
+        return 0;
+      return paragraphs[static_cast<std::size_t>(j)].hash;
+    };
+    around = {at(-1), at(1), at(-1) ? at(-2) : 0, at(1) ? at(2) : 0};
+    if (!words.placedWith(paragraphs[i].hash, around))
+      words.place(paragraphs[i].hash, around);
+  }
+}
 
 Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const CancelToken &cancel,
                                           const ProgressFn &progress) {
@@ -232,16 +298,17 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     std::size_t paragraph;
   };
   std::vector<Stale> stale;
-  std::vector<std::pair<Stale, std::string>> wordsDue; // entries the word index lacks, with their summaries
+  std::vector<std::size_t> editedAt; // positions of summaries edited since the last update
   {
     std::unique_lock lock(memory_.mutex_);
     auto check = [&](const MemoryEntry &e) {
-      bool staleVector = !index || index->version(e.hash) != memoryEmbeddingVersion(e.hash, e.summary);
-      if (staleVector)
+      if (!index || index->version(e.hash) != memoryEmbeddingVersion(e.hash, e.summary))
         stale.push_back({e.hash, e.paragraph});
-      if (staleVector || !words.contains(e.hash))
-        wordsDue.push_back({{e.hash, e.paragraph}, e.summary});
     };
+    for (auto h : memory_.staleVectors_)
+      if (auto it = memory_.byHash_.find(h); it != memory_.byHash_.end())
+        for (std::size_t idx : it->second)
+          editedAt.push_back(memory_.entries_[idx].paragraph);
     std::unordered_set<ParagraphHash> seen;
     if (verifyAll) {
       for (const auto &e : memory_.entries_)
@@ -259,8 +326,7 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     memory_.vectorsVerified_ = true;
   }
   // The word index needs no model: it is brought up to date first, whatever the embedder does.
-  for (const auto &[due, summary] : wordsDue)
-    words.add(due.hash, manuscript.paragraphText(paragraphs[due.paragraph]), summary);
+  updateWords(manuscript, verifyAll ? 0 : lo, editedAt);
   Embedder &embedder = memory_.embedder();
   for (std::size_t b = 0; b < stale.size() && !failure; b += options_.embedBatch) {
     if (cancel.cancelled()) {

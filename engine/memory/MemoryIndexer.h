@@ -51,7 +51,7 @@ struct IndexProgress {
 class MemoryIndexer {
 public:
   struct Options {
-    std::string language;        ///< passed to the summarizer ("" = the text's own)
+    std::string language;        ///< the story's: for the summarizer and the word index's stemming ("" = the text's own)
     std::size_t embedBatch = 1024; ///< texts per embed() call (and per graph insertion)
   };
   using ProgressFn = std::function<void(const IndexProgress &)>;
@@ -66,6 +66,11 @@ public:
                              const ProgressFn &progress = {});
 
 private:
+  /// Brings the word index in line with the manuscript: texts from position `from` on (and
+  /// around the positions in `editedAt`) are recorded again when they changed, and the
+  /// documents whose neighbourhood changed are placed again.
+  void updateWords(const Manuscript &manuscript, std::size_t from, const std::vector<std::size_t> &editedAt);
+
   LongTermMemory &memory_;
   Summarizer &summarizer_;
   Options options_;

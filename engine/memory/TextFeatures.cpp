@@ -56,7 +56,42 @@ constexpr std::array kStopwords = {
     "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours",
     "yourself"};
 
+/// Base letters of U+00C0..U+017F, one entry per code point ("" = not a letter: kept as is).
+constexpr std::array<const char *, 0x180 - 0xC0> kFolded = {
+    // U+00C0..U+00FF (Latin-1)
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o",
+    "o", "", "o", "u", "u", "u", "u", "y", "th", "ss", "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
+    "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+    // U+0100..U+017F (Latin Extended-A)
+    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d", "d", "d", "e", "e", "e", "e",
+    "e", "e", "e", "e", "e", "e", "g", "g", "g", "g", "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i",
+    "i", "i", "i", "i", "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l", "l", "l",
+    "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o", "o", "o", "oe", "oe", "r", "r", "r", "r",
+    "r", "r", "s", "s", "s", "s", "s", "s", "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u",
+    "u", "u", "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s"};
+
 } // namespace
+
+std::string foldDiacritics(std::string_view word) {
+  std::string out;
+  out.reserve(word.size());
+  std::size_t i = 0;
+  while (i < word.size()) {
+    if (static_cast<unsigned char>(word[i]) < 0x80) {
+      out += word[i++];
+      continue;
+    }
+    std::size_t start = i;
+    char32_t c = utf8::next(word, i);
+    if (c >= 0xC0 && c < 0x180 && *kFolded[c - 0xC0])
+      out += kFolded[c - 0xC0];
+    else if (c == 0x451 || c == 0x401) // ё, Ё
+      out += "е";
+    else
+      out.append(word.substr(start, i - start));
+  }
+  return out;
+}
 
 void forEachWord(std::string_view s, const std::function<void(const Word &)> &visit) {
   std::size_t i = 0;

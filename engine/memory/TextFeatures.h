@@ -30,6 +30,10 @@ void forEachWord(std::string_view text, const std::function<void(const Word &)> 
 /// True for English function words ("the", "and", "of", ...) that carry little meaning.
 bool isStopword(std::string_view lowerCaseWord);
 
+/// Writes Latin letters with diacritics as their base letters ("é" -> "e", "ß" -> "ss",
+/// "ł" -> "l") and Cyrillic "ё" as "е", so a word matches however it was accented.
+std::string foldDiacritics(std::string_view word);
+
 /// Splits `text` into sentences at . ! ? … and 。！？ (with any closing quotes or
 /// brackets that follow). Returned views point into `text`, trimmed of whitespace.
 std::vector<std::string_view> sentences(std::string_view text);

@@ -78,6 +78,8 @@ std::string callRecordJson(const CallRecord &r) {
             {"estimatedTokens", r.estimatedTokens},
             {"messages", messages},
             {"answer", r.answer}};
+  if (!r.reasoning.empty())
+    j["reasoning"] = r.reasoning;
   if (!r.error.empty())
     j["error"] = r.error;
   if (r.budget)
@@ -110,6 +112,7 @@ Result<ChatResult> RecordingChatModel::chat(const ChatRequest &request, const Ca
     rec.budget = request.payload->budget;
   if (result) {
     rec.answer = result->rawText.empty() ? result->text : result->rawText;
+    rec.reasoning = result->reasoning;
     rec.model = result->model;
     rec.promptTokens = result->usage.promptTokens;
     rec.completionTokens = result->usage.completionTokens;

@@ -27,6 +27,7 @@ struct CallRecord {
   std::string task;
   std::vector<ChatMessage> messages;
   std::string answer;         ///< the raw answer (empty on failure)
+  std::string reasoning;      ///< the model's thinking, kept apart from the answer
   std::string error;          ///< empty on success
   std::string model;
   long promptTokens = 0;

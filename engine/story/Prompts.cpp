@@ -12,6 +12,17 @@ using nlohmann::json;
 
 namespace {
 
+// Output caps. Reasoning models spend 300 to 1,000 tokens thinking before they answer, and
+// those count against the cap, so the short tasks keep up to 800 tokens of room for it (an
+// eighth of a small context); a cut-off answer is still asked again once with a higher cap
+// (engine/llm/AnswerCheck.h).
+int reasoningRoom(const PromptOptions &o) { return std::min(800, o.contextTokens / 8); }
+int selectAnswerTokens(const PromptOptions &o) { return 200 + reasoningRoom(o); }
+int plansAnswerTokens(const PromptOptions &o) { return 600 + reasoningRoom(o); }
+int summaryAnswerTokens(const PromptOptions &o, std::size_t items) {
+  return 60 + 60 * static_cast<int>(items) + reasoningRoom(o);
+}
+
 // --- Schemas (strict-mode compatible: every property required, no extra properties) ---
 
 const char *kPlansProperty = R"("plans": {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 3})";
@@ -396,7 +407,7 @@ Result<StepAnswer> parseStepAnswer(std::string_view text, std::string_view langu
 Result<PreparedRequest> makeSelectRequest(const SelectInput &in, const PromptOptions &options) {
   const StoryState &s = *in.state;
   bool fiction = s.mode == StoryMode::InteractiveFiction;
-  PromptBuilder b({options.contextTokens, 400});
+  PromptBuilder b({options.contextTokens, selectAnswerTokens(options)});
   b.setSystem(systemMessage(s.language, s.mode));
   b.setPreamble(fiction ? "You are a curious reader of an interactive story, choosing what to do next."
                         : "You are helping a novelist decide how the story continues. " + storyLine(s));
@@ -418,7 +429,7 @@ Result<PreparedRequest> makeSelectRequest(const SelectInput &in, const PromptOpt
     payload->recentParagraphs.push_back(r.text);
   int count = static_cast<int>(in.plans.size());
   PromptOptions o = options;
-  o.answerTokens = 400;
+  o.answerTokens = selectAnswerTokens(options);
   o.temperature = 0.3;
   return finish("select", "plan_choice", selectSchema(), b, payload, o,
                 [count](std::string_view a) { return parseSelectAnswer(a, count); });
@@ -447,7 +458,7 @@ Result<SelectAnswer> parseSelectAnswer(std::string_view text, int planCount) {
 Result<PreparedRequest> makePlansRequest(const PlansInput &in, const PromptOptions &options) {
   const StoryState &s = *in.state;
   bool fiction = s.mode == StoryMode::InteractiveFiction;
-  PromptBuilder b({options.contextTokens, 600});
+  PromptBuilder b({options.contextTokens, plansAnswerTokens(options)});
   b.setSystem(systemMessage(s.language, s.mode));
   b.setPreamble(storyLine(s));
   addStoryContext(b, s);
@@ -465,7 +476,7 @@ Result<PreparedRequest> makePlansRequest(const PlansInput &in, const PromptOptio
   payload->corpus = in.corpus;
   std::string language = s.language;
   PromptOptions o = options;
-  o.answerTokens = 600;
+  o.answerTokens = plansAnswerTokens(options);
   return finish("plans", "story_plans", plansSchema(), b, payload, o,
                 [language](std::string_view a) { return parsePlansAnswer(a, language); });
 }
@@ -559,7 +570,7 @@ Result<AdoptAnswer> parseAdoptAnswer(std::string_view text, std::string_view lan
 Result<PreparedRequest> makeSummarizeRequest(const std::vector<SummarizeItem> &items, const std::string &language,
                                              const PromptOptions &options) {
   std::string lang = language.empty() ? "English" : language;
-  PromptBuilder b({options.contextTokens, 60 + 60 * static_cast<int>(items.size())});
+  PromptBuilder b({options.contextTokens, summaryAnswerTokens(options, items.size())});
   b.setSystem(systemMessage(lang, StoryMode::Novel));
   b.setPreamble("Summarise each numbered paragraph of a manuscript in one sentence, in " + lang +
                 ": who does what, and what changes. Keep names.");
@@ -577,7 +588,7 @@ Result<PreparedRequest> makeSummarizeRequest(const std::vector<SummarizeItem> &i
     payload->texts.push_back(it.text);
   std::size_t n = items.size();
   PromptOptions o = options;
-  o.answerTokens = 60 + 60 * static_cast<int>(n);
+  o.answerTokens = summaryAnswerTokens(options, n);
   o.temperature = 0.2;
   return finish("summarize", "paragraph_summaries", summarizeSchema(n), b, payload, o,
                 [n](std::string_view a) { return parseSummarizeAnswer(a, n); });

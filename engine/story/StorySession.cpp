@@ -360,7 +360,7 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
   in.plan = plan;
   in.recent = recentBefore(manuscript, request.cursor, indices, pending.insertAt);
   if (memory_->size() > 0) {
-    auto hits = memory_->search(plan, options_.topK, std::set<std::size_t>(indices.begin(), indices.end()), cancel);
+    auto hits = memory_->search(plan, options_.topK, std::set<std::size_t>(indices.begin(), indices.end()), cancel, 2);
     if (!hits)
       return hits.error();
     for (const auto &h : *hits)

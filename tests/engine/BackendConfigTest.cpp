@@ -98,10 +98,10 @@ TEST_CASE("backend: empty variables count as unset") {
 
 TEST_CASE("backend: bad values are Config errors that never quote the key") {
   auto key = std::pair<std::string, std::string>{"RECURRENT_API_KEY", "sk-should-not-leak"};
-  auto c = resolveBackendConfig({}, envOf({key, {"RECURRENT_PROVIDER", "anthropic"}}));
+  auto c = resolveBackendConfig({}, envOf({key, {"RECURRENT_PROVIDER", "gemini"}}));
   REQUIRE_FALSE(c.ok());
   CHECK(c.error().kind == ErrorKind::Config);
-  CHECK(c.error().message.find("unknown provider 'anthropic'") == 0);
+  CHECK(c.error().message.find("unknown provider 'gemini'") == 0);
   CHECK(c.error().message.find("sk-should") == std::string::npos);
 
   c = resolveBackendConfig({}, envOf({key, {"RECURRENT_MAX_ATTEMPTS", "many"}}));
@@ -122,4 +122,37 @@ TEST_CASE("backend: credentials in a base URL are not shown") {
   c.baseUrl = "https://user:secret@host.test/v1";
   c.model = "m";
   CHECK(c.describe().find("secret") == std::string::npos);
+}
+
+TEST_CASE("backend: anthropic reads its own key and URL, has its default model, and no embeddings") {
+  auto c = resolveBackendConfig({}, envOf({{"RECURRENT_PROVIDER", "anthropic"},
+                                           {"ANTHROPIC_API_KEY", "sk-ant-abcdef123456"},
+                                           {"OPENAI_API_KEY", "sk-openai-not-this"},
+                                           {"OPENAI_BASE_URL", "http://localhost:11434/v1"}}));
+  REQUIRE(c.ok());
+  CHECK(c->provider == "anthropic");
+  CHECK(c->baseUrl == "https://api.anthropic.com/v1");
+  CHECK(c->model == "claude-sonnet-4-5");
+  CHECK(c->apiKey == "sk-ant-abcdef123456");
+  CHECK(c->describe().find("sk-ant") == std::string::npos);
+
+  auto mine = resolveBackendConfig({}, envOf({{"RECURRENT_PROVIDER", "anthropic"},
+                                              {"RECURRENT_API_KEY", "sk-recurrent-123456"},
+                                              {"ANTHROPIC_API_KEY", "sk-ant-abcdef123456"},
+                                              {"ANTHROPIC_BASE_URL", "https://proxy.example/v1/"}}));
+  REQUIRE(mine.ok());
+  CHECK(mine->apiKey == "sk-recurrent-123456");
+  CHECK(mine->baseUrl == "https://proxy.example/v1");
+
+  // An Anthropic key alone selects nothing: no surprise calls to a paid API.
+  auto alone = resolveBackendConfig({}, envOf({{"ANTHROPIC_API_KEY", "sk-ant-abcdef123456"}}));
+  REQUIRE(alone.ok());
+  CHECK(alone->provider == "offline");
+
+  BackendOverrides o;
+  o.provider = "anthropic";
+  o.embedModel = "text-embedding-3-small";
+  auto embed = resolveBackendConfig(o, envOf({}));
+  REQUIRE_FALSE(embed.ok());
+  CHECK(embed.error().message.find("no embeddings") != std::string::npos);
 }

@@ -1,5 +1,6 @@
 // Tolerant JSON extraction from model answers, and the JSON-Schema subset check.
 #include "engine/llm/JsonExtract.h"
+#include "engine/llm/Reasoning.h"
 
 #include <doctest/doctest.h>
 
@@ -83,4 +84,43 @@ TEST_CASE("schema: each violation names the place") {
   CHECK(check(R"([1])") == "$: expected object, got array");
   CHECK(checkJsonSchema("{}", "not a schema").value_or("OK") == "the schema is not valid JSON");
   CHECK(checkJsonSchema("nope", "{}").value_or("OK") == "the answer is not valid JSON");
+}
+
+// --- reasoning ---------------------------------------------------------------------------
+
+TEST_CASE("a draft object inside <think> or before a lone </think> is never the answer") {
+  const std::string answer = R"({"choice":2})";
+  const std::string draft = R"(First idea: {"choice": 1}. No, the second is better.)";
+  for (const std::string &text : {"<think>" + draft + "</think>\n" + answer, "\n  <think>\n" + draft + "\n</think>" + answer,
+                                  draft + "\n</think>\n\n" + answer}) {
+    CAPTURE(text);
+    auto got = extractJsonObject(text);
+    REQUIRE(got);
+    CHECK(*got == answer);
+    auto split = splitReasoning(text);
+    CHECK(split.reasoning.find("First idea") == 0);
+    CHECK(split.answer.find(answer) != std::string::npos);
+  }
+  // Cut off while thinking: no answer at all, not the draft.
+  CHECK_FALSE(extractJsonObject("<think>" + draft));
+  CHECK(splitReasoning("no reasoning here").answer == "no reasoning here");
+  CHECK(splitReasoning("no reasoning here").reasoning.empty());
+}
+
+TEST_CASE("the streaming splitter previews only the answer, whatever the split offsets") {
+  const std::string text = "<think>a {\"x\":1} draft</think>\n{\"x\":2}";
+  for (size_t step = 1; step <= text.size(); ++step) {
+    CAPTURE(step);
+    ReasoningSplitter splitter;
+    std::string preview;
+    for (size_t i = 0; i < text.size(); i += step)
+      preview += splitter.feed(std::string_view(text).substr(i, step));
+    CHECK(preview == "\n{\"x\":2}");
+    auto split = splitter.finish();
+    CHECK(split.reasoning == "a {\"x\":1} draft");
+    CHECK(split.answer == "\n{\"x\":2}");
+  }
+  ReasoningSplitter plain;
+  CHECK(plain.feed("<th") == "");    // could still be a <think>
+  CHECK(plain.feed("e end") == "<the end");
 }

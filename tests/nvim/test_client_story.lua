@@ -5,16 +5,26 @@ local h = dofile(os.getenv("RECURRENT_SOURCE_DIR") .. "/tests/nvim/lib/harness.l
 local seen = h.capture_notify()
 h.setup({ settings = { provider = "offline" } })
 
-h.test(":RecurrentNewStory writes an opening into the empty buffer", function()
+h.test(":RecurrentNewStory writes an opening into the empty buffer; empty optional answers (nil on 0.7) are fine", function()
   local buf = h.open_manuscript("")
   h.attached(buf)
-  local answers = { "science fiction", "a lighthouse keeper hears her own voice on the radio", "", "English" }
+  -- Neovim 0.7's vim.ui.input answers nil for an empty line: the optional premise and language are left empty.
+  local answers = { "science fiction", "a lighthouse keeper hears her own voice on the radio", nil, nil }
+  local asked = 0
   local prompts = {}
   vim.ui.input = function(opts, on_confirm)
     table.insert(prompts, opts.prompt)
-    local a = table.remove(answers, 1)
+    asked = asked + 1
+    local a = answers[asked]
     vim.schedule(function()
       on_confirm(a)
+    end)
+  end
+  local modes
+  vim.ui.select = function(items, opts, on_choice)
+    modes = items
+    vim.schedule(function()
+      on_choice(items[2]) -- interactive fiction
     end)
   end
   vim.cmd("RecurrentNewStory")
@@ -22,7 +32,10 @@ h.test(":RecurrentNewStory writes an opening into the empty buffer", function()
     return h.notified(seen, "started ")
   end, 60000, "the new story's title")
   h.eq({ "Genre: ", "Topic: ", "Premise (optional): ", "Language (optional): " }, prompts, "the questions asked")
+  h.eq({ "novel", "interactive" }, { modes[1].mode, modes[2].mode }, "the modes offered")
   h.truthy(#vim.trim(h.buffer_text(buf)) > 50, "an opening in the buffer:\n" .. h.buffer_text(buf))
+  local s = require("recurrent.lsp").request_sync(buf, "recurrent/storyState", { uri = vim.uri_from_bufnr(buf) })
+  h.eq("interactive", s.mode, "the story's mode")
 end)
 
 h.test(":RecurrentNewStory refuses a buffer that already holds text", function()

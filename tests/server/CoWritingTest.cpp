@@ -352,6 +352,181 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
   CHECK(client.stop() == 0);
 }
 
+TEST_CASE("co-writing: closing the document mid-stream cancels the continuation: no edit after didClose, nothing committed") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  FakeLlmServer model;
+  SchemaAnswers answers;
+  std::atomic<bool> slow{false};
+  model.setHandler([&](const FakeRequest &request) {
+    FakeResponse response = answers.respond(request);
+    if (slow)
+      response.split(7, 8, std::chrono::milliseconds(10)); // a few seconds in all
+    return response;
+  });
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
+  EditorMirror editor(client, uri, kManuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, kManuscript);
+  json before = waitForState(client, uri, adopted);
+
+  slow = true;
+  auto call = client.call("workspace/executeCommand", {{"command", "recurrent.continue"},
+                                                       {"arguments", {{{"uri", uri}, {"planIndex", 0}}}}});
+  for (int i = 0; i < 2000 && editor.appliedEdits() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(editor.appliedEdits() > 0); // part of the paragraph is in the editor
+  client.notify("textDocument/didClose", {{"textDocument", {{"uri", uri}}}});
+  client.sync();
+  client.takeRequests("workspace/applyEdit"); // those sent before the server read didClose
+  json error = call.takeError();
+  CHECK(error["code"] == -32800);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(client.takeRequests("workspace/applyEdit").empty()); // not even the removal of the partial text
+  CHECK(readFile(path).value() == kManuscript);             // the file on disk is untouched
+
+  client.open(uri, kManuscript, 2);
+  json after = waitForState(client, uri, memoryReady);
+  CHECK(after["step"] == before["step"]);
+  CHECK(after["shortTermMemory"] == before["shortTermMemory"]);
+  CHECK(after["counts"]["memoryEntries"] == before["counts"]["memoryEntries"]);
+  client.takeNotifications("window/showMessage");
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: the editor undoing a step's paragraph is noticed: one offer, and Undo step restores the state") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  const std::string manuscript = longManuscript();
+  REQUIRE(writeFileAtomically(path, manuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "offline"}};
+  EditorMirror editor(client, uri, manuscript);
+  std::atomic<int> offers{0};
+  client.onRequest("window/showMessageRequest", [&](const json &params) {
+    ++offers;
+    return params["actions"][0]; // "Undo step N"
+  });
+  client.initialize(kCapabilities);
+  client.open(uri, manuscript);
+  json before = waitForState(client, uri, adopted);
+
+  json result = client
+                    .call("workspace/executeCommand",
+                          {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}, {"planIndex", 0}}}}})
+                    .take();
+  REQUIRE(result["step"] == before["step"].get<long>() + 1);
+  std::string written = editor.text();
+  REQUIRE(written.size() > manuscript.size() + 40);
+
+  // A word added in the middle of the new paragraph is an edit, not a removal.
+  std::size_t middle = written.find(' ', manuscript.size() + (written.size() - manuscript.size()) / 2);
+  editor.replace(middle, middle, " very");
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(offers == 0);
+
+  // The editor's undo takes the paragraph out: the server offers the state's undo once.
+  editor.replace(manuscript.size(), editor.text().size(), "");
+  REQUIRE(editor.text() == manuscript);
+  json offer;
+  for (int i = 0; i < 200 && offer.is_null(); ++i) {
+    auto requests = client.takeRequests("window/showMessageRequest");
+    if (!requests.empty())
+      offer = requests.front();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(!offer.is_null());
+  CHECK(offer["actions"][0]["title"] == "Undo step " + std::to_string(result["step"].get<long>()));
+  json after = waitForState(client, uri, [&](const json &s) { return s["step"] == before["step"] && memoryReady(s); });
+  CHECK(after["shortTermMemory"] == before["shortTermMemory"]);
+  CHECK(after["plans"] == before["plans"]);
+  editor.replace(editor.text().size(), editor.text().size(), "\n"); // another edit: no second offer
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(offers == 1);
+  client.takeNotifications("window/showMessage");
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: a ghost-text request while an index waits leaves that index scheduled") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  const std::string manuscript = longManuscript();
+  REQUIRE(writeFileAtomically(path, manuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  LspTestClient::Options options = clientOptions();
+  options.server.coWriter.indexDebounce = std::chrono::milliseconds(400); // the request lands inside it
+  LspTestClient client(options);
+  client.settings = {{"provider", "offline"}};
+  EditorMirror editor(client, uri, manuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, manuscript);
+  json before = waitForState(client, uri, adopted);
+
+  std::string pasted = "\nA gull landed on the rail of the gallery and watched Mara polish the brass.\n";
+  editor.replace(manuscript.size(), manuscript.size(), pasted);
+  json completion = client
+                        .call("textDocument/inlineCompletion", {{"textDocument", {{"uri", uri}}},
+                                                                {"position", editor.endPosition()},
+                                                                {"context", {{"triggerKind", 1}}}})
+                        .take();
+  CHECK(completion["items"].size() == 1);
+  json after = waitForState(client, uri, memoryReady);
+  CHECK(after["counts"]["memoryEntries"] == before["counts"]["memoryEntries"].get<int>() + 1);
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: ghost text the editor asks for on its own is off unless automaticGhostText is set") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  const std::string manuscript = longManuscript();
+  REQUIRE(writeFileAtomically(path, manuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  FakeLlmServer model;
+  SchemaAnswers answers;
+  model.setHandler(answers.handler());
+  LspTestClient client(clientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}};
+  EditorMirror editor(client, uri, manuscript);
+  client.initialize(kCapabilities);
+  client.open(uri, manuscript);
+  waitForState(client, uri, adopted);
+
+  auto ask = [&](int triggerKind) {
+    return client
+        .call("textDocument/inlineCompletion", {{"textDocument", {{"uri", uri}}},
+                                                {"position", editor.endPosition()},
+                                                {"context", {{"triggerKind", triggerKind}}}})
+        .take();
+  };
+  int calls = answers.calls();
+  CHECK(ask(2)["items"].empty());
+  CHECK(answers.calls() == calls); // no model call the writer did not ask for
+  CHECK(ask(1)["items"].size() == 1);
+  CHECK(answers.calls() > calls);
+
+  client.settings["automaticGhostText"] = true;
+  client.notify("workspace/didChangeConfiguration", {{"settings", json::object()}});
+  client.sync();
+  json automatic;
+  for (int i = 0; i < 50 && (automatic.is_null() || automatic["items"].empty()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    automatic = ask(2);
+  }
+  CHECK(automatic["items"].size() == 1);
+  CHECK(client.stop() == 0);
+}
+
 TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   TempDir dir;
   auto path = dir / "harbour.md";
@@ -379,6 +554,9 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   json item = completion["items"][0];
   std::string ghost = item["insertText"];
   CHECK(ghost.size() > 20);
+  // On the empty line below the last paragraph, it starts a paragraph of its own.
+  CHECK(ghost.rfind("\n", 0) == 0);
+  CHECK(ghost.rfind("\n\n", 0) != 0);
 
   // The editor accepts: it inserts the text itself, then runs the item's command.
   std::string text = editor.text();
@@ -390,6 +568,7 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   CHECK(accepted["step"] == 1);
   json state = waitForState(client, uri, memoryReady);
   CHECK(state["step"] == 1);
+  CHECK(state["counts"]["paragraphs"] == opened["counts"]["paragraphs"].get<int>() + 1);
   CHECK(state["offline"] == true);
 
   // Undo restores the state before the step.

@@ -75,18 +75,33 @@ std::string chatStreamBytes(std::string_view content, const ChatStreamOptions &o
   event(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
   if (!o.refusal.empty())
     event(chunk({{"refusal", o.refusal}}, nullptr));
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t end = std::min(content.size(), pos + std::max<size_t>(1, o.deltaBytes));
-    while (end < content.size() && (static_cast<unsigned char>(content[end]) & 0xC0) == 0x80)
-      ++end; // keep UTF-8 sequences whole
-    event(chunk({{"content", std::string(content.substr(pos, end - pos))}}, nullptr));
-    pos = end;
+  auto pieces = [&](std::string_view text, const char *field) {
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = std::min(text.size(), pos + std::max<size_t>(1, o.deltaBytes));
+      while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+        ++end; // keep UTF-8 sequences whole
+      event(chunk({{field, std::string(text.substr(pos, end - pos))}}, nullptr));
+      pos = end;
+    }
+  };
+  using Shape = ChatStreamOptions::ReasoningShape;
+  std::string inContent(content);
+  if (!o.reasoning.empty()) {
+    if (o.reasoningShape == Shape::ReasoningContent)
+      pieces(o.reasoning, "reasoning_content");
+    else if (o.reasoningShape == Shape::Reasoning)
+      pieces(o.reasoning, "reasoning");
+    else if (o.reasoningShape == Shape::ThinkTags)
+      inContent = "<think>\n" + o.reasoning + "\n</think>\n\n" + inContent;
+    else
+      inContent = o.reasoning + "\n</think>\n\n" + inContent;
   }
+  pieces(inContent, "content");
   if (!o.finishReason.empty())
     event(chunk(json::object(), o.finishReason));
   if (o.usage) {
-    long completion = static_cast<long>((content.size() + 3) / 4);
+    long completion = o.completionTokens.value_or(static_cast<long>((inContent.size() + o.reasoning.size() + 3) / 4));
     event({{"id", "chatcmpl-fake"},
            {"object", "chat.completion.chunk"},
            {"model", o.model},
@@ -181,6 +196,8 @@ std::string statusText(int status) {
   case 422: return "Unprocessable Entity";
   case 429: return "Too Many Requests";
   case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
+  case 529: return "Overloaded";
   case 503: return "Service Unavailable";
   default: return "Status";
   }

@@ -74,6 +74,15 @@ struct ChatStreamOptions {
   size_t deltaBytes = 5;              ///< content per chunk (never splitting a UTF-8 sequence)
   std::string lineEnd = "\n";         ///< "\r\n" or "\r" to exercise the SSE parser
   std::string model = "fake-model";
+  /// A reasoning model's thinking, sent before the content in the shape below.
+  std::string reasoning;
+  enum class ReasoningShape {
+    ReasoningContent, ///< delta.reasoning_content (llama.cpp, DeepSeek, vLLM up to 0.10)
+    Reasoning,        ///< delta.reasoning (Ollama, vLLM 0.11+, OpenRouter)
+    ThinkTags,        ///< "<think>...</think>" at the start of content (llama.cpp --reasoning-format none)
+    LoneClose,        ///< "...</think>" in content: DeepSeek-R1's template opened the tag in the prompt
+  } reasoningShape = ReasoningShape::ReasoningContent;
+  std::optional<long> completionTokens; ///< the usage figure; default: content and reasoning / 4
 };
 
 /// The SSE bytes of a streamed /chat/completions answer carrying `content`.

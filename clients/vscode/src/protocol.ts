@@ -43,6 +43,8 @@ export interface LastPrompt {
   task?: string;
   messages?: { role: string; content: string }[];
   answer?: string;
+  /** A reasoning model's thinking, kept apart from the answer. */
+  reasoning?: string;
   model?: string;
   promptTokens?: number;
   completionTokens?: number;

@@ -21,6 +21,8 @@ export function renderLastPrompt(p: LastPrompt | null): string {
   for (const m of p.messages ?? []) {
     lines.push('', `## ${m.role}`, '', fence(m.content));
   }
+  // A reasoning model's thinking: apart from the answer, collapsed.
+  if (p.reasoning) lines.push('', '<details><summary>reasoning</summary>', '', fence(p.reasoning), '', '</details>');
   lines.push('', '## answer', '', fence(p.answer ?? ''));
   return lines.join('\n') + '\n';
 }

@@ -37,22 +37,55 @@ function M.continue(args, on_done)
     return
   end
   args = vim.tbl_extend("keep", args or {}, { uri = uri(bufnr), position = position(bufnr) })
-  running[bufnr] = lsp.execute(bufnr, "recurrent.continue", args, function(r)
-    lsp.notify(string.format("paragraph written: step %s, %s words", tostring(r and r.step or "?"), tostring(r and r.words or "?")))
+  local handle
+  local function finished()
+    if running[bufnr] == handle then
+      running[bufnr] = nil
+    end
+  end
+  -- The server refuses a second continuation while one runs: the live handle stays the one :RecurrentCancel
+  -- stops. Its progress end says "paragraph written: step N, W words", so the result adds no message.
+  handle = lsp.execute(bufnr, "recurrent.continue", args, function(r)
+    finished()
     if on_done then
       on_done(r)
     end
+  end, function(err)
+    finished()
+    lsp.report_error(err)
   end)
+  if handle and not (running[bufnr] and not running[bufnr].done) then
+    running[bufnr] = handle
+  end
 end
 
---- Stops the continuation in flight on the current buffer.
+--- Stops what recurrent does for the current buffer: the continuation, a pending ghost text, and every other
+--- cancellable job of its server (adopting, suggesting plans, reading the manuscript).
 function M.cancel()
   local bufnr = vim.api.nvim_get_current_buf()
-  if lsp.cancel(running[bufnr]) then
-    lsp.notify("cancelling: the partial paragraph is removed and nothing is committed")
-  else
-    lsp.notify("nothing is being written here")
+  local stopped = lsp.cancel(running[bufnr])
+  stopped = require("recurrent.ghost").cancel_pending() or stopped
+  local c = lsp.client(bufnr)
+  if c and lsp.cancel_progress(c) > 0 then
+    stopped = true
   end
+  if stopped then
+    lsp.notify("cancelling: partial text is removed and nothing is committed")
+  else
+    lsp.notify("nothing to cancel: recurrent is not working on this buffer")
+  end
+end
+
+--- Cancels the buffer's continuation when it is unloaded or deleted (:bd!, :q on its last window).
+function M.cancel_on_unload(bufnr)
+  vim.api.nvim_create_autocmd({ "BufUnload", "BufDelete" }, {
+    group = vim.api.nvim_create_augroup("RecurrentUnload" .. bufnr, { clear = true }),
+    buffer = bufnr,
+    callback = function()
+      lsp.cancel(running[bufnr])
+      running[bufnr] = nil
+    end,
+  })
 end
 
 --- The plan picker: the current plans (or `plans`), an "edit one first" entry, "write my own" and "suggest".
@@ -75,9 +108,9 @@ function M.pick_plan(plans, on_done)
     vim.ui.select(items, {
       prompt = "Plan for the next paragraph",
       kind = "recurrent.plan",
-      format_item = function(item)
+      format_item = function(item) -- vim.ui.select numbers the entries itself
         if item.kind == "plan" then
-          return string.format("%d. %s", item.index + 1, (item.text:gsub("%s+", " ")))
+          return (item.text:gsub("%s+", " "))
         elseif item.kind == "edit" then
           return "Edit a plan first…"
         elseif item.kind == "own" then
@@ -175,34 +208,45 @@ function M.new_story(on_done)
     lsp.notify("open an empty Markdown file for the new story (:e story.md)", vim.log.levels.WARN)
     return
   end
-  vim.ui.input({ prompt = "Genre: " }, function(genre)
-    if not genre or vim.trim(genre) == "" then
+  -- Neovim 0.7's vim.ui.input gives nil for an empty answer: for the optional prompts that means "none".
+  local modes = {
+    { mode = "novel", label = "A novel (I choose the plans)" },
+    { mode = "interactive", label = "Interactive fiction (the plans are the reader's choices)" },
+  }
+  vim.ui.select(modes, {
+    prompt = "What kind of story?",
+    format_item = function(m)
+      return m.label
+    end,
+  }, function(choice)
+    if not choice then
       return
     end
-    vim.ui.input({ prompt = "Topic: " }, function(topic)
-      if not topic or vim.trim(topic) == "" then
+    vim.ui.input({ prompt = "Genre: " }, function(genre)
+      if not genre or vim.trim(genre) == "" then
         return
       end
-      vim.ui.input({ prompt = "Premise (optional): " }, function(premise)
-        if premise == nil then
+      vim.ui.input({ prompt = "Topic: " }, function(topic)
+        if not topic or vim.trim(topic) == "" then
           return
         end
-        vim.ui.input({ prompt = "Language (optional): ", default = lsp.opts.settings.language or "" }, function(language)
-          if language == nil then
-            return
-          end
-          local args = { uri = uri(bufnr), genre = vim.trim(genre), topic = vim.trim(topic) }
-          if vim.trim(premise) ~= "" then
-            args.premise = vim.trim(premise)
-          end
-          if vim.trim(language) ~= "" then
-            args.language = vim.trim(language)
-          end
-          lsp.execute(bufnr, "recurrent.newStory", args, function(r)
-            lsp.notify(string.format('started "%s"', r and r.title or "a new story"))
-            if on_done then
-              on_done(r)
+        vim.ui.input({ prompt = "Premise (optional): " }, function(premise)
+          premise = vim.trim(premise or "")
+          vim.ui.input({ prompt = "Language (optional): ", default = lsp.opts.settings.language or "" }, function(language)
+            language = vim.trim(language or "")
+            local args = { uri = uri(bufnr), genre = vim.trim(genre), topic = vim.trim(topic), mode = choice.mode }
+            if premise ~= "" then
+              args.premise = premise
             end
+            if language ~= "" then
+              args.language = language
+            end
+            lsp.execute(bufnr, "recurrent.newStory", args, function(r)
+              lsp.notify(string.format('started "%s"', r and r.title or "a new story"))
+              if on_done then
+                on_done(r)
+              end
+            end)
           end)
         end)
       end)
@@ -218,6 +262,8 @@ local function scratch(name, lines, filetype)
   end
   vim.api.nvim_buf_set_option(buf, "modifiable", true)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  -- buftype before filetype: the FileType autocommand must see a scratch buffer and not attach a server to it.
+  vim.api.nvim_buf_set_option(buf, "buftype", "nofile")
   vim.api.nvim_buf_set_option(buf, "filetype", filetype or "markdown")
   vim.api.nvim_buf_set_option(buf, "swapfile", false)
   vim.api.nvim_buf_set_option(buf, "bufhidden", "hide")
@@ -289,6 +335,10 @@ function M.render_prompt(p)
   for _, m in ipairs(type(p.messages) == "table" and p.messages or {}) do
     block(m.role or "?", m.content)
   end
+  if type(p.reasoning) == "string" and p.reasoning ~= "" then
+    block("reasoning {{{", p.reasoning) -- folded: the buffer uses foldmethod=marker
+    table.insert(out, "}}}")
+  end
   block("answer", type(p.answer) == "string" and p.answer or "")
   return out
 end
@@ -303,6 +353,7 @@ function M.prompt(on_open)
     local buf = scratch(name, M.render_prompt(p))
     vim.api.nvim_buf_set_option(buf, "buftype", "nofile")
     vim.api.nvim_buf_set_option(buf, "modifiable", false)
+    vim.api.nvim_win_set_option(0, "foldmethod", "marker")
     if on_open then
       on_open(buf)
     end

@@ -1,15 +1,18 @@
 -- recurrent.ghost: the server's next paragraph as ghost text (textDocument/inlineCompletion).
 --
 -- On Neovim 0.12+ the native vim.lsp.inline_completion shows and accepts it. Before that, this module requests
--- it, draws it with extmarks (virt_text at the end of the line, virt_lines below), accepts it with
--- <Plug>(recurrent-accept) and clears it when the cursor moves or the text changes. Accepting runs the item's
--- command (recurrent.acceptInline), which commits the step. Main loop only.
+-- it, draws it as virtual lines below the cursor line, wrapped to the window (a paragraph is far wider than a
+-- line, and the plans' code lens keeps the end of the line), accepts it with <Plug>(recurrent-accept) and
+-- clears it when the cursor moves or the text changes. A result that arrives after the cursor moved or the
+-- buffer changed is dropped. Accepting runs the item's command (recurrent.acceptInline), which commits the
+-- step. Main loop only.
 local lsp = require("recurrent.lsp")
 
 local M = {}
 
 local ns = vim.api.nvim_create_namespace("recurrent_ghost")
 local shown = nil -- { bufnr, client, item, row, col, tick }
+local pending = nil -- the request handle while the server writes the ghost text
 local group = vim.api.nvim_create_augroup("RecurrentGhost", { clear = true })
 
 --- True when this Neovim draws inline completions itself.
@@ -53,24 +56,39 @@ function M.current()
   return { text = item_text(shown.item), row = shown.row, col = shown.col }
 end
 
+--- Splits `text` into lines no wider than `width` display cells, breaking at spaces where it can.
+function M.wrap(text, width)
+  width = math.max(width, 20)
+  local out = {}
+  for _, line in ipairs(vim.split(text, "\n", { plain = true })) do
+    while vim.fn.strdisplaywidth(line) > width do
+      local cut = vim.fn.byteidx(line, width) -- at most `width` characters
+      if cut < 0 then
+        cut = #line
+      end
+      local space = line:sub(1, cut + 1):match(".*()%s")
+      if space and space > width / 3 then
+        cut = space
+      end
+      table.insert(out, (line:sub(1, cut):gsub("%s+$", "")))
+      line = line:sub(cut + 1):gsub("^%s+", "")
+    end
+    table.insert(out, line)
+  end
+  return out
+end
+
 local function draw(bufnr, client, item)
   M.clear()
   local cursor = vim.api.nvim_win_get_cursor(0)
   local row, col = cursor[1] - 1, cursor[2]
-  local lines = vim.split(item_text(item), "\n", { plain = true })
   local hl = lsp.opts.ghost_text.hl_group or "RecurrentGhost"
-  local opts = { hl_mode = "combine" }
-  if lines[1] ~= "" then
-    opts.virt_text = { { lines[1], hl } }
-    opts.virt_text_pos = "eol"
+  local width = vim.api.nvim_win_get_width(0) - 1
+  local virt_lines = {}
+  for _, line in ipairs(M.wrap(item_text(item), width)) do
+    table.insert(virt_lines, { { line, hl } })
   end
-  if #lines > 1 then
-    opts.virt_lines = {}
-    for i = 2, #lines do
-      table.insert(opts.virt_lines, { { lines[i], hl } })
-    end
-  end
-  vim.api.nvim_buf_set_extmark(bufnr, ns, row, 0, opts)
+  vim.api.nvim_buf_set_extmark(bufnr, ns, row, 0, { virt_lines = virt_lines, hl_mode = "combine" })
   shown = { bufnr = bufnr, client = client, item = item, row = row, col = col, tick = vim.api.nvim_buf_get_changedtick(bufnr) }
   -- Cleared by the next cursor move or edit (scheduled so the redraw of this request's own cursor is ignored).
   vim.schedule(function()
@@ -94,8 +112,23 @@ function M.request(bufnr, on_shown)
   end
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
   params.context = { triggerKind = 1 } -- Invoked
-  lsp.notify("writing ghost text…")
-  lsp.request(bufnr, "textDocument/inlineCompletion", params, function(result)
+  M.cancel_pending() -- a newer request replaces the older one
+  local asked = { cursor = vim.api.nvim_win_get_cursor(0), tick = vim.api.nvim_buf_get_changedtick(bufnr) }
+  vim.api.nvim_echo({ { "recurrent: writing ghost text… (:RecurrentCancel stops it)", "MoreMsg" } }, false, {})
+  local handle
+  handle = lsp.request(bufnr, "textDocument/inlineCompletion", params, function(result)
+    if pending == handle then
+      pending = nil
+    end
+    -- Moved or typed meanwhile: this text belongs elsewhere, and drawing it at the new cursor would insert it there.
+    local cursor = vim.api.nvim_get_current_buf() == bufnr and vim.api.nvim_win_get_cursor(0) or nil
+    if not cursor or cursor[1] ~= asked.cursor[1] or cursor[2] ~= asked.cursor[2]
+      or not vim.api.nvim_buf_is_valid(bufnr) or vim.api.nvim_buf_get_changedtick(bufnr) ~= asked.tick then
+      if on_shown then
+        on_shown(nil)
+      end
+      return
+    end
     local items = result and (result.items or result) or {}
     local item = items[1]
     if not item or item_text(item) == "" then
@@ -105,14 +138,26 @@ function M.request(bufnr, on_shown)
       end
       return
     end
-    if vim.api.nvim_get_current_buf() ~= bufnr then
-      return
-    end
     draw(bufnr, client, item)
     if on_shown then
       on_shown(item_text(item))
     end
   end)
+  if handle and not handle.done then
+    pending = handle
+  end
+end
+
+--- Cancels a ghost-text request still being written. Returns true when there was one.
+function M.cancel_pending()
+  local h = pending
+  pending = nil
+  return lsp.cancel(h)
+end
+
+--- True while a ghost-text request waits for the server.
+function M.is_pending()
+  return pending ~= nil and not pending.done
 end
 
 --- Inserts the ghost text and commits the step (the item's command). Returns false when nothing is shown.

@@ -20,9 +20,9 @@ function M.setup(opts)
     group = group,
     pattern = lsp.opts.filetypes,
     callback = function(args)
-      if vim.api.nvim_buf_get_option(args.buf, "buftype") == "" then
-        lsp.attach(args.buf)
+      if vim.api.nvim_buf_get_option(args.buf, "buftype") == "" and lsp.attach(args.buf) then
         require("recurrent.ghost").enable_native(args.buf)
+        require("recurrent.commands").cancel_on_unload(args.buf)
       end
     end,
   })
@@ -30,15 +30,16 @@ function M.setup(opts)
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(buf) and vim.api.nvim_buf_get_option(buf, "buftype") == "" then
       local ft = vim.api.nvim_buf_get_option(buf, "filetype")
-      if vim.tbl_contains(lsp.opts.filetypes, ft) then
-        lsp.attach(buf)
+      if vim.tbl_contains(lsp.opts.filetypes, ft) and lsp.attach(buf) then
+        require("recurrent.commands").cancel_on_unload(buf)
       end
     end
   end
 end
 
---- A statusline component: provider, model, memory size and what the server is doing, for the current buffer.
-function M.statusline()
+--- A statusline component for the current buffer, under 40 characters: provider, memory size and what the server
+--- is doing ("offline · 84 mem · writing"). opts.model = true adds the model's name.
+function M.statusline(opts)
   local c = lsp.client(0)
   if not c then
     return ""
@@ -48,7 +49,7 @@ function M.statusline()
     return "recurrent"
   end
   local parts = { s.provider or "offline" }
-  if s.model and s.model ~= "" then
+  if opts and opts.model and s.model and s.model ~= "" then
     table.insert(parts, s.model)
   end
   if s.memoryEntries then
@@ -57,7 +58,7 @@ function M.statusline()
   if s.state and s.state ~= "idle" then
     table.insert(parts, s.state)
   end
-  return "recurrent: " .. table.concat(parts, " · ")
+  return table.concat(parts, " · ")
 end
 
 return M

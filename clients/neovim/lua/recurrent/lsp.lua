@@ -42,7 +42,16 @@ function M.root_dir(bufnr)
   return dir
 end
 
--- $/progress: keep Neovim's bookkeeping, and tell the writer when work starts, advances and ends.
+--- The server's titles say "Recurrent: …"; our messages already start with "recurrent: ".
+local function untitled(text)
+  return (text or ""):gsub("^[Rr]ecurrent:%s*", "")
+end
+
+M.progress = {} -- client id -> { [token] = true } for the cancellable work in progress (:RecurrentCancel)
+local last_edit = {} -- bufnr -> { group, tick }: the server's last edit and the buffer's changedtick right after it
+
+-- $/progress: keep Neovim's bookkeeping, and tell the writer when work starts and ends (the reports go to the
+-- command line only, outside :messages). A job's edits arrive between its begin and its end.
 local last_report = 0
 local function progress_handler(err, result, ctx, cfg)
   local default = vim.lsp.handlers["$/progress"]
@@ -53,8 +62,14 @@ local function progress_handler(err, result, ctx, cfg)
   if type(value) ~= "table" then
     return
   end
+  local tokens = M.progress[ctx.client_id] or {}
+  M.progress[ctx.client_id] = tokens
   if value.kind == "begin" then
-    notify((value.title or "working") .. (value.message and (": " .. value.message) or "") .. " (:RecurrentCancel stops it)")
+    local hint = value.cancellable and " (:RecurrentCancel stops it)" or ""
+    if value.cancellable then
+      tokens[result.token] = true
+    end
+    notify(untitled(value.title or "working") .. (value.message and (": " .. value.message) or "") .. hint)
   elseif value.kind == "report" then
     local now = vim.loop.now()
     if now - last_report > 500 then
@@ -63,14 +78,139 @@ local function progress_handler(err, result, ctx, cfg)
       vim.api.nvim_echo({ { "recurrent:" .. pct .. " " .. (value.message or ""), "MoreMsg" } }, false, {})
     end
   elseif value.kind == "end" then
-    notify(value.message or "done")
+    tokens[result.token] = nil
+    -- A job that failed or was cancelled says why in its own message; "failed" alone would be a second one.
+    local quiet = { failed = true, cancelled = true, stopped = true, ["not applied"] = true, closed = true }
+    if not quiet[value.message or ""] then
+      notify(value.message or "done")
+    end
   end
 end
 
+--- Cancels every cancellable job the server reports for the client (window/workDoneProgress/cancel).
+--- Returns how many.
+function M.cancel_progress(client)
+  local n = 0
+  for token in pairs(M.progress[client.id] or {}) do
+    M.call(client, "notify", "window/workDoneProgress/cancel", { token = token })
+    n = n + 1
+  end
+  return n
+end
+
+local last_error = { text = "", at = 0 } -- the last error shown, so a request's error repeating it stays quiet
+
 local function show_message(_, result)
   if result and result.message then
+    if result.type == 1 then
+      last_error = { text = result.message, at = vim.loop.now() }
+    end
     notify(result.message, kLevels[result.type] or vim.log.levels.INFO)
   end
+  return vim.NIL
+end
+
+--- True when `message` repeats the error the server just showed.
+local function just_shown(message)
+  return message ~= nil and vim.loop.now() - last_error.at < 2000 and last_error.text:find(message, 1, true) ~= nil
+end
+
+--- Shows a request's error once: not for a cancel, not when the server's own message just said it.
+function M.report_error(err)
+  if err and err.code ~= -32800 and not just_shown(err.message) then
+    notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
+  end
+end
+
+--- The loaded buffer showing `uri`, never a new or reloaded one.
+local function loaded_buffer(uri)
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and vim.uri_from_bufnr(b) == uri then
+      return b
+    end
+  end
+  return nil
+end
+M.loaded_buffer = loaded_buffer
+
+-- workspace/applyEdit, instead of Neovim's handler, which prints "Workspace edit …" for every streamed piece,
+-- loads a closed file into a hidden buffer to edit it, and leaves one undo step per piece. Here: one undo step
+-- per job (undojoin while the buffer holds nothing but the job's previous edit), no message, and a refusal
+-- for a buffer that is not loaded. The server marks the edits of one continuation with the same `editGroup`.
+local function apply_edit(_, params, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local edit = params and params.edit
+  if not client or type(edit) ~= "table" then
+    return { applied = false, failureReason = "no edit" }
+  end
+  local per_buffer = {}
+  local function add(uri, edits)
+    local b = loaded_buffer(uri)
+    if not b then
+      return false
+    end
+    table.insert(per_buffer, { bufnr = b, edits = edits })
+    return true
+  end
+  for uri, edits in pairs(edit.changes or {}) do
+    if not add(uri, edits) then
+      return { applied = false, failureReason = "the buffer was closed" }
+    end
+  end
+  for _, change in ipairs(edit.documentChanges or {}) do
+    if not (change.textDocument and change.edits) then
+      return { applied = false, failureReason = "only text edits are applied" }
+    end
+    if not add(change.textDocument.uri, change.edits) then
+      return { applied = false, failureReason = "the buffer was closed" }
+    end
+  end
+  for _, e in ipairs(per_buffer) do
+    local ok, why = pcall(vim.api.nvim_buf_call, e.bufnr, function()
+      local last = last_edit[e.bufnr]
+      if params.editGroup and last and last.group == params.editGroup
+        and last.tick == vim.api.nvim_buf_get_changedtick(e.bufnr) then
+        pcall(vim.cmd, "undojoin") -- nothing else changed since this job's previous piece
+      end
+      vim.lsp.util.apply_text_edits(e.edits, e.bufnr, client.offset_encoding)
+    end)
+    if not ok then
+      return { applied = false, failureReason = tostring(why) }
+    end
+    last_edit[e.bufnr] = { group = params.editGroup, tick = vim.api.nvim_buf_get_changedtick(e.bufnr) }
+  end
+  return { applied = true }
+end
+
+-- window/showMessageRequest: Neovim 0.7's handler blocks in inputlist() and must answer at once. Answer "no
+-- choice" now, ask with vim.ui.select, and run the chosen action's command when it carries one (the server's
+-- offers do, for exactly this).
+local function show_message_request(_, params, ctx)
+  local actions = params and params.actions or {}
+  vim.schedule(function()
+    if #actions == 0 then
+      notify(params.message or "", kLevels[params.type] or vim.log.levels.INFO)
+      return
+    end
+    vim.ui.select(actions, {
+      prompt = "recurrent: " .. (params.message or ""),
+      kind = "recurrent.message",
+      format_item = function(a)
+        return a.title
+      end,
+    }, function(action)
+      local client = vim.lsp.get_client_by_id(ctx.client_id)
+      if action and action.command and client then
+        M.call(client, "request", "workspace/executeCommand", { command = action.command, arguments = action.arguments }, function(err, result)
+          if err then
+            notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
+          elseif action.command == "recurrent.undoStep" then
+            notify(string.format("memory restored to step %s", tostring(result and result.step or 0)))
+          end
+        end)
+      end
+    end)
+  end)
   return vim.NIL
 end
 
@@ -111,6 +251,8 @@ function M.client_config(bufnr)
     handlers = {
       ["$/progress"] = progress_handler,
       ["window/showMessage"] = show_message,
+      ["window/showMessageRequest"] = show_message_request,
+      ["workspace/applyEdit"] = apply_edit,
       ["recurrent/status"] = status_handler,
     },
     on_init = function(client)
@@ -132,6 +274,9 @@ end
 --- Attaches the buffer to the client of its root, starting the server when none runs. Returns the client id.
 function M.attach(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if vim.api.nvim_buf_get_name(bufnr):find("^recurrent://") or vim.api.nvim_buf_get_option(bufnr, "buftype") ~= "" then
+    return nil -- the plugin's own views (memory, last prompt) are not manuscripts
+  end
   local cfg, why = M.client_config(bufnr)
   if not cfg then
     if not warned_missing then
@@ -212,8 +357,8 @@ function M.request(bufnr, method, params, on_result, on_error)
       if err then
         if on_error then
           on_error(err)
-        elseif err.code ~= -32800 then -- -32800: cancelled by the writer, nothing to report
-          notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
+        else
+          M.report_error(err)
         end
         return
       end
