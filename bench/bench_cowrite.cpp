@@ -343,7 +343,7 @@ int main(int argc, char **argv) {
   // 1. didOpen → memory ready, offline: cold (adopts the book), then warm (state on disk).
   double openMs[2] = {0, 0};
   for (int run = 0; run < 2; ++run) {
-    Editor editor({{"provider", "offline"}}, serverOptions());
+    Editor editor({{"provider", "offline"}, {"autoAdopt", true}}, serverOptions()); // didOpen adopts: what it measures
     editor.initialize();
     auto t0 = Clock::now();
     editor.open(uri, *text);
@@ -360,7 +360,7 @@ int main(int argc, char **argv) {
   std::atomic<bool> slow{false};
   model.setHandler(modelHandler(answers, slow));
   Editor editor(
-      {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "fake-model"}, {"streaming", true}},
+      {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "fake-model"}, {"streaming", true}, {"autoAdopt", true}},
       serverOptions());
   editor.initialize();
   auto t0 = Clock::now();

@@ -1,11 +1,13 @@
 #include "server/CoWriter.h"
 
 #include "engine/Backends.h"
+#include "engine/book/StateLock.h"
 #include "engine/memory/LongTermMemory.h"
 #include "protocol/Uri.h"
 #include "server/EditStream.h"
 #include "server/LspServer.h"
 #include "server/Progress.h"
+#include "server/SummaryCost.h"
 #include "server/StateWritable.h"
 
 #include <asio/post.hpp>
@@ -13,11 +15,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 namespace recurrent::server {
 
 using protocol::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -92,6 +96,24 @@ std::size_t continuationPoint(const engine::Manuscript &m, std::size_t cursor) {
   return cursor;
 }
 
+/// The state's own files (`.recurrent/**`: a short-term memory or plans opened from the state
+/// folder) are never stories, whatever the writer or autoAdopt says.
+bool insideStateFolder(const fs::path &path) {
+  for (const auto &part : path)
+    if (part == ".recurrent")
+      return true;
+  return false;
+}
+
+/// The writer made this file a story (adopt, new story, the CLI): its state folder exists.
+bool hasStoryState(const fs::path &manuscript) {
+  std::error_code ec;
+  return fs::is_directory(engine::StatePaths::forManuscript(manuscript).dir, ec);
+}
+
+const char *kNotAStory = "this file is not a story yet: run Recurrent: Adopt first; "
+                         "until then nothing is written beside it and nothing is sent to a model";
+
 /// A manuscript opened moments ago may not be adopted yet (that runs in the background):
 /// writing in it adopts it first, so the first Continue just works.
 Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &manuscript,
@@ -114,7 +136,14 @@ struct CoWriter::InlineOffer {
 };
 
 struct CoWriter::DocState {
+  bool story = false;       ///< the writer made it a story (its state exists); else no session, no model
   std::shared_ptr<engine::StorySession> session;
+  std::shared_ptr<engine::StateLock> lock; ///< held: this server writes the story's state
+  bool readOnly = false;    ///< the session was opened while another process held the lock
+  std::string readOnlyReason;
+  bool summariesApproved = false; ///< the writer accepted the summary cost of the next index
+  bool summariesDeclined = false; ///< ... or declined it: indexing waits for an explicit Adopt
+  bool asking = false;            ///< the cost question is on the writer's screen
   Settings settings;        ///< what the session was opened with
   std::string sessionError; ///< the last failure to open it, reported once
   std::unique_ptr<asio::steady_timer> indexTimer;
@@ -188,7 +217,9 @@ CoWriter::DocState *CoWriter::docState(const std::string &uri) {
 }
 
 void CoWriter::documentOpened(const std::string &uri) {
-  docs_.try_emplace(uri, std::make_unique<DocState>());
+  auto [it, inserted] = docs_.try_emplace(uri, std::make_unique<DocState>());
+  if (auto path = protocol::uriToPath(uri); inserted && path)
+    it->second->story = !insideStateFolder(*path) && hasStoryState(*path);
   // Settings usually arrive just after didOpen: give them a moment before the first index.
   scheduleIndex(uri, std::chrono::milliseconds(50));
 }
@@ -228,12 +259,25 @@ void CoWriter::documentClosed(const std::string &uri) {
 
 void CoWriter::settingsChanged() {
   for (auto &[uri, state] : docs_) {
-    if (state->session && !(state->settings == server_.settingsFor(uri)) && !state->writing) {
+    if (state->session && !state->settings.sameSession(server_.settingsFor(uri)) && !state->writing) {
       state->session.reset(); // reopened with the new backend on next use
       state->sessionError.clear();
       scheduleIndex(uri, options_.indexDebounce);
+    } else if (!state->story && server_.settingsFor(uri).autoAdopt.value_or(false)) {
+      scheduleIndex(uri, options_.indexDebounce);
     }
   }
+}
+
+Result<engine::BackendConfig> CoWriter::backendConfigFor(const std::string &uri) const {
+  const Settings &settings = server_.settingsFor(uri);
+  engine::BackendOverrides overrides;
+  overrides.provider = settings.provider;
+  overrides.baseUrl = settings.baseUrl;
+  overrides.model = settings.model;
+  overrides.embedModel = settings.embedModel;
+  overrides.temperature = settings.temperature;
+  return engine::resolveBackendConfig(overrides, options_.environment);
 }
 
 Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::string &uri) {
@@ -241,22 +285,21 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
   if (!st)
     return Error{ErrorKind::InvalidArgument, "the document is not open: " + uri};
   const Settings &settings = server_.settingsFor(uri);
-  if (st->session && (st->settings == settings || st->writing || st->indexing))
+  if (st->session && (st->settings.sameSession(settings) || st->writing || st->indexing))
     return st->session;
   auto path = protocol::uriToPath(uri);
   if (!path)
     return Error{ErrorKind::Config,
                  "recurrent keeps a story's memory beside its file: save this document to a file first"};
-  engine::BackendOverrides overrides;
-  overrides.provider = settings.provider;
-  overrides.baseUrl = settings.baseUrl;
-  overrides.model = settings.model;
-  overrides.embedModel = settings.embedModel;
-  overrides.temperature = settings.temperature;
-  auto config = engine::resolveBackendConfig(overrides, options_.environment);
+  if (!st->story)
+    return Error{ErrorKind::Config, kNotAStory};
+  auto config = backendConfigFor(uri);
   if (!config)
     return config.error();
   auto backends = engine::makeBackends(*config);
+  // Offline summaries are extractive; a model's go through the session's recorded model, so
+  // calls.jsonl, lastPrompt and the call counts see every one and contextTokens bounds them.
+  auto summarizer = backends.config.isOffline() ? backends.summarizer : nullptr;
   engine::SessionOptions sessionOptions;
   if (settings.topK)
     sessionOptions.topK = static_cast<std::size_t>(std::clamp(*settings.topK, 1, 50));
@@ -264,8 +307,9 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
     sessionOptions.prompt.contextTokens = std::max(1024, *settings.contextTokens);
   if (settings.temperature)
     sessionOptions.prompt.temperature = *settings.temperature;
-  auto session = engine::StorySession::open(*path, backends.chat, backends.embedder, backends.summarizer,
-                                            sessionOptions);
+  claimWriter(*st, engine::StatePaths::forManuscript(*path).dir);
+  auto session =
+      engine::StorySession::open(*path, backends.chat, backends.embedder, std::move(summarizer), sessionOptions);
   if (!session)
     return session.error();
   st->session = std::shared_ptr<engine::StorySession>(std::move(*session));
@@ -274,8 +318,62 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
   for (const auto &note : st->session->notes())
     server_.notify("window/showMessage",
                    json(protocol::ShowMessageParams{protocol::MessageType::Warning, note}));
-  spdlog::info("story session for {}: {}", uri, st->session->modelDescription());
+  spdlog::info("story session for {}: {}{}", uri, st->session->modelDescription(), st->readOnly ? " (read-only)" : "");
   return st->session;
+}
+
+bool CoWriter::claimWriter(DocState &st, const fs::path &stateDir) {
+  if (st.lock)
+    return true;
+  auto attempt = engine::StateLock::tryAcquire(stateDir, "recurrent lsp");
+  if (attempt && attempt->lock) {
+    st.lock = std::move(attempt->lock);
+    if (st.readOnly) {
+      // The other writer is gone: what it wrote is on disk, so the session is reopened from there.
+      st.readOnly = false;
+      st.readOnlyReason.clear();
+      st.session.reset();
+    }
+    return true;
+  }
+  if (!attempt) {
+    // The lock cannot even be made (a folder that may not be written): nothing can be saved there
+    // anyway, and checkStateWritable() names the folder to the writer before any model call.
+    spdlog::warn("no writer lock for {}: {}", stateDir.string(), attempt.error().message);
+    return true;
+  }
+  std::string reason = "this story is open read-only: " + attempt->holder +
+                       " is writing it; close it there to write here (hover, search and the outline work meanwhile)";
+  if (!st.readOnly || st.readOnlyReason != reason)
+    server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning,
+                                                                          "recurrent: " + reason}));
+  st.readOnly = true;
+  st.readOnlyReason = std::move(reason);
+  return false;
+}
+
+Result<std::shared_ptr<engine::StorySession>> CoWriter::writableSession(const std::string &uri) {
+  auto session = sessionFor(uri);
+  DocState *st = docState(uri);
+  if (!session || st->lock)
+    return session;
+  if (!claimWriter(*st, (*session)->paths().dir))
+    return Error{ErrorKind::Config, st->readOnlyReason};
+  return sessionFor(uri); // reopened from disk when it had been read-only
+}
+
+Status CoWriter::makeStory(const std::string &uri) {
+  DocState *st = docState(uri);
+  auto path = protocol::uriToPath(uri);
+  if (!st || !path)
+    return Error{ErrorKind::Config,
+                 "recurrent keeps a story's memory beside its file: save this document to a file first"};
+  if (insideStateFolder(*path))
+    return Error{ErrorKind::InvalidArgument,
+                 "this is one of recurrent's own state files (inside .recurrent/), not a story"};
+  st->story = true;
+  st->summariesDeclined = false;
+  return okStatus();
 }
 
 void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds delay) {
@@ -306,14 +404,25 @@ void CoWriter::runIndex(const std::string &uri) {
   const Document *doc = server_.documents().find(uri);
   if (!st || !doc || stopping_)
     return;
-  if (st->writing || st->indexing) {
+  if (st->writing || st->indexing || st->asking) {
     st->indexAgain = true;
     return;
   }
-  if (!protocol::uriToPath(uri))
+  auto path = protocol::uriToPath(uri);
+  if (!path)
     return; // a scratch or untitled buffer: no memory to keep, and nothing the writer asked for
-  auto session = sessionFor(uri);
+  if (!st->story) {
+    // Opt-in: a file becomes a story on the writer's word, or on open with recurrent.autoAdopt.
+    if (!server_.settingsFor(uri).autoAdopt.value_or(false) || insideStateFolder(*path)) {
+      sendStatus(uri, "idle", "not a story yet: Adopt it to make it one");
+      return;
+    }
+    st->story = true;
+  }
+  auto session = writableSession(uri);
   if (!session) {
+    if (st->readOnly)
+      return; // said once by claimWriter; hover and search use the memory as loaded
     if (st->sessionError != session.error().message) {
       st->sessionError = session.error().message;
       showError("cannot use this document's story memory", session.error());
@@ -352,22 +461,50 @@ void CoWriter::runIndex(const std::string &uri) {
     server_.post(
         [progress, message, percent] { progress->report(message, static_cast<std::uint32_t>(percent)); });
   };
-  // A manuscript without a story state is adopted on first open (summaries, a synopsis, a
-  // short-term memory and three plans), so its plans are ready when the writer asks.
+  // A story without its state yet (adopted with autoAdopt, or an adoption stopped midway) is
+  // adopted (summaries, a synopsis, a short-term memory and three plans), so its plans are ready
+  // when the writer asks. With a paid model, many new paragraphs at once wait for the writer's yes.
   std::string language = server_.settingsFor(uri).language.value_or("");
-  background<Status>(
-      [session = *session, snapshot, token, onProgress, language] {
+  std::size_t askAbove = costQuestionThreshold(uri, **session);
+  if (st->summariesApproved)
+    askAbove = 0;
+  st->summariesApproved = false;
+  struct Outcome {
+    Status status = okStatus();
+    std::optional<SummaryEstimate> ask; ///< nothing was sent: the writer must agree first
+  };
+  background<Outcome>(
+      [session = *session, snapshot, token, onProgress, language, askAbove]() -> Outcome {
+        if (askAbove > 0) {
+          SummaryEstimate estimate = estimateSummaries(session->memory(), *snapshot);
+          if (estimate.paragraphs > askAbove)
+            return {okStatus(), estimate};
+        }
         if (!session->state().initialised() && !snapshot->paragraphs().empty())
-          return session->adopt(*snapshot, "", language, engine::StoryMode::Novel, token, onProgress);
-        return session->refreshMemory(*snapshot, token, onProgress);
+          return {session->adopt(*snapshot, "", language, engine::StoryMode::Novel, token, onProgress), {}};
+        return {session->refreshMemory(*snapshot, token, onProgress), {}};
       },
-      [this, uri, progress](Status status) {
+      [this, uri, progress, session = *session](Outcome outcome) {
+        Status status = outcome.status;
         if (progress)
-          progress->end(status ? "memory ready" : "stopped");
+          progress->end(outcome.ask ? "waiting for your answer" : status ? "memory ready" : "stopped");
         DocState *st = docState(uri);
         if (!st)
           return;
         st->indexing = false;
+        if (outcome.ask) {
+          sendStatus(uri, "idle");
+          askBeforeSummarising(uri, *session, *outcome.ask, [this, uri](bool yes) {
+            DocState *st = docState(uri);
+            if (!st)
+              return;
+            st->summariesApproved = yes;
+            st->summariesDeclined = !yes;
+            if (yes)
+              scheduleIndex(uri, std::chrono::milliseconds(0));
+          });
+          return;
+        }
         if (status) {
           st->indexedOnce = true;
         } else if (status.error().kind != ErrorKind::Cancelled) {
@@ -403,6 +540,9 @@ void CoWriter::sendStatus(const std::string &uri, const std::string &state, cons
     params["model"] = st->session->modelDescription();
     params["memoryEntries"] = st->session->memoryEntries();
     params["step"] = engineState.step;
+  } else if (auto config = backendConfigFor(uri)) {
+    params["provider"] = config->provider;
+    params["model"] = config->describe(); // what a session would use, before there is one
   }
   if (!message.empty())
     params["message"] = message;
@@ -481,7 +621,7 @@ CoWriter::DocState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &re
 
 std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string &uri,
                                                                const std::string &what, ReplyOnce &reply) {
-  auto session = sessionFor(uri);
+  auto session = writableSession(uri);
   if (!session) {
     showError(what, session.error());
     reply.error(session.error());
@@ -698,6 +838,10 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
     reply.error(invalidParams("invalid params: arguments[0].topic: a new story needs a topic or a premise"));
     return;
   }
+  if (auto made = makeStory(uri); !made) {
+    reply.error(made.error());
+    return;
+  }
   auto session = sessionOrReply(uri, "cannot start a story", reply);
   if (!session)
     return;
@@ -759,10 +903,44 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
     reply.error(requestFailed("there is nothing to adopt yet: write a paragraph or start a New Story"));
     return;
   }
+  if (auto made = makeStory(uri); !made) {
+    reply.error(made.error());
+    return;
+  }
   auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
   auto snapshot = std::make_shared<engine::Manuscript>(m);
+  // Adopting a long book with a paid model: the writer agrees to the cost first.
+  if (std::size_t askAbove = costQuestionThreshold(uri, *session); askAbove > 0) {
+    SummaryEstimate estimate = estimateSummaries(session->memory(), *snapshot);
+    if (estimate.paragraphs > askAbove) {
+      st->writing = true; // no second command, and no index, while the question is open
+      askBeforeSummarising(uri, *session, estimate, [this, uri, args, snapshot, estimate, reply](bool yes) mutable {
+        if (DocState *st = docState(uri))
+          st->writing = false;
+        if (!yes) {
+          reply.error(protocol::ResponseError{protocol::RequestCancelled,
+                                              "not adopted: the " + std::to_string(estimate.paragraphs) +
+                                                  " paragraphs were not sent to the model",
+                                              std::nullopt});
+          return;
+        }
+        startAdopt(uri, args, snapshot, std::move(reply));
+      });
+      return;
+    }
+  }
+  startAdopt(uri, args, snapshot, std::move(reply));
+}
+
+void CoWriter::startAdopt(const std::string &uri, const json &args, std::shared_ptr<engine::Manuscript> snapshot,
+                          ReplyOnce reply) {
+  auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
+  if (!session)
+    return;
+  DocState *st = docState(uri);
+  st->summariesDeclined = false;
   Job job = beginJob(*st, uri, "Recurrent: adopting the manuscript", reply.token(), "indexing");
   auto progress = job.progress;
   auto cancel = job.cancel;
@@ -796,6 +974,40 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
         }
         reply(json{{"paragraphs", snapshot->paragraphs().size()}, {"plans", session->state().plans}});
       });
+}
+
+std::size_t CoWriter::costQuestionThreshold(const std::string &uri, const engine::StorySession &session) const {
+  if (session.offline())
+    return 0; // extractive summaries cost nothing
+  int above = server_.settingsFor(uri).confirmSummariesAbove.value_or(kDefaultConfirmSummariesAbove);
+  return above > 0 ? static_cast<std::size_t>(above) : 0;
+}
+
+void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StorySession &session,
+                                    const SummaryEstimate &estimate, std::function<void(bool)> answer) {
+  DocState *st = docState(uri);
+  if (!st)
+    return;
+  if (st->summariesDeclined) { // asked once already: the next question is an explicit Adopt
+    answer(false);
+    return;
+  }
+  st->asking = true;
+  auto path = protocol::uriToPath(uri);
+  std::string file = path ? path->filename().string() : uri;
+  askToSummarise(server_, file, session.modelDescription(), estimate,
+                 [this, uri, estimate, answer = std::move(answer)](bool yes) {
+                   if (DocState *st = docState(uri))
+                     st->asking = false;
+                   if (!yes)
+                     server_.notify("window/showMessage",
+                                    json(protocol::ShowMessageParams{
+                                        protocol::MessageType::Info,
+                                        "recurrent: nothing was sent to the model; the " +
+                                            std::to_string(estimate.paragraphs) +
+                                            " new paragraphs stay without memory until you run Recurrent: Adopt"}));
+                   answer(yes);
+                 });
 }
 
 void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
@@ -909,7 +1121,7 @@ void CoWriter::undoVanishedStep(const std::string &uri, long step) {
 }
 
 void CoWriter::runSetPlans(const json &args, ReplyOnce reply) {
-  auto session = sessionFor(stringArg(args, "uri"));
+  auto session = writableSession(stringArg(args, "uri"));
   if (!session) {
     reply.error(session.error());
     return;
@@ -934,7 +1146,7 @@ void CoWriter::runSetPlans(const json &args, ReplyOnce reply) {
 }
 
 void CoWriter::runSetShortTermMemory(const json &args, ReplyOnce reply) {
-  auto session = sessionFor(stringArg(args, "uri"));
+  auto session = writableSession(stringArg(args, "uri"));
   if (!session) {
     reply.error(session.error());
     return;
@@ -1016,6 +1228,16 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
   if (auto plan = planCommentAt(doc->manuscript, params.range.start.line))
     command("Continue from my plan: " + shorten(*plan, 60), kContinue,
             {{"uri", uri}, {"position", position}, {"plan", *plan}});
+  DocState *st = docState(uri);
+  if (st && !st->story) {
+    // Not a story: offer to make it one (nothing runs until the writer picks it).
+    auto path = protocol::uriToPath(uri);
+    if (path && !insideStateFolder(*path) && !doc->manuscript.paragraphs().empty()) {
+      command("Adopt this file as a story (build its memory and plans)", kAdopt, {{"uri", uri}});
+    }
+    reply(actions);
+    return;
+  }
   auto session = sessionFor(uri);
   engine::StoryState state = session ? (*session)->state() : engine::StoryState{};
   if (session && !state.initialised()) {
@@ -1036,8 +1258,9 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
   const std::string &uri = params.textDocument.uri;
   const Document *doc = server_.documents().find(uri);
   json lenses = json::array();
-  if (!doc || doc->manuscript.paragraphs().empty()) {
-    reply(lenses);
+  DocState *st = docState(uri);
+  if (!doc || !st || !st->story || doc->manuscript.paragraphs().empty()) {
+    reply(lenses); // a file that is not a story shows no lenses: it may be any Markdown file
     return;
   }
   const auto &m = doc->manuscript;
@@ -1099,7 +1322,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   std::string prefix = atParagraphEnd ? "\n\n" : (line > 0 && !lineBlank(line - 1) ? "\n" : "");
   std::string suffix = line + 1 < m.lineCount() && !lineBlank(line + 1) ? "\n" : "";
   protocol::Position insertAt = toPosition(m, offset, encoding);
-  auto session = sessionFor(uri);
+  auto session = writableSession(uri);
   if (!session) {
     reply(empty);
     return;
@@ -1205,6 +1428,18 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
     reply.error(invalidParams("the document is not open: " + params.uri));
     return;
   }
+  const auto &m = doc->manuscript;
+  DocState *st = docState(params.uri);
+  json counts{{"paragraphs", m.paragraphs().size()},
+              {"memoryEntries", 0},
+              {"words", m.totalWords()},
+              {"chapters", m.chapters().size()}};
+  if (st && !st->story) {
+    // Not a story yet: the same shape, empty, so a status bar can say "not a story".
+    reply(json{{"adopted", false}, {"step", 0}, {"plans", json::array()}, {"shortTermMemory", ""},
+               {"counts", counts}, {"busy", false}, {"indexing", false}, {"readOnly", false}});
+    return;
+  }
   auto session = sessionFor(params.uri);
   if (!session) {
     reply.error(session.error());
@@ -1212,9 +1447,9 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
   }
   const auto &s = **session;
   engine::StoryState state = s.state();
-  const auto &m = doc->manuscript;
-  DocState *st = docState(params.uri);
-  reply(json{{"title", state.title},
+  counts["memoryEntries"] = s.memoryEntries();
+  json result{{"adopted", true},
+             {"title", state.title},
              {"genre", state.genre},
              {"language", state.language},
              {"mode", engine::storyModeName(state.mode)},
@@ -1223,22 +1458,26 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
              {"rationale", state.rationale},
              {"plans", state.plans},
              {"outline", state.outline},
-             {"counts",
-              {{"paragraphs", m.paragraphs().size()},
-               {"memoryEntries", s.memoryEntries()},
-               {"words", m.totalWords()},
-               {"chapters", m.chapters().size()}}},
+             {"counts", counts},
              {"provider", s.offline() ? "offline" : "openai"},
              {"model", s.modelDescription()},
              {"offline", s.offline()},
-             {"busy", st && (st->writing || st->indexing)},
+             {"busy", st && (st->writing || st->indexing || st->asking)},
              {"indexing", st && st->indexing},
-             {"statePath", s.paths().dir.string()}});
+             {"readOnly", st && st->readOnly},
+             {"statePath", s.paths().dir.string()}};
+  if (st && st->readOnly)
+    result["readOnlyReason"] = st->readOnlyReason;
+  reply(result);
 }
 
 void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
   if (!server_.documents().find(params.uri)) {
     reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  if (DocState *st = docState(params.uri); st && !st->story) {
+    reply(json(nullptr)); // no story, no prompt
     return;
   }
   auto session = sessionFor(params.uri);

@@ -24,6 +24,8 @@
 #include <asio/thread_pool.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +36,7 @@ namespace recurrent::server {
 class LspServer;
 class Progress;
 class EditStream;
+struct SummaryEstimate;
 
 /// `{uri}`: the params of recurrent/storyState and recurrent/lastPrompt.
 struct UriParams {
@@ -98,6 +101,23 @@ private:
   DocState *docState(const std::string &uri);
   /// The session for an open document, opened on first use; the error is user-facing.
   Result<std::shared_ptr<engine::StorySession>> sessionFor(const std::string &uri);
+  /// The backend the document's settings and the environment ask for.
+  Result<engine::BackendConfig> backendConfigFor(const std::string &uri) const;
+  /// The session, only while this server holds the story's writer lock (tried again on each call);
+  /// else the read-only reason.
+  Result<std::shared_ptr<engine::StorySession>> writableSession(const std::string &uri);
+  /// Tries to become the story's one writer; false (read-only, said once to the writer) when another
+  /// process holds its lock.
+  bool claimWriter(DocState &state, const std::filesystem::path &stateDir);
+  /// The writer's word (adopt, new story): the open file becomes a story. Refused for state files.
+  Status makeStory(const std::string &uri);
+  /// Paragraphs above which summarising with this session's model asks first (0: never asks).
+  std::size_t costQuestionThreshold(const std::string &uri, const engine::StorySession &session) const;
+  /// Asks the writer about the cost (once; a declined question stays declined until Adopt).
+  void askBeforeSummarising(const std::string &uri, const engine::StorySession &session,
+                            const SummaryEstimate &estimate, std::function<void(bool)> answer);
+  void startAdopt(const std::string &uri, const protocol::json &args, std::shared_ptr<engine::Manuscript> snapshot,
+                  ReplyOnce reply);
   void scheduleIndex(const std::string &uri, std::chrono::milliseconds delay);
   void runIndex(const std::string &uri);
   void cancelIndex(DocState &state);

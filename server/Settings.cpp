@@ -37,6 +37,8 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
   read(section, "contextTokens", s.contextTokens, warnings, &J::is_number_integer, "an integer");
   read(section, "language", s.language, warnings, &J::is_string, "a string");
   read(section, "streaming", s.streaming, warnings, &J::is_boolean, "a boolean");
+  read(section, "autoAdopt", s.autoAdopt, warnings, &J::is_boolean, "a boolean");
+  read(section, "confirmSummariesAbove", s.confirmSummariesAbove, warnings, &J::is_number_integer, "an integer");
   read(section, "undoStepWithText", s.undoStepWithText, warnings, &J::is_string, "a string");
   read(section, "automaticGhostText", s.automaticGhostText, warnings, &J::is_boolean, "a boolean");
   if (s.undoStepWithText && *s.undoStepWithText != "ask" && *s.undoStepWithText != "always" &&
@@ -52,6 +54,11 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
   if (section.contains("apiKey"))
     warnings.push_back("recurrent.apiKey is ignored: pass the key as RECURRENT_API_KEY in the server's environment");
   return s;
+}
+
+bool Settings::sameSession(const Settings &o) const {
+  return provider == o.provider && baseUrl == o.baseUrl && model == o.model && embedModel == o.embedModel &&
+         topK == o.topK && temperature == o.temperature && contextTokens == o.contextTokens;
 }
 
 } // namespace recurrent::server

@@ -24,6 +24,10 @@ struct Settings {
   std::optional<int> contextTokens;
   std::optional<std::string> language; ///< empty: detect
   std::optional<bool> streaming;
+  /// Opening a file with no story state adopts it (off: a file becomes a story only on the writer's word).
+  std::optional<bool> autoAdopt;
+  /// Indexing that would summarise more new paragraphs than this with a paid model asks first (0: never asks).
+  std::optional<int> confirmSummariesAbove;
   /// When a committed step's text leaves the manuscript (the editor's undo): "ask" (default),
   /// "always" (undo the step in the memory too) or "never".
   std::optional<std::string> undoStepWithText;
@@ -31,7 +35,11 @@ struct Settings {
   /// when true; an explicit request always does.
   std::optional<bool> automaticGhostText;
   bool operator==(const Settings &) const = default;
+  /// The fields a story session is opened with (a change reopens it; autoAdopt and the threshold do not).
+  bool sameSession(const Settings &other) const;
 };
+
+inline constexpr int kDefaultConfirmSummariesAbove = 40;
 
 /// Reads the `recurrent` section (an object, or null for "nothing set"). Fields of the wrong type
 /// are skipped; each becomes one line in `warnings` naming the field.

@@ -276,7 +276,7 @@ TEST_CASE("hardening: the API key appears in no output and no file, but reaches 
   const std::string uri = "file://" + (dir / "chapter.md").string();
   {
     test::LspProcess lsp(o, dir / "lsp-stderr.txt", {"--log-level", "trace", "--log-file", (dir / "lsp.log").string()});
-    lsp.settings = {{"provider", "openai"}};
+    lsp.settings = {{"provider", "openai"}, {"autoAdopt", true}};
     REQUIRE(!lsp.initialize(dir.path(), "verbose").is_null());
     lsp.notify("$/setTrace", {{"value", "verbose"}});
     lsp.open(uri, book(8, 100));
@@ -303,7 +303,7 @@ TEST_CASE("hardening: the API key appears in no output and no file, but reaches 
   CHECK(rejected.err.find("401") != std::string::npos);
   {
     test::LspProcess lsp(o, dir / "lsp-stderr-2.txt", {"--log-level", "trace"});
-    lsp.settings = {{"provider", "openai"}};
+    lsp.settings = {{"provider", "openai"}, {"autoAdopt", true}};
     REQUIRE(!lsp.initialize(dir.path(), "verbose").is_null());
     REQUIRE(writeFileAtomically(dir / "fresh.md", book(4, 300)));
     lsp.open("file://" + (dir / "fresh.md").string(), book(4, 300));

@@ -44,6 +44,7 @@ bool progressIs(const json &params, const std::string &kind) { return params["va
 /// message ("memory ready" on success, "" on a timeout) and how long indexing ran.
 std::pair<std::string, std::chrono::milliseconds> openAndIndex(const fs::path &manuscript, const fs::path &log) {
   LspProcess lsp(offlineIn(manuscript.parent_path()), log);
+  lsp.settings = {{"autoAdopt", true}}; // adopt on open: indexing is what these tests stop midway
   if (lsp.initialize(manuscript.parent_path()).is_null())
     return {"", {}};
   lsp.open(uriOf(manuscript), readFile(manuscript).value());
@@ -105,6 +106,7 @@ TEST_CASE("hardening: kill -9 at 20 random moments of LSP indexing, then reopen"
     CAPTURE(delay.count());
     {
       LspProcess lsp(offlineIn(dir.path()), log);
+      lsp.settings = {{"autoAdopt", true}};
       REQUIRE(!lsp.initialize(dir.path()).is_null());
       lsp.open(uriOf(manuscript), text);
       REQUIRE(!lsp.waitForNotification("$/progress", [](const json &p) { return progressIs(p, "begin"); }).is_null());
@@ -242,7 +244,7 @@ TEST_CASE("hardening: a continuation the model server keeps failing: one error m
   o.env = {{"RECURRENT_BASE_URL", server.baseUrl()}, {"RECURRENT_MODEL", "m"}, {"RECURRENT_MAX_ATTEMPTS", "2"}};
   const fs::path log = dir.path().parent_path() / (dir.path().filename().string() + "-lsp.err");
   LspProcess lsp(o, log);
-  lsp.settings = {{"provider", "openai"}, {"streaming", true}};
+  lsp.settings = {{"provider", "openai"}, {"streaming", true}, {"autoAdopt", true}};
   REQUIRE(!lsp.initialize(dir.path()).is_null());
   const std::string uri = uriOf(manuscript);
   lsp.open(uri, book(6));

@@ -59,7 +59,7 @@ test::ProcessOptions openaiIn(const fs::path &dir, const std::string &baseUrl) {
 /// Opens a book and waits for its memory; then starts a continuation that streams slowly.
 void startSlowContinuation(LspProcess &lsp, const fs::path &manuscript, SlowModel &model) {
   const std::string uri = "file://" + manuscript.string();
-  lsp.settings = {{"provider", "openai"}, {"streaming", true}};
+  lsp.settings = {{"provider", "openai"}, {"streaming", true}, {"autoAdopt", true}};
   lsp.open(uri, book(4));
   REQUIRE(!lsp.waitForNotification("$/progress", [](const json &p) {
                 return p["value"].value("kind", "") == "end" && p["value"].value("message", "") == "memory ready";

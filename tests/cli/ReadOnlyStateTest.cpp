@@ -41,7 +41,7 @@ TEST_CASE("read-only folder: no model call, and one message that names where the
   const fs::path state = engine::StatePaths::forManuscript(manuscript).dir;
 
   LspProcess lsp(o, dir.path().parent_path() / (dir.path().filename().string() + "-ro.err"));
-  lsp.settings = {{"provider", "openai"}};
+  lsp.settings = {{"provider", "openai"}, {"autoAdopt", true}}; // the index on open is what meets the folder
   REQUIRE(!lsp.initialize(dir.path()).is_null());
   const std::string uri = "file://" + manuscript.string();
   lsp.open(uri, book(6));

@@ -8,6 +8,7 @@ h.test(":RecurrentContinue offline appends a paragraph after the manuscript", fu
   h.setup({ settings = { provider = "offline" } })
   local buf = h.open_manuscript(h.kStory)
   h.attached(buf)
+  h.adopt(buf)
   local before = h.buffer_text(buf)
   vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(buf), 0 })
   vim.cmd("RecurrentContinue")
@@ -28,6 +29,7 @@ h.test(":RecurrentCancel stops a paragraph midway: the partial text goes, nothin
   h.setup({ settings = { provider = "openai", baseUrl = base_url, model = "test-model", streaming = true } })
   local buf = h.open_manuscript(h.kStory)
   h.attached(buf)
+  h.adopt(buf)
   local lsp = require("recurrent.lsp")
   local uri = vim.uri_from_bufnr(buf)
   local before_state = lsp.request_sync(buf, "recurrent/storyState", { uri = uri })
@@ -56,6 +58,7 @@ h.test(":RecurrentContinue with a plan writes the fake model's paragraph", funct
   h.setup({ settings = { provider = "openai", baseUrl = base_url, model = "test-model", embedModel = "test-embed" } })
   local buf = h.open_manuscript(h.kStory)
   h.attached(buf)
+  h.adopt(buf)
   vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(buf), 0 })
   for i = #seen, 1, -1 do
     seen[i] = nil
@@ -76,6 +79,7 @@ h.test("ghost text: shown as virtual lines, cleared on cursor move, accepted wit
   h.setup({ settings = { provider = "openai", baseUrl = base_url, model = "test-model" } })
   local buf = h.open_manuscript(h.kStory)
   h.attached(buf)
+  h.adopt(buf)
   local ghost = require("recurrent.ghost")
   local last = vim.api.nvim_buf_line_count(buf)
   vim.api.nvim_win_set_cursor(0, { last, 0 })

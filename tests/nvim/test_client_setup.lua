@@ -7,7 +7,12 @@ h.test("defaults work with nothing configured", function()
   h.eq({ "markdown", "text" }, opts.filetypes, "filetypes")
   h.eq(3, opts.settings.topK, "topK")
   h.eq(true, opts.settings.streaming, "streaming")
-  h.eq({ topK = 3, temperature = 0.7, contextTokens = 8192, streaming = true }, config.server_settings(opts), "server settings")
+  h.eq(false, opts.settings.autoAdopt, "no file becomes a story by being opened")
+  h.eq(
+    { topK = 3, temperature = 0.7, contextTokens = 8192, streaming = true, autoAdopt = false, confirmSummariesAbove = 40 },
+    config.server_settings(opts),
+    "server settings"
+  )
   local merged = config.merge({ settings = { model = "llama3.1" } })
   h.eq("llama3.1", merged.settings.model, "a user setting")
   h.eq(0.7, merged.settings.temperature, "defaults kept beside it")

@@ -167,6 +167,12 @@ bool adopted(const json &state) {
   return memoryReady(state) && state["plans"].size() == 3;
 }
 
+/// The writer's word: a file becomes a story only through a command (docs/LSP.md, "Opt-in").
+json adopt(LspTestClient &client, const std::string &uri) {
+  return client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}})
+      .take();
+}
+
 std::vector<json> continueActions(const json &actions) {
   std::vector<json> out;
   for (const auto &a : actions)
@@ -194,14 +200,8 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
 
-  // The memory is built (and the manuscript adopted) in the background; requests answer meanwhile.
-  waitForState(client, uri, adopted);
-
   // Adopt: summaries, synopsis, short-term memory, three plans.
-  json adopted =
-      client
-          .call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}})
-          .take();
+  json adopted = adopt(client, uri);
   REQUIRE(adopted["plans"].size() == 3);
   json before = client.call("recurrent/storyState", {{"uri", uri}}).take();
   CHECK(before["step"] == 0);
@@ -274,6 +274,7 @@ TEST_CASE("co-writing: hover shows the memory summary, and an edit re-summarises
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
+  adopt(client, uri);
   waitForState(client, uri, memoryReady);
 
   auto hoverAt = [&](int line) {
@@ -321,9 +322,7 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
-  waitForState(client, uri, adopted);
-  client.call("workspace/executeCommand", {{"command", "recurrent.adopt"}, {"arguments", {{{"uri", uri}}}}})
-      .take();
+  adopt(client, uri);
   json before = waitForState(client, uri, memoryReady);
 
   slow = true;
@@ -540,7 +539,7 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   EditorMirror editor(client, uri, manuscript);
   client.initialize(kCapabilities);
   client.open(uri, manuscript);
-  // Opening a manuscript with no story state adopts it: plans are ready without a command.
+  adopt(client, uri);
   json opened = waitForState(client, uri, adopted);
   CHECK(opened["step"] == 0);
 

@@ -18,6 +18,10 @@ export interface RecurrentSettings {
   automaticGhostText: boolean;
   /** When a step's paragraph is undone in the editor: ask to undo the step in the memory, always, or never. */
   undoStepWithText: 'ask' | 'always' | 'never';
+  /** Opening a file with no story state adopts it (off: only Adopt / New Story make a story). */
+  autoAdopt: boolean;
+  /** Summarising more new paragraphs than this with a paid model asks first (0: never asks). */
+  confirmSummariesAbove: number;
   serverPath: string;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -34,6 +38,8 @@ export const kDefaults: RecurrentSettings = {
   streaming: true,
   automaticGhostText: false,
   undoStepWithText: 'ask',
+  autoAdopt: false,
+  confirmSummariesAbove: 40,
   serverPath: '',
   trace: 'off',
 };
@@ -53,6 +59,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const streaming = get('streaming');
   const automatic = get('automaticGhostText');
   const undo = str('undoStepWithText', kDefaults.undoStepWithText);
+  const autoAdopt = get('autoAdopt');
   return {
     provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
@@ -65,6 +72,8 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     streaming: typeof streaming === 'boolean' ? streaming : kDefaults.streaming,
     automaticGhostText: typeof automatic === 'boolean' ? automatic : kDefaults.automaticGhostText,
     undoStepWithText: undo === 'always' || undo === 'never' ? undo : 'ask',
+    autoAdopt: typeof autoAdopt === 'boolean' ? autoAdopt : kDefaults.autoAdopt,
+    confirmSummariesAbove: Math.max(0, Math.round(num('confirmSummariesAbove', kDefaults.confirmSummariesAbove))),
     serverPath: str('server.path', kDefaults.serverPath),
     trace: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
@@ -83,6 +92,8 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     streaming: s.streaming,
     automaticGhostText: s.automaticGhostText,
     undoStepWithText: s.undoStepWithText,
+    autoAdopt: s.autoAdopt,
+    confirmSummariesAbove: s.confirmSummariesAbove,
   };
   if (s.provider !== 'auto') out.provider = s.provider;
   if (s.baseUrl) out.baseUrl = s.baseUrl;

@@ -20,7 +20,16 @@ test('bad types fall back to defaults; strings are trimmed', () => {
 
 test('the server configuration leaves unset values out and never carries client-only settings', () => {
   const cfg = serverConfiguration(from({ 'server.path': '/opt/recurrent', 'trace.server': 'verbose', model: '' }));
-  assert.deepEqual(cfg, { topK: 3, temperature: 0.7, contextTokens: 8192, streaming: true, automaticGhostText: false, undoStepWithText: 'ask' });
+  assert.deepEqual(cfg, {
+    topK: 3,
+    temperature: 0.7,
+    contextTokens: 8192,
+    streaming: true,
+    automaticGhostText: false,
+    undoStepWithText: 'ask',
+    autoAdopt: false,
+    confirmSummariesAbove: 40,
+  });
   const ollama = serverConfiguration(from({ provider: 'openai', baseUrl: 'http://localhost:11434/v1', model: 'llama3.1', language: '中文', topK: 5 }));
   assert.deepEqual(ollama, {
     provider: 'openai',
@@ -33,6 +42,8 @@ test('the server configuration leaves unset values out and never carries client-
     streaming: true,
     automaticGhostText: false,
     undoStepWithText: 'ask',
+    autoAdopt: false,
+    confirmSummariesAbove: 40,
   });
 });
 

@@ -124,6 +124,19 @@ function h.attached(bufnr)
   return c
 end
 
+--- The writer's word: adopts the buffer as a story (a file is not one until then) and waits until it is.
+function h.adopt(bufnr)
+  local done
+  vim.api.nvim_set_current_buf(bufnr or vim.api.nvim_get_current_buf())
+  require("recurrent.commands").adopt(function(r)
+    done = r
+  end)
+  h.wait(function()
+    return done
+  end, 60000, "recurrent.adopt")
+  return done
+end
+
 --- Records vim.notify calls; returns the list ({msg, level}).
 function h.capture_notify()
   local seen = {}

@@ -21,6 +21,8 @@ M.defaults = {
     contextTokens = 8192,
     language = nil, -- nil: detected from the manuscript
     streaming = true,
+    autoAdopt = false, -- true: every file opened becomes a story (off: only :RecurrentAdopt, :RecurrentNewStory)
+    confirmSummariesAbove = 40, -- ask before summarising more new paragraphs than this with a paid model (0: never)
   },
   -- The API key: a function returning it (e.g. reading a password manager), or nil to inherit
   -- RECURRENT_API_KEY / OPENAI_API_KEY from Neovim's environment. Never put the key itself in your config.

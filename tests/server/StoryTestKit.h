@@ -1,0 +1,50 @@
+// What the story tests share: a client set up for co-writing, the writer's word (Adopt), and a
+// poll of recurrent/storyState until the background work reaches a shape.
+#pragma once
+
+#include "tests/support/LspTestClient.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+namespace recurrent::test {
+
+inline const nlohmann::json kStoryCapabilities = {
+    {"workspace", {{"applyEdit", true}, {"configuration", true}}}, {"window", {{"workDoneProgress", true}}}};
+
+inline LspTestClient::Options storyClientOptions() {
+  LspTestClient::Options options;
+  options.server.coWriter.indexDebounce = std::chrono::milliseconds(20);
+  // No key, no base URL from the machine running the tests.
+  options.server.coWriter.environment = [](std::string_view) { return std::optional<std::string>(); };
+  return options;
+}
+
+/// Polls recurrent/storyState until `done` holds.
+inline nlohmann::json waitForStory(LspTestClient &client, const std::string &uri,
+                                   const std::function<bool(const nlohmann::json &)> &done) {
+  nlohmann::json state;
+  for (int i = 0; i < 500; ++i) {
+    state = client.call("recurrent/storyState", {{"uri", uri}}).take();
+    if (done(state))
+      return state;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("story state never reached the expected shape: " << state.dump());
+  return state;
+}
+
+inline bool storyMemoryReady(const nlohmann::json &state) {
+  return state.value("adopted", false) && !state["busy"].get<bool>() &&
+         state["counts"]["memoryEntries"] == state["counts"]["paragraphs"];
+}
+
+inline LspTestClient::CallResult runCommand(LspTestClient &client, const std::string &command,
+                                            const nlohmann::json &args) {
+  return client.call("workspace/executeCommand", {{"command", command}, {"arguments", {args}}});
+}
+
+} // namespace recurrent::test
