@@ -106,7 +106,7 @@ TEST_CASE("book cli: write --out DIR/ --chapter-steps starts chapter files that 
   CHECK(run(dir.path(), {"write", "--out", "story.md", "--chapter-steps", "2"}).exitCode != 0);
 }
 
-TEST_CASE("book cli: a declined cost confirmation sends no request; --yes sends them and calls.jsonl counts each") {
+TEST_CASE("book cli: a declined cost confirmation sends no request, --yes sends them and calls.jsonl counts each") {
   test::TempDir dir;
   test::FakeLlmServer server;
   test::SchemaAnswers answers;

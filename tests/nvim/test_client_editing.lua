@@ -32,9 +32,11 @@ end
 --- Opens the story with the fake model (chunk delay in ms) and waits for its memory.
 local function open_story(delay_ms)
   local base_url, base = h.model_server({ "--chunk-delay-ms", tostring(delay_ms or 2) })
-  h.setup({ settings = { provider = "openai", baseUrl = base_url, model = "test-model", streaming = true } })
+  h.setup({ settings = { provider = "openai", baseUrl = base_url, model = "test-model", streaming = true,
+                          undoStepWithText = "ask" } })
   local buf, path = h.open_manuscript(h.kStory)
   h.attached(buf)
+  h.adopt(buf)
   h.wait(function()
     local s = state(buf)
     return s and not s.busy and #s.plans == 3

@@ -368,7 +368,7 @@ TEST_CASE("co-writing: closing the document mid-stream cancels the continuation:
     return response;
   });
   LspTestClient client(clientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kCapabilities);
   client.open(uri, kManuscript);
@@ -406,7 +406,7 @@ TEST_CASE("co-writing: the editor undoing a step's paragraph is noticed: one off
   std::string uri = protocol::pathToUri(path);
 
   LspTestClient client(clientOptions());
-  client.settings = {{"provider", "offline"}};
+  client.settings = {{"provider", "offline"}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, manuscript);
   std::atomic<int> offers{0};
   client.onRequest("window/showMessageRequest", [&](const json &params) {
@@ -466,7 +466,7 @@ TEST_CASE("co-writing: a ghost-text request while an index waits leaves that ind
   LspTestClient::Options options = clientOptions();
   options.server.coWriter.indexDebounce = std::chrono::milliseconds(400); // the request lands inside it
   LspTestClient client(options);
-  client.settings = {{"provider", "offline"}};
+  client.settings = {{"provider", "offline"}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, manuscript);
   client.initialize(kCapabilities);
   client.open(uri, manuscript);
@@ -496,7 +496,7 @@ TEST_CASE("co-writing: ghost text the editor asks for on its own is off unless a
   SchemaAnswers answers;
   model.setHandler(answers.handler());
   LspTestClient client(clientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}};
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, manuscript);
   client.initialize(kCapabilities);
   client.open(uri, manuscript);
