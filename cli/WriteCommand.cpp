@@ -12,6 +12,7 @@
 #include "cli/Commands.h"
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
+#include "engine/book/StateLock.h"
 #include "engine/llm/BackendConfig.h"
 #include "engine/story/StorySession.h"
 #include "engine/story/opening/BundledOpening.h"
@@ -269,14 +270,6 @@ int runWrite(int argc, char **argv) {
   BookOptions options;
   options.session.prompt.contextTokens = static_cast<int>(*contextTokens);
   options.session.prompt.answerTokens = std::min(1800, static_cast<int>(*contextTokens) / 3);
-  auto opened = openBook(layout, *config, options);
-  if (!opened)
-    return fail(opened.error().message);
-  Book &book = **opened;
-  StorySession &session = book.session();
-  for (const auto &n : session.notes())
-    std::fprintf(stderr, "note: %s\n", n.c_str());
-
   CancelSource cancel;
   gCancel = &cancel;
   auto previous = std::signal(SIGINT, onSigint);
@@ -287,6 +280,21 @@ int runWrite(int argc, char **argv) {
       gCancel = nullptr;
     }
   } restore{previous};
+
+  // One writer per story: an editor's server (or another write) on this story makes us wait, not interleave.
+  auto lock = StateLock::acquire(paths.dir, "recurrent write", cancel.token(), [&](const std::string &holder) {
+    std::fprintf(stderr, "recurrent write: waiting: %s is writing this story (Ctrl-C stops)\n", holder.c_str());
+  });
+  if (!lock)
+    return lock.error().kind == ErrorKind::Cancelled ? 130 : fail(lock.error().message);
+
+  auto opened = openBook(layout, *config, options);
+  if (!opened)
+    return fail(opened.error().message);
+  Book &book = **opened;
+  StorySession &session = book.session();
+  for (const auto &n : session.notes())
+    std::fprintf(stderr, "note: %s\n", n.c_str());
 
   auto seedArg = args.getInt("seed", -1);
   if (!seedArg)

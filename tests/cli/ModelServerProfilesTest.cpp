@@ -44,7 +44,8 @@ std::map<std::string, std::string> envFor(ServerProfile profile, const FakeLlmSe
 
 /// No reasoning anywhere but the log's own "reasoning" fields.
 void checkNoReasoningLeaked(const std::map<std::string, std::string> &files, bool expectReasoning) {
-  for (const auto &[path, text] : files) {
+  for (const auto &file : files) { // no structured binding: clang 14 cannot capture one in CAPTURE
+    const std::string &path = file.first, &text = file.second;
     CAPTURE(path);
     if (path == kLog)
       continue;

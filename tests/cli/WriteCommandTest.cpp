@@ -1,5 +1,6 @@
 // `recurrent write` and `recurrent state` as a user runs them: the built binary, a temporary
 // folder, the fake OpenAI-compatible server (with faults), or no network at all (offline).
+#include "engine/book/StateLock.h"
 #include "engine/manuscript/Manuscript.h"
 #include "support/Files.h"
 #include "tests/support/Process.h"
@@ -9,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <mutex>
+#include <thread>
 #include <regex>
 #include <set>
 
@@ -163,6 +165,26 @@ TEST_CASE("offline with nothing given: the bundled opening continued, marked off
   REQUIRE(more.exitCode == 0);
   CHECK(json::parse(run(dir, {"state", "story.md", "--json"}).out)["step"] == 15);
   CHECK(proseParagraphs(readFile(dir / "story.md").value()) == 27);
+}
+
+TEST_CASE("write waits while another process holds the story's writer lock, then writes") {
+  test::TempDir dir;
+  REQUIRE(run(dir, {"write", "--iterations", "2", "--seed", "3"}).exitCode == 0);
+  // This test process plays the editor's server: it holds the lock for a few seconds.
+  auto held = engine::StateLock::tryAcquire(dir / ".recurrent/story.md", "recurrent lsp");
+  REQUIRE(held.ok());
+  REQUIRE(held->lock != nullptr);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(4)); // the write below starts in well under that
+    held->lock.reset();
+  });
+  auto r = run(dir, {"write", "--resume", "--out", "story.md", "--iterations", "2"});
+  release.join();
+  INFO("stderr: " << r.err);
+  CHECK(r.exitCode == 0);
+  CHECK(r.err.find("waiting: process " + std::to_string(::getpid()) + " (recurrent lsp) is writing this story") !=
+        std::string::npos);
+  CHECK(json::parse(run(dir, {"state", "story.md", "--json"}).out)["step"] == 4);
 }
 
 TEST_CASE("write explains its options and refuses what would lose work") {

@@ -171,6 +171,9 @@ inline std::map<std::string, std::string> snapshot(const std::filesystem::path &
       it.disable_recursion_pending();
       continue;
     }
+    // The writer lock names its holder's pid: who held it last is not part of the story.
+    if (it->path().filename() == "lock" && rel.find(".recurrent") != std::string::npos)
+      continue;
     if (it->is_regular_file())
       files[rel] = detail::readOr(it->path(), "<unreadable>");
     else
