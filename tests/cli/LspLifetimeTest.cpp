@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -97,12 +98,12 @@ TEST_CASE("lifetime: the server exits when the editor process named in initializ
   test::TempDir dir;
   const fs::path manuscript = dir / "book.md";
   REQUIRE(writeFileAtomically(manuscript, book(4)));
-  pid_t editor = ::fork();
-  REQUIRE(editor >= 0);
-  if (editor == 0) {
-    ::pause(); // the stand-in editor: lives until killed
-    ::_exit(0);
-  }
+  // The stand-in editor: a process that lives until killed. Spawned, not forked, so the child
+  // never runs this (threaded, possibly sanitized) test binary's code.
+  pid_t editor = -1;
+  char sleepPath[] = "sleep", forever[] = "600";
+  char *sleepArgs[] = {sleepPath, forever, nullptr};
+  REQUIRE(::posix_spawnp(&editor, "sleep", nullptr, nullptr, sleepArgs, environ) == 0);
   LspProcess lsp(openaiIn(dir.path(), model.server.baseUrl()), dir.path().parent_path() / "lifetime-parent.err");
   json caps = {{"workspace", {{"applyEdit", true}, {"configuration", true}}}, {"window", {{"workDoneProgress", true}}}};
   REQUIRE(!lsp.call("initialize", {{"processId", editor}, {"rootUri", "file://" + dir.path().string()},

@@ -6,7 +6,8 @@
 // progress tokens accepted, edits applied); the test thread sends, waits for messages matching a
 // predicate, and kills or stops the child. Every byte the server wrote to stdout is kept
 // (transcript()) so a test can grep it. Header-only, like Process.h.
-// Thread-safety: the test thread calls everything; the reader thread only appends under mutex_.
+// Thread-safety: the test thread calls everything; the reader thread appends under mutex_ and
+// reads `settings` through its own lock.
 #pragma once
 
 #include "protocol/Framing.h"
@@ -62,8 +63,25 @@ public:
   LspProcess(const LspProcess &) = delete;
   LspProcess &operator=(const LspProcess &) = delete;
 
-  /// What workspace/configuration answers for each item.
-  json settings = json::object();
+  /// What workspace/configuration answers for each item. The reader thread answers while the
+  /// test thread may assign, so both go through a lock.
+  class Settings {
+  public:
+    Settings &operator=(json value) {
+      std::lock_guard lock(mutex_);
+      value_ = std::move(value);
+      return *this;
+    }
+    json get() const {
+      std::lock_guard lock(mutex_);
+      return value_;
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    json value_ = json::object();
+  };
+  Settings settings;
 
   void sendRaw(const std::string &bytes) {
     std::lock_guard lock(writeMutex_);
@@ -232,8 +250,9 @@ private:
     json result = nullptr;
     if (method == "workspace/configuration") {
       result = json::array();
+      const json current = settings.get();
       for (std::size_t i = 0; i < request["params"].value("items", json::array()).size(); ++i)
-        result.push_back(settings);
+        result.push_back(current);
     } else if (method == "workspace/applyEdit") {
       result = {{"applied", true}};
     }
