@@ -148,6 +148,18 @@ bool fromJson(const json &v, UriParams &out, const std::string &path, protocol::
   return o.required("uri", out.uri);
 }
 
+bool fromJson(const json &v, WatchedFilesParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  auto changes = v.is_object() ? v.find("changes") : v.end();
+  if (!v.is_object() || changes == v.end() || !changes->is_array()) {
+    issue = {path + ".changes", "expected an array of file events"};
+    return false;
+  }
+  for (const auto &change : *changes)
+    if (change.is_object() && change.contains("uri") && change["uri"].is_string())
+      out.uris.push_back(change["uri"].get<std::string>());
+  return true;
+}
+
 struct CoWriter::InlineOffer {
   std::uint64_t id = 0;
   engine::PendingStep step;
@@ -211,14 +223,16 @@ void CoWriter::bind(HandlerTable &table) {
   table.request("workspace/symbol", this, &CoWriter::onWorkspaceSymbol);
   table.request("recurrent/storyState", this, &CoWriter::onStoryState);
   table.request("recurrent/lastPrompt", this, &CoWriter::onLastPrompt);
+  table.request("recurrent/bookOutline", this, &CoWriter::onBookOutline);
+  table.notification("workspace/didChangeWatchedFiles", this, &CoWriter::onWatchedFilesChanged);
 }
 
 json CoWriter::capabilities() const {
   return json{
       {"executeCommandProvider",
        {{"commands",
-         {kContinue, kNewStory, kAdopt, kSuggestPlans, kUndoStep, kAcceptInline, kSetPlans,
-          kSetShortTermMemory}}}},
+         {kContinue, kNewStory, kAdopt, kMakeBook, kNewChapter, kSuggestPlans, kUndoStep, kAcceptInline,
+          kSetPlans, kSetShortTermMemory}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},
@@ -261,6 +275,8 @@ void CoWriter::attach(const std::string &uri) {
 void CoWriter::documentOpened(const std::string &uri) {
   if (!docs_.count(uri))
     attach(uri);
+  if (BookState *st = bookOf(uri); st->book && st->layout.isFolder())
+    st->book->reloadFromDisk(); // the chapter may be new since the book last listed its files
   // Settings usually arrive just after didOpen: give them a moment before the first index.
   scheduleIndex(uri, std::chrono::milliseconds(50));
 }
@@ -309,6 +325,33 @@ void CoWriter::documentClosed(const std::string &uri) {
     if (auto path = protocol::uriToPath(uri))
       st->book->clearOverlay(*path);
   scheduleIndex(*st->uris.begin(), options_.indexDebounce);
+}
+
+void CoWriter::reportBadNotification(const std::string &method, const protocol::ParseIssue &issue) {
+  server_.reportBadNotification(method, issue);
+}
+
+void CoWriter::onWatchedFilesChanged(const WatchedFilesParams &params) {
+  std::set<BookState *> touched;
+  for (const auto &uri : params.uris) {
+    auto path = protocol::uriToPath(uri);
+    if (!path || insideStateFolder(*path))
+      continue;
+    const fs::path file = path->lexically_normal();
+    for (auto &[key, state] : books_) {
+      const fs::path &root = state->layout.root();
+      auto rel = file.lexically_relative(root);
+      if (state->layout.isFolder() && !rel.empty() && *rel.begin() != "..")
+        touched.insert(state.get());
+    }
+  }
+  for (BookState *state : touched) {
+    if (!state->book)
+      continue;
+    spdlog::debug("files of {} changed on disk: re-reading its chapters", state->layout.root().string());
+    state->book->reloadFromDisk(); // the memory follows at the next index: deleted chapters leave it
+    scheduleIndex(*state->uris.begin(), options_.indexDebounce);
+  }
 }
 
 void CoWriter::settingsChanged() {
@@ -675,6 +718,7 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
       {kAdopt, &CoWriter::runAdopt},       {kSuggestPlans, &CoWriter::runSuggestPlans},
       {kUndoStep, &CoWriter::runUndoStep}, {kAcceptInline, &CoWriter::runAcceptInline},
       {kSetPlans, &CoWriter::runSetPlans}, {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
+      {kMakeBook, &CoWriter::runMakeBook}, {kNewChapter, &CoWriter::runNewChapter},
   };
   auto it = kCommands.find(params.command);
   if (it == kCommands.end()) {
@@ -1114,6 +1158,82 @@ void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StoryS
                  });
 }
 
+void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  BookState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  if (st->layout.isFolder()) { // already a book: adopting it is what is left to do
+    runAdopt(args, std::move(reply));
+    return;
+  }
+  auto path = protocol::uriToPath(uri);
+  if (!path || insideStateFolder(*path)) {
+    reply.error(requestFailed(path ? "this is one of recurrent's own state files (inside .recurrent/), not a chapter"
+                                   : "save this document to a file in the book's folder first"));
+    return;
+  }
+  const engine::BookLayout layout = engine::BookLayout::folder(path->parent_path());
+  if (!layout.isChapter(*path)) {
+    reply.error(requestFailed("this file would not be a chapter of " + layout.root().string() +
+                              " (README, SUMMARY.md, hidden and _ files, bible/ and notes/ are not chapters)"));
+    return;
+  }
+  // The folder's open chapters join the book: none may be in the middle of something.
+  std::vector<std::string> joining;
+  for (const auto &[open, state] : docs_) {
+    auto file = protocol::uriToPath(open);
+    if (!file || !layout.isChapter(*file))
+      continue;
+    if (state->writing || state->asking) {
+      reply.error(requestFailed("recurrent is busy in " + file->filename().string() +
+                                ": wait for it or cancel it, then make the book"));
+      return;
+    }
+    joining.push_back(open);
+  }
+  if (auto writable = checkStateWritable(layout.paths().dir); !writable) {
+    reply.error(writable.error());
+    return;
+  }
+  std::error_code ec;
+  fs::create_directories(layout.paths().dir, ec);
+  if (ec) {
+    reply.error(requestFailed("cannot create " + layout.paths().dir.string() + ": " + ec.message()));
+    return;
+  }
+  spdlog::info("{} is a book now ({} chapters)", layout.root().string(), layout.chapters().size());
+  for (const auto &open : joining) {
+    documentClosed(open); // leaves its one-file state (kept on disk, unused) ...
+    attach(open);         // ... for the book's
+  }
+  runAdopt(args, std::move(reply));
+}
+
+void CoWriter::runNewChapter(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  BookState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  if (!st->layout.isFolder() || !st->story) {
+    reply.error(requestFailed("only a book has chapters: make this folder a book first (Recurrent: Make Book)"));
+    return;
+  }
+  auto made = st->layout.createNextChapter(stringArg(args, "title"));
+  if (!made) {
+    showError("no new chapter", made.error());
+    reply.error(made.error());
+    return;
+  }
+  if (st->book)
+    st->book->reloadFromDisk();
+  const std::string chapterUri = protocol::pathToUri(*made);
+  if (server_.clientCapabilities().showDocument)
+    server_.call("window/showDocument", {{"uri", chapterUri}, {"takeFocus", true}},
+                 [](std::optional<json>, std::optional<protocol::ResponseError>) {});
+  reply(json{{"uri", chapterUri}, {"file", st->layout.relativePath(*made)}});
+}
+
 void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
   BookState *st = idleDocument(uri, reply);
@@ -1336,9 +1456,10 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
   if (st && !st->story) {
     // Not a story: offer to make it one (nothing runs until the writer picks it).
     auto path = protocol::uriToPath(uri);
-    if (path && !insideStateFolder(*path) && !doc->manuscript.paragraphs().empty()) {
+    if (path && !insideStateFolder(*path) && !doc->manuscript.paragraphs().empty())
       command("Adopt this file as a story (build its memory and plans)", kAdopt, {{"uri", uri}});
-    }
+    if (path && !insideStateFolder(*path) && engine::BookLayout::folder(path->parent_path()).isChapter(*path))
+      command("Make this folder a book (one memory for all its chapters)", kMakeBook, {{"uri", uri}});
     reply(actions);
     return;
   }
@@ -1606,6 +1727,32 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
   if (st && st->readOnly)
     result["readOnlyReason"] = st->readOnlyReason;
   reply(result);
+}
+
+void CoWriter::onBookOutline(const UriParams &params, ReplyOnce reply) {
+  BookState *st = bookOf(params.uri);
+  if (!st) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  if (!st->story) {
+    reply.error(requestFailed(kNotAStory));
+    return;
+  }
+  if (auto session = sessionFor(params.uri); !session) {
+    reply.error(session.error());
+    return;
+  }
+  // Chapter summaries are extractive and cached by chapter text; the first outline of a long
+  // book computes them all, so it runs on the pool.
+  background<json>(
+      [book = st->book, snapshot = bookSnapshot(*st)] {
+        json outline = bookJson(*snapshot);
+        for (std::size_t i = 0; i < snapshot->chapters().size(); ++i)
+          outline["chapters"][i]["summary"] = book->chapterSummary(*snapshot, i);
+        return outline;
+      },
+      [reply](json outline) mutable { reply(std::move(outline)); });
 }
 
 void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {

@@ -50,6 +50,13 @@ struct UriParams {
 };
 bool fromJson(const protocol::json &v, UriParams &out, const std::string &path, protocol::ParseIssue &issue);
 
+/// workspace/didChangeWatchedFiles: the URIs of the files created, changed or deleted.
+struct WatchedFilesParams {
+  std::vector<std::string> uris;
+};
+bool fromJson(const protocol::json &v, WatchedFilesParams &out, const std::string &path,
+              protocol::ParseIssue &issue);
+
 class CoWriter {
 public:
   struct Options {
@@ -74,6 +81,8 @@ public:
   void documentChanged(const std::string &uri);
   void documentClosed(const std::string &uri);
   void settingsChanged();
+  /// Called by HandlerTable when a notification's params do not parse.
+  void reportBadNotification(const std::string &method, const protocol::ParseIssue &issue);
 
   /// The long-term memory summary of a paragraph (for hover), if indexed.
   std::optional<std::string> summaryFor(const std::string &uri, std::size_t paragraph) const;
@@ -105,6 +114,7 @@ private:
   void runMakeBook(const protocol::json &args, ReplyOnce reply);
   void runNewChapter(const protocol::json &args, ReplyOnce reply);
   void onBookOutline(const UriParams &params, ReplyOnce reply);
+  void onWatchedFilesChanged(const WatchedFilesParams &params);
 
   // Books, sessions and indexing.
   BookState *bookOf(const std::string &uri);
