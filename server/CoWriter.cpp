@@ -2,6 +2,7 @@
 
 #include "engine/Backends.h"
 #include "engine/book/StateLock.h"
+#include "engine/manuscript/Wrapping.h"
 #include "engine/memory/LongTermMemory.h"
 #include "protocol/Uri.h"
 #include "server/EditStream.h"
@@ -867,30 +868,37 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   auto stream = EditStream::create(server_, uri, toPosition(m, place.offset, encoding), encoding,
                                    "Recurrent: continue");
   auto streamedAny = std::make_shared<bool>(false);
+  // A hard-wrapped manuscript gets its paragraph wrapped at the same column, as it streams.
+  const std::optional<std::size_t> wrapAt = engine::hardWrapWidth(*snapshot);
+  auto wrapper = std::make_shared<std::optional<engine::StreamWrapper>>();
+  if (wrapAt)
+    wrapper->emplace(*wrapAt);
 
   engine::StreamCallbacks callbacks;
   if (streaming) {
-    callbacks.onText = [this, stream, place, streamedAny, cancel](std::string_view delta) {
+    callbacks.onText = [this, stream, place, streamedAny, wrapper, cancel](std::string_view delta) {
       std::string piece(delta);
-      server_.post([stream, place, piece, streamedAny, cancel] {
+      server_.post([stream, place, piece, streamedAny, wrapper, cancel] {
         if (cancel->cancelled())
           return;
         if (!*streamedAny) {
           *streamedAny = true;
           stream->append(place.prefix);
         }
-        stream->append(piece);
+        stream->append(*wrapper ? (*wrapper)->feed(piece) : piece);
       });
     };
   }
-  callbacks.onRetry = [this, stream, streamedAny, progress](const engine::RetryNotice &notice) {
+  callbacks.onRetry = [this, stream, streamedAny, wrapper, wrapAt, progress](const engine::RetryNotice &notice) {
     std::string message = notice.reason.message + "; retrying in " +
                           std::to_string(static_cast<int>(std::ceil(notice.delaySeconds))) + " s (attempt " +
                           std::to_string(notice.attempt + 1) + " of " + std::to_string(notice.maxAttempts) +
                           ")";
-    server_.post([this, stream, streamedAny, progress, message] {
+    server_.post([this, stream, streamedAny, wrapper, wrapAt, progress, message] {
       *streamedAny = false;
       stream->restart();
+      if (wrapAt)
+        wrapper->emplace(*wrapAt);
       progress->report(message); // in the progress, not as a message per retry
       spdlog::warn("{}", message);
     });
@@ -903,7 +911,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
           return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token(), callbacks);
       },
-      [this, uri, session, snapshot, place, insertAt, stream, progress, cancel,
+      [this, uri, session, snapshot, place, insertAt, wrapAt, stream, progress, cancel,
        reply](Result<engine::PendingStep> pending) mutable {
         if (!pending || cancel->cancelled()) {
           Error error = pending ? Error::cancelled() : pending.error();
@@ -917,6 +925,8 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
           });
           return;
         }
+        if (wrapAt) // what the stream showed, and what the step commits
+          pending->paragraph = engine::wrapText(pending->paragraph, *wrapAt);
         std::string text = place.prefix + pending->paragraph + place.suffix;
         stream->finish(text, [this, uri, session, snapshot, insertAt, progress, reply,
                               step = std::move(*pending)](bool applied, std::string reason,
@@ -1588,7 +1598,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
           return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token());
       },
-      [this, uri, prefix, suffix, position = insertAt, cancel,
+      [this, uri, prefix, suffix, position = insertAt, wrapAt = engine::hardWrapWidth(*snapshot), cancel,
        reply](Result<engine::PendingStep> pending) mutable {
         BookState *st = bookOf(uri);
         if (st && st->indexAgain && !st->writing) {
@@ -1605,6 +1615,8 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
           return;
         }
         std::uint64_t id = nextInlineId_++;
+        if (wrapAt)
+          pending->paragraph = engine::wrapText(pending->paragraph, *wrapAt);
         std::string text = prefix + pending->paragraph + suffix;
         st->offer = InlineOffer{id, std::move(*pending)};
         protocol::InlineCompletionItem item;

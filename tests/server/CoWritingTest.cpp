@@ -1,6 +1,7 @@
 // Co-writing over LSP: the real server, the real engine, a fake OpenAI-compatible model on
 // 127.0.0.1, and a test client that applies the server's edits like an editor does.
 #include "engine/StatePaths.h"
+#include "engine/manuscript/Wrapping.h"
 #include "protocol/Encoding.h"
 #include "protocol/Uri.h"
 #include "support/Files.h"
@@ -14,6 +15,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 using namespace recurrent;
@@ -510,4 +512,37 @@ TEST_CASE("co-writing: the story state and status name the provider the session 
   json state = waitForStory(client, uri, [](const json &s) { return s.value("provider", "") == "anthropic"; });
   CHECK(state["offline"] == false);
   CHECK(state["model"].get<std::string>().find("claude-test") != std::string::npos);
+}
+
+TEST_CASE("co-writing: a hard-wrapped manuscript gets its continuation wrapped at the same column") {
+  // The long manuscript, each paragraph wrapped at 60 columns as `gq` would.
+  std::string wrapped;
+  const engine::Manuscript source(longManuscript());
+  wrapped = "# The Harbour\n";
+  for (const auto &p : source.paragraphs())
+    wrapped += "\n" + engine::wrapText(std::string_view(source.text()).substr(p.begin, p.end - p.begin), 60) + "\n";
+  const auto width = engine::hardWrapWidth(engine::Manuscript(wrapped)); // the widest usual line: about 60
+  REQUIRE(width);
+  REQUIRE(*width > 45);
+  TempDir dir;
+  const auto path = dir / "wrapped.md";
+  REQUIRE(writeFileAtomically(path, wrapped).ok());
+  const std::string uri = protocol::pathToUri(path);
+  LspTestClient client(storyClientOptions());
+  EditorMirror editor(client, uri, wrapped);
+  client.initialize(kStoryCapabilities);
+  client.open(uri, wrapped);
+  adopt(client, uri);
+  json step = client.call("workspace/executeCommand", {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}}}}})
+                  .take();
+  REQUIRE(step["words"] > 15);
+  const std::string added = editor.text().substr(wrapped.size());
+  std::size_t lines = 0, longest = 0;
+  std::istringstream in(added);
+  for (std::string line; std::getline(in, line);) {
+    lines += !line.empty();
+    longest = std::max(longest, line.size()); // the offline stand-in writes ASCII
+  }
+  CHECK(lines >= 2);
+  CHECK(longest <= *width);
 }
