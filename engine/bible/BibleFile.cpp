@@ -96,10 +96,17 @@ void applyFrontMatter(BibleEntry &entry, std::string_view yaml, std::uint32_t fi
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char *>(yaml.data()), yaml.size());
   yaml_document_t doc;
   if (!yaml_parser_load(&parser, &doc)) {
-    auto line = firstLine + static_cast<std::uint32_t>(parser.problem_mark.line);
+    // A problem found at the end of the block (an unclosed list) belongs to its last line, not the `---`.
+    auto yamlLines = static_cast<std::size_t>(std::count(yaml.begin(), yaml.end(), '\n')) +
+                     (!yaml.empty() && yaml.back() != '\n');
+    auto mark = std::min<std::size_t>(parser.problem_mark.line, yamlLines ? yamlLines - 1 : 0);
+    auto line = firstLine + static_cast<std::uint32_t>(mark);
+    std::string context;
+    if (parser.context)
+      context = std::string(" ") + parser.context + " opened on line " +
+                std::to_string(firstLine + parser.context_mark.line + 1);
     sink(line, Severity::Error,
-         std::string("front matter is not valid YAML: ") + (parser.problem ? parser.problem : "parse error") +
-             (parser.context ? std::string(" ") + parser.context : std::string()));
+         std::string("front matter is not valid YAML: ") + (parser.problem ? parser.problem : "parse error") + context);
     yaml_parser_delete(&parser);
     return;
   }
