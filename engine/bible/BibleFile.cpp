@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <regex>
 #include <system_error>
@@ -57,12 +58,19 @@ struct Sink {
   }
 };
 
-template <typename E> std::optional<E> parseEnum(std::string_view value, std::initializer_list<std::pair<const char *, E>> names) {
-  auto folded = asciiFold(value);
-  for (auto &[name, e] : names)
-    if (folded == name)
-      return e;
-  return std::nullopt;
+/// Sets `target` to the one of `all` that `nameOf` calls `value` (any case), else reports the field.
+template <typename E, std::size_t N>
+void setEnum(E &target, const std::string &field, const std::string &value, const std::array<E, N> &all,
+             const char *(*nameOf)(E), std::uint32_t line, const Sink &sink) {
+  std::string known;
+  for (E e : all) {
+    if (asciiFold(value) == nameOf(e)) {
+      target = e;
+      return;
+    }
+    known += (known.empty() ? "" : ", ") + std::string(nameOf(e));
+  }
+  sink(line, Severity::Error, field + " '" + value + "' is not one of " + known);
 }
 
 /// `/pattern/flags` keys must compile; plain keys are words like aliases.
@@ -154,36 +162,20 @@ void applyFrontMatter(BibleEntry &entry, std::string_view yaml, std::uint32_t fi
             into.push_back(std::move(s));
         }
       };
+      using T = BibleEntryType;
       if (key == "type") {
-        if (auto v = one()) {
-          if (auto t = parseEnum<BibleEntryType>(*v, {{"character", BibleEntryType::Character},
-                                                      {"place", BibleEntryType::Place},
-                                                      {"object", BibleEntryType::Object},
-                                                      {"lore", BibleEntryType::Lore},
-                                                      {"other", BibleEntryType::Other}}))
-            entry.type = *t;
-          else
-            sink(line, Severity::Error, "type '" + *v + "' is not one of character, place, object, lore, other");
-        }
+        if (auto v = one())
+          setEnum(entry.type, key, *v, std::array{T::Character, T::Place, T::Object, T::Lore, T::Other},
+                  bibleEntryTypeName, line, sink);
       } else if (key == "include") {
-        if (auto v = one()) {
-          if (auto t = parseEnum<BibleInclude>(*v, {{"always", BibleInclude::Always},
-                                                    {"mentioned", BibleInclude::Mentioned},
-                                                    {"related", BibleInclude::Related},
-                                                    {"never", BibleInclude::Never}}))
-            entry.include = *t;
-          else
-            sink(line, Severity::Error, "include '" + *v + "' is not one of always, mentioned, related, never");
-        }
+        if (auto v = one())
+          setEnum(entry.include, key, *v,
+                  std::array{BibleInclude::Always, BibleInclude::Mentioned, BibleInclude::Related, BibleInclude::Never},
+                  bibleIncludeName, line, sink);
       } else if (key == "case") {
-        if (auto v = one()) {
-          if (auto t = parseEnum<BibleCase>(*v, {{"auto", BibleCase::Auto},
-                                                 {"sensitive", BibleCase::Sensitive},
-                                                 {"insensitive", BibleCase::Insensitive}}))
-            entry.caseRule = *t;
-          else
-            sink(line, Severity::Error, "case '" + *v + "' is not one of auto, sensitive, insensitive");
-        }
+        if (auto v = one())
+          setEnum(entry.caseRule, key, *v, std::array{BibleCase::Auto, BibleCase::Sensitive, BibleCase::Insensitive},
+                  bibleCaseName, line, sink);
       } else if (key == "aliases") {
         list(entry.aliases);
       } else if (key == "exclude") {

@@ -196,14 +196,12 @@ MentionIndex::~MentionIndex() = default;
 MentionIndex::MentionIndex(MentionIndex &&) noexcept = default;
 MentionIndex &MentionIndex::operator=(MentionIndex &&) noexcept = default;
 
-/// Scans one paragraph [from, to) of `text` for names (no blank line inside).
-void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_t to, std::size_t chapter,
-                             std::vector<Mention> &out) const {
+/// The names (and, when `exclusions` is given, the exclusion phrases) in [from, to) of `text`, which ends at
+/// the paragraph's end: the longest term at each word start (or CJK character), left to right.
+void MentionIndex::scanNames(std::string_view text, std::size_t from, std::size_t to, std::size_t chapter,
+                             std::vector<Mention> &out, std::vector<ExclusionHit> *exclusions) const {
   const auto &c = *compiled_;
   const auto para = text.substr(0, to);
-  auto firstNew = out.size();
-  // Exclusions found (entry, range) and the mentions inside them are marked afterwards.
-  std::vector<std::pair<std::size_t, std::pair<std::size_t, std::size_t>>> exclusions;
   char32_t prev = 0;
   std::size_t i = from;
   while (i < to) {
@@ -215,7 +213,7 @@ void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_
       if (auto it = c.byFirst.find(fold(cp)); it != c.byFirst.end()) {
         for (auto ti : it->second) {
           const auto &term = c.terms[ti];
-          if (!boundary && !term.cjkStart)
+          if ((!boundary && !term.cjkStart) || (term.exclusion && !exclusions))
             continue;
           auto m = matchAt(para, i, term);
           if (!m)
@@ -228,38 +226,9 @@ void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_
             wordEnd += plural;
           }
           if (term.exclusion) {
-            exclusions.push_back({term.entry, {i, m->end}});
-            // The exclusion's own text is scanned as a paragraph of its own for the names inside it.
-            std::size_t inner = i;
-            while (inner < m->end) {
-              std::size_t n2 = inner;
-              char32_t c2 = utf8::next(para, n2);
-              bool b2 = !isWordChar(previousCp(para, inner, i));
-              bool got = false;
-              if (b2 || utf8::isCjk(c2))
-                if (auto it2 = c.byFirst.find(fold(c2)); it2 != c.byFirst.end())
-                  for (auto tj : it2->second) {
-                    const auto &t2 = c.terms[tj];
-                    if (t2.exclusion || (!b2 && !t2.cjkStart))
-                      continue;
-                    auto m2 = matchAt(para.substr(0, m->end), inner, t2);
-                    if (!m2)
-                      continue;
-                    std::size_t e2 = m2->end;
-                    if (!t2.cjkEnd && !boundaryAt(para, m2->end, m->end)) {
-                      auto pl = t2.letterEnd ? pluralAt(para.substr(0, m->end), m2->end, t2) : 0;
-                      if (!pl)
-                        continue;
-                      e2 += pl;
-                    }
-                    out.push_back({t2.entry, chapter, inner, m2->end, t2.via, m2->folded, false});
-                    inner = e2;
-                    got = true;
-                    break;
-                  }
-              if (!got)
-                inner = n2;
-            }
+            // The names inside the phrase are found as in a paragraph of its own, then marked.
+            exclusions->push_back({term.entry, i, m->end});
+            scanNames(text, i, m->end, chapter, out, nullptr);
           } else {
             out.push_back({term.entry, chapter, i, m->end, term.via, m->folded, false});
           }
@@ -275,9 +244,19 @@ void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_
       i = next;
     }
   }
-  for (auto &[entry, range] : exclusions)
+}
+
+/// Scans one paragraph [from, to) of `text` (no blank line inside).
+void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_t to, std::size_t chapter,
+                             std::vector<Mention> &out) const {
+  const auto &c = *compiled_;
+  const auto para = text.substr(0, to);
+  auto firstNew = out.size();
+  std::vector<ExclusionHit> exclusions;
+  scanNames(text, from, to, chapter, out, &exclusions);
+  for (const auto &x : exclusions)
     for (auto k = firstNew; k < out.size(); ++k)
-      if (out[k].entry == entry && out[k].begin >= range.first && out[k].end <= range.second)
+      if (out[k].entry == x.entry && out[k].begin >= x.begin && out[k].end <= x.end)
         out[k].excluded = true;
   // Regex keys: added where no other mention already covers the text (mentions never overlap).
   for (const auto &key : c.regexes) {

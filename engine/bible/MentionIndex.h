@@ -85,6 +85,11 @@ public:
 
 private:
   struct Compiled;
+  struct ExclusionHit {
+    std::size_t entry = 0, begin = 0, end = 0;
+  };
+  void scanNames(std::string_view text, std::size_t from, std::size_t to, std::size_t chapter,
+                 std::vector<Mention> &out, std::vector<ExclusionHit> *exclusions) const;
   void scanRange(std::string_view text, std::size_t from, std::size_t to, std::size_t chapter,
                  std::vector<Mention> &out) const;
   std::unique_ptr<Compiled> compiled_;
