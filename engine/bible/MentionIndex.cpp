@@ -29,6 +29,9 @@ char32_t fold(char32_t c) {
   return c;
 }
 
+/// The longest text one regex key is run over (see scanRange).
+constexpr std::size_t kMaxRegexSpan = 4096;
+
 bool isUpper(char32_t c) { return fold(c) != c; }
 bool isApostrophe(char32_t c) { return c == '\'' || c == 0x2019; }
 
@@ -258,20 +261,34 @@ void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_
     for (auto k = firstNew; k < out.size(); ++k)
       if (out[k].entry == x.entry && out[k].begin >= x.begin && out[k].end <= x.end)
         out[k].excluded = true;
-  // Regex keys: added where no other mention already covers the text (mentions never overlap).
-  for (const auto &key : c.regexes) {
-    const char *first = para.data() + from, *last = para.data() + para.size();
-    for (std::cregex_iterator it(first, last, key.re), stop; it != stop; ++it) {
-      auto b = from + static_cast<std::size_t>(it->position(0));
-      auto e = b + static_cast<std::size_t>(it->length(0));
-      if (e == b)
-        continue;
-      bool covered = false;
-      for (auto k = firstNew; k < out.size() && !covered; ++k)
-        covered = out[k].begin < e && b < out[k].end;
-      if (!covered)
-        out.push_back({key.entry, chapter, b, e, Mention::Via::Key, false, false});
+  // Regex keys: added where no other mention already covers the text (mentions never overlap). libstdc++'s
+  // std::regex recurses once per character matched, so `/Ana.*/` over a 50 KB line overflows the stack: keys
+  // run over each line, and a long line in pieces of at most kMaxRegexSpan bytes cut after a space.
+  for (std::size_t line = from; line < to;) {
+    auto nl = para.find('\n', line);
+    auto lineEnd = nl == std::string_view::npos ? to : nl;
+    for (std::size_t piece = line; piece < lineEnd;) {
+      auto pieceEnd = std::min(lineEnd, piece + kMaxRegexSpan);
+      if (pieceEnd < lineEnd)
+        if (auto space = para.rfind(' ', pieceEnd - 1); space != std::string_view::npos && space > piece)
+          pieceEnd = space + 1;
+      for (const auto &key : c.regexes) {
+        const char *first = para.data() + piece, *last = para.data() + pieceEnd;
+        for (std::cregex_iterator it(first, last, key.re), stop; it != stop; ++it) {
+          auto b = piece + static_cast<std::size_t>(it->position(0));
+          auto e = b + static_cast<std::size_t>(it->length(0));
+          if (e == b)
+            continue;
+          bool covered = false;
+          for (auto k = firstNew; k < out.size() && !covered; ++k)
+            covered = out[k].begin < e && b < out[k].end;
+          if (!covered)
+            out.push_back({key.entry, chapter, b, e, Mention::Via::Key, false, false});
+        }
+      }
+      piece = pieceEnd;
     }
+    line = lineEnd + 1;
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(firstNew), out.end(), [](const Mention &a, const Mention &b) {
     return a.begin != b.begin ? a.begin < b.begin : a.entry < b.entry;

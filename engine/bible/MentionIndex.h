@@ -15,6 +15,8 @@
 //     word ("Rose early, she ...") is what `exclude` and `case: sensitive` are for.
 //   - Exclusions: an entry's mention inside one of its `exclude` phrases ("Ana's Diner", matched case-
 //     insensitively) is kept with `excluded` set and is not counted; other entries' mentions there are.
+//   - Regex keys (`/Petrov(a|s)?/i`, ECMAScript) match within a line; a line longer than 4 KB is matched in
+//     pieces cut after a space (std::regex recurses per character: this keeps it off the stack's end).
 //   - The longest name wins where several start at one place ("Ana Petrova" over "Ana"); mentions never overlap.
 //   - Text is scanned paragraph by paragraph (runs of non-blank lines), so no match crosses a blank line and
 //     an edit re-scans only the paragraphs it touched (applyEdit); updateChapter re-scans one chapter. Neither

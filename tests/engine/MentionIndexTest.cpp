@@ -169,3 +169,16 @@ TEST_CASE("mention index property: random edits keep the incremental index equal
     }
   }
 }
+
+TEST_CASE("mention index: a greedy regex key over a very long line neither overflows the stack nor misses a match") {
+  auto bible = bibleOf({{"gull.md", "---\nkeys: [\"/Gull.*/\", \"/(a|b)*c/\"]\n---\n# The Gull\n"}});
+  MentionIndex index(bible);
+  std::string line;
+  for (int i = 0; i < 40000; ++i)
+    line += "word ";
+  line += "Gullship sails on and on";
+  auto ms = index.scan(line);
+  REQUIRE(ms.size() == 1);
+  CHECK(ms[0].via == Mention::Via::Key);
+  CHECK(line.substr(ms[0].begin, 8) == "Gullship");
+}
