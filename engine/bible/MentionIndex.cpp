@@ -5,6 +5,7 @@
 #include "support/Utf8.h"
 
 #include <algorithm>
+#include <array>
 #include <regex>
 
 namespace recurrent::engine {
@@ -44,7 +45,17 @@ bool isWordChar(char32_t c) {
   return utf8::isLetter(c) && !utf8::isCjk(c);
 }
 
-char32_t decodeAt(std::string_view text, std::size_t i) { return utf8::next(text, i); }
+/// utf8::next with the ASCII case inline: the scan decodes every byte of the book.
+inline char32_t nextCp(std::string_view text, std::size_t &i) {
+  auto b = static_cast<unsigned char>(text[i]);
+  if (b < 0x80) {
+    ++i;
+    return b;
+  }
+  return utf8::next(text, i);
+}
+
+char32_t decodeAt(std::string_view text, std::size_t i) { return nextCp(text, i); }
 
 /// The code point that ends right before `pos` (0 at `floor`).
 char32_t previousCp(std::string_view text, std::size_t pos, std::size_t floor) {
@@ -92,7 +103,7 @@ std::optional<Match> matchAt(std::string_view text, std::size_t pos, const Term 
   bool folded = false, first = true;
   const std::string_view t = term.text;
   while (j < t.size()) {
-    char32_t tc = utf8::next(t, j);
+    char32_t tc = nextCp(t, j);
     if (lines::isSpace(tc)) {
       for (std::size_t k = j; k < t.size() && lines::isSpace(utf8::next(t, k));)
         j = k;
@@ -109,7 +120,7 @@ std::optional<Match> matchAt(std::string_view text, std::size_t pos, const Term 
     }
     if (i >= text.size())
       return std::nullopt;
-    char32_t c = utf8::next(text, i);
+    char32_t c = nextCp(text, i);
     if (c != tc && !(isApostrophe(c) && isApostrophe(tc))) {
       if (fold(c) != fold(tc) || term.rule == BibleCase::Sensitive)
         return std::nullopt;
@@ -144,7 +155,15 @@ std::size_t pluralAt(std::string_view text, std::size_t pos, const Term &term) {
 
 struct MentionIndex::Compiled {
   std::vector<Term> terms;
-  std::unordered_map<char32_t, std::vector<std::size_t>> byFirst; // longest first
+  // Terms by their first code point, folded, longest first: a table for ASCII (most word starts), a map else.
+  std::array<std::vector<std::size_t>, 128> byAscii;
+  std::unordered_map<char32_t, std::vector<std::size_t>> byOther;
+  const std::vector<std::size_t> *startingWith(char32_t foldedCp) const {
+    if (foldedCp < 128)
+      return byAscii[foldedCp].empty() ? nullptr : &byAscii[foldedCp];
+    auto it = byOther.find(foldedCp);
+    return it == byOther.end() ? nullptr : &it->second;
+  }
   std::vector<KeyRegex> regexes;
 };
 
@@ -162,7 +181,8 @@ MentionIndex::MentionIndex(const Bible &bible) : compiled_(std::make_unique<Comp
     t.cjkStart = utf8::isCjk(first);
     t.cjkEnd = utf8::isCjk(last);
     t.letterEnd = isWordChar(last) && !t.cjkEnd;
-    compiled_->byFirst[fold(first)].push_back(compiled_->terms.size());
+    auto key = fold(first);
+    (key < 128 ? compiled_->byAscii[key] : compiled_->byOther[key]).push_back(compiled_->terms.size());
     compiled_->terms.push_back(std::move(t));
   };
   for (std::size_t e = 0; e < bible.entries.size(); ++e) {
@@ -189,10 +209,15 @@ MentionIndex::MentionIndex(const Bible &bible) : compiled_(std::make_unique<Comp
     for (const auto &x : entry.exclude)
       add(x, e, Mention::Via::Name, BibleCase::Insensitive, true);
   }
-  for (auto &[cp, list] : compiled_->byFirst)
+  auto longestFirst = [&](std::vector<std::size_t> &list) {
     std::stable_sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) {
       return compiled_->terms[a].text.size() > compiled_->terms[b].text.size();
     });
+  };
+  for (auto &list : compiled_->byAscii)
+    longestFirst(list);
+  for (auto &[cp, list] : compiled_->byOther)
+    longestFirst(list);
 }
 
 MentionIndex::~MentionIndex() = default;
@@ -209,12 +234,12 @@ void MentionIndex::scanNames(std::string_view text, std::size_t from, std::size_
   std::size_t i = from;
   while (i < to) {
     std::size_t next = i;
-    char32_t cp = utf8::next(para, next);
+    char32_t cp = nextCp(para, next);
     bool boundary = !isWordChar(prev);
     bool matched = false;
     if (boundary || utf8::isCjk(cp)) {
-      if (auto it = c.byFirst.find(fold(cp)); it != c.byFirst.end()) {
-        for (auto ti : it->second) {
+      if (const auto *candidates = c.startingWith(fold(cp))) {
+        for (auto ti : *candidates) {
           const auto &term = c.terms[ti];
           if ((!boundary && !term.cjkStart) || (term.exclusion && !exclusions))
             continue;
