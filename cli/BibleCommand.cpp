@@ -49,7 +49,14 @@ BookLayout layoutOf(const fs::path &path) {
   }
   if (auto found = BookLayout::find(absolute))
     return *found;
-  return fs::is_directory(absolute, ec) ? BookLayout::folder(absolute) : BookLayout::singleFile(absolute);
+  if (fs::is_directory(absolute, ec))
+    return BookLayout::folder(absolute);
+  // A chapter of a folder that is not a story yet but keeps a bible/ beside it: that folder's bible, not an
+  // empty NAME.bible/ of its own.
+  auto single = BookLayout::singleFile(absolute);
+  if (!fs::exists(bibleFolder(single), ec) && fs::is_directory(absolute.parent_path() / "bible", ec))
+    return BookLayout::folder(absolute.parent_path());
+  return single;
 }
 
 std::uint32_t lineOf(std::string_view text, std::size_t offset) {

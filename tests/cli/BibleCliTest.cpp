@@ -69,6 +69,11 @@ TEST_CASE("bible cli: a folder book's entries with mention counts, first appeara
   std::sort(problems.begin(), problems.end());
   CHECK(problems == std::vector<std::string>{"02-storm.md:5:warning", "bible/broken.md:2:error", "bible/vell.md:5:error"});
 
+  // A chapter file of that (not yet a story) folder leads to the same bible.
+  auto viaChapter = run(dir.path(), {"bible", "novel/02-storm.md", "--json"});
+  REQUIRE(viaChapter.exitCode == 0);
+  CHECK(nlohmann::json::parse(viaChapter.out)["entries"].size() == 3);
+
   auto text = run(dir.path(), {"bible", "novel/bible"});
   REQUIRE(text.exitCode == 0);
   CHECK(text.out.find("Ana Petrova  (character)") != std::string::npos);

@@ -138,7 +138,7 @@ TEST_CASE("mention index property: random edits keep the incremental index equal
   const std::vector<std::string> pieces = {
       "Ana", "Ana Petrova", "Anya", "Rose", "rose", "ROSE", " ", "\n", "\n\n", "'s", "s", "es", "Anastasia ",
       "王安娜", "安娜", "说", "。", "😀", "🇫🇷", "Vell", "Jones", "the smuggler's", " daughter", "Gull", "ship",
-      "Ana's Diner", "é", "Ž", ".", ", ", "x", "Petrova", "\nPetrova", "Ana\n", "smuggler's\n"};
+      "Ana's Diner", "é", "Ž", ".", ", ", "x", "Petrova", "\nPetrova", "Ana\n", "smuggler's\n", "\r\n", " \t\n", "’s"};
   std::mt19937 rng(20261202);
   for (int round = 0; round < 20; ++round) {
     std::string other = "Rose in another chapter. Ana.\n";
