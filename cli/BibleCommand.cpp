@@ -6,6 +6,7 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "engine/bible/BibleFile.h"
+#include "engine/bible/BookFacts.h"
 #include "engine/bible/MentionIndex.h"
 #include "engine/book/BookSnapshot.h"
 #include "support/Files.h"
@@ -117,22 +118,13 @@ int runBible(int argc, char **argv) {
   MentionIndex index(bible);
   index.build(*book);
 
-  // Facts: counted per entry; one naming no entry is a problem where it is written.
-  std::vector<std::size_t> facts(bible.entries.size());
-  for (std::size_t c = 0; c < book->chapters().size(); ++c) {
-    std::vector<BibleDiagnostic> problems;
-    for (const auto &f : parseFactComments(book->chapterText(c), &problems)) {
-      if (auto t = bible.resolveFact(f))
-        ++facts[t->entry];
-      else
-        problems.push_back({{}, f.line, BibleDiagnostic::Severity::Warning,
-                            "the fact about '" + f.target + "' names no bible entry"});
-    }
-    for (auto &p : problems) {
+  // Facts: counted per entry; a malformed one or one naming no entry is a problem where it is written.
+  auto facts = BookFacts::collect(bible, *book);
+  for (std::size_t c = 0; c < book->chapters().size(); ++c)
+    for (auto p : facts.problems()[c]) {
       p.file = book->chapters()[c].file.path;
       bible.diagnostics.push_back(std::move(p));
     }
-  }
 
   struct Row {
     json first; // null, or {file, line}
@@ -169,7 +161,7 @@ int runBible(int argc, char **argv) {
                          {"line", x.line + 1},
                          {"mentions", index.mentionCount(e)},
                          {"firstAppearance", rows[e].first},
-                         {"facts", facts[e]},
+                         {"facts", facts.countFor(e)},
                          {"shadowed", x.nameShadowed}});
     }
     for (const auto &d : bible.diagnostics)
@@ -202,8 +194,8 @@ int runBible(int argc, char **argv) {
       std::printf("  aliases: %s\n", joined(x.aliases).c_str());
     std::printf("  %zu mention%s%s%s", count, count == 1 ? "" : "s",
                 rows[e].firstText.empty() ? "" : " · first in ", rows[e].firstText.c_str());
-    if (facts[e])
-      std::printf(" · %zu fact%s", facts[e], facts[e] == 1 ? "" : "s");
+    if (facts.countFor(e))
+      std::printf(" · %zu fact%s", facts.countFor(e), facts.countFor(e) == 1 ? "" : "s");
     std::printf("\n  %s:%u\n", shown(x.file).c_str(), x.line + 1);
   }
   if (!bible.diagnostics.empty()) {
