@@ -22,7 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double millis(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
@@ -31,17 +33,46 @@ double percentile(std::vector<double> v, double q) {
 
 /// Forty entries: name, then aliases (the book's own spellings in the Maude translation).
 const std::vector<std::vector<std::string>> kCast = {
-    {"Pierre Bezukhov", "Pierre", "Bezukhov", "Count Bezukhov"}, {"Natasha Rostova", "Natasha", "Natalie"},
-    {"Prince Andrew Bolkonski", "Prince Andrew", "Andrew", "Bolkonski"}, {"Nicholas Rostov", "Nicholas", "Nikolenka"},
-    {"Princess Mary", "Mary", "Princess Marya"}, {"Sonya"}, {"Helene", "Princess Helene", "Countess Bezukhova"},
-    {"Anatole Kuragin", "Anatole"}, {"Prince Vasili Kuragin", "Prince Vasili"}, {"Dolokhov", "Fedya"},
-    {"Denisov", "Vaska"}, {"Kutuzov"}, {"Napoleon", "Bonaparte"}, {"Boris Drubetskoy", "Boris"},
-    {"Anna Pavlovna Scherer", "Anna Pavlovna"}, {"Petya Rostov", "Petya"}, {"Countess Rostova", "the countess"},
-    {"Count Ilya Rostov", "the count"}, {"Prince Nicholas Bolkonski", "the old prince"},
-    {"Lise", "the little princess"}, {"Platon Karataev", "Karataev"}, {"Tikhon"}, {"Alpatych"}, {"Bilibin"},
-    {"Bagration"}, {"Emperor Alexander", "the Emperor"}, {"Speranski"}, {"Julie Karagina", "Julie"},
-    {"Anna Mikhaylovna"}, {"Hippolyte"}, {"Berg"}, {"Vera"}, {"Mademoiselle Bourienne", "Bourienne"},
-    {"Rostopchin"}, {"Davout"}, {"Murat"}, {"Weyrother"}, {"Barclay de Tolly"}, {"Tushin"}, {"Moscow"}};
+    {"Pierre Bezukhov", "Pierre", "Bezukhov", "Count Bezukhov"},
+    {"Natasha Rostova", "Natasha", "Natalie"},
+    {"Prince Andrew Bolkonski", "Prince Andrew", "Andrew", "Bolkonski"},
+    {"Nicholas Rostov", "Nicholas", "Nikolenka"},
+    {"Princess Mary", "Mary", "Princess Marya"},
+    {"Sonya"},
+    {"Helene", "Princess Helene", "Countess Bezukhova"},
+    {"Anatole Kuragin", "Anatole"},
+    {"Prince Vasili Kuragin", "Prince Vasili"},
+    {"Dolokhov", "Fedya"},
+    {"Denisov", "Vaska"},
+    {"Kutuzov"},
+    {"Napoleon", "Bonaparte"},
+    {"Boris Drubetskoy", "Boris"},
+    {"Anna Pavlovna Scherer", "Anna Pavlovna"},
+    {"Petya Rostov", "Petya"},
+    {"Countess Rostova", "the countess"},
+    {"Count Ilya Rostov", "the count"},
+    {"Prince Nicholas Bolkonski", "the old prince"},
+    {"Lise", "the little princess"},
+    {"Platon Karataev", "Karataev"},
+    {"Tikhon"},
+    {"Alpatych"},
+    {"Bilibin"},
+    {"Bagration"},
+    {"Emperor Alexander", "the Emperor"},
+    {"Speranski"},
+    {"Julie Karagina", "Julie"},
+    {"Anna Mikhaylovna"},
+    {"Hippolyte"},
+    {"Berg"},
+    {"Vera"},
+    {"Mademoiselle Bourienne", "Bourienne"},
+    {"Rostopchin"},
+    {"Davout"},
+    {"Murat"},
+    {"Weyrother"},
+    {"Barclay de Tolly"},
+    {"Tushin"},
+    {"Moscow"}};
 
 Bible castBible() {
   std::vector<BibleEntry> entries;
@@ -125,15 +156,17 @@ int main(int argc, char **argv) {
     edits.push_back(millis(Clock::now() - t0) * 1000.0);
   }
 
-  std::printf("| book | chapters | entries | mentions | build ms p50 | '%s' mentions | mentionsOf ms p50 | edit µs p50 | "
+  std::printf("| book | chapters | entries | mentions | build ms p50 | '%s' mentions | mentionsOf ms p50 | "
+              "edit µs p50 | "
               "edit µs p99 |\n",
               bible.entries[top].name.c_str());
-  std::printf("| %s | %zu | %zu | %zu | %.1f | %zu | %.2f | %.1f | %.1f |\n", path.filename().c_str(), chapters.size(),
-              bible.entries.size(), total, percentile(builds, 0.5), index.mentionCount(top), percentile(refs, 0.5),
-              percentile(edits, 0.5), percentile(edits, 0.99));
-  std::printf("ROW\tbible mention index build (%zu chapters, %zu entries)\t%.1f ms\t< 150 ms\n", chapters.size(),
-              bible.entries.size(), percentile(builds, 0.5));
-  std::printf("ROW\tbible mentions of the most mentioned entry\t%.2f ms\t< 20 ms (references)\n", percentile(refs, 0.5));
+  std::printf("| %s | %zu | %zu | %zu | %.1f | %zu | %.2f | %.1f | %.1f |\n", path.filename().c_str(),
+              chapters.size(), bible.entries.size(), total, percentile(builds, 0.5), index.mentionCount(top),
+              percentile(refs, 0.5), percentile(edits, 0.5), percentile(edits, 0.99));
+  std::printf("ROW\tbible mention index build (%zu chapters, %zu entries)\t%.1f ms\t< 150 ms\n",
+              chapters.size(), bible.entries.size(), percentile(builds, 0.5));
+  std::printf("ROW\tbible mentions of the most mentioned entry\t%.2f ms\t< 20 ms (references)\n",
+              percentile(refs, 0.5));
   std::printf("ROW\tbible index per edit p50 / p99\t%.1f / %.1f µs\tp99 < 1 ms\n", percentile(edits, 0.5),
               percentile(edits, 0.99));
   return 0;

@@ -1,4 +1,5 @@
-// recurrent bible FILE|DIR [--json]: the story bible's entries, with aliases, mention counts and first appearances.
+// recurrent bible FILE|DIR [--json]: the story bible's entries, with aliases, mention counts and first
+// appearances.
 //
 // Reads the bible folder and the chapter files directly (no model, no state written), so it is
 // safe to run while `recurrent write` or the editor works. Malformed entries and facts that name
@@ -61,7 +62,8 @@ BookLayout layoutOf(const fs::path &path) {
 }
 
 std::uint32_t lineOf(std::string_view text, std::size_t offset) {
-  return static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(offset, text.size())), '\n'));
+  return static_cast<std::uint32_t>(std::count(
+      text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(offset, text.size())), '\n'));
 }
 
 const char *severityName(BibleDiagnostic::Severity s) {
@@ -82,13 +84,14 @@ int runBible(int argc, char **argv) {
   if (!parsed)
     return usageError(parsed.error().message);
   if (parsed->has("help")) {
-    std::printf("usage: recurrent bible FILE|DIR [--json]\n\nLists the story bible of the book DIR (or the book FILE "
-                "belongs to, or the one-file story FILE): each entry's name, type, aliases, how often the chapters "
-                "mention it and where first, and its facts; then the problems found in the bible's files (bad front "
-                "matter, a name or alias two entries share, a fact naming no entry). The bible is BOOK/bible/ for a "
-                "folder book and DIR/NAME.bible/ for DIR/NAME.md. Nothing is written; no model is called.\n\n"
-                "options:\n%s",
-                describeOptions(bibleSpecs()).c_str());
+    std::printf(
+        "usage: recurrent bible FILE|DIR [--json]\n\nLists the story bible of the book DIR (or the book FILE "
+        "belongs to, or the one-file story FILE): each entry's name, type, aliases, how often the chapters "
+        "mention it and where first, and its facts; then the problems found in the bible's files (bad front "
+        "matter, a name or alias two entries share, a fact naming no entry). The bible is BOOK/bible/ for a "
+        "folder book and DIR/NAME.bible/ for DIR/NAME.md. Nothing is written; no model is called.\n\n"
+        "options:\n%s",
+        describeOptions(bibleSpecs()).c_str());
     return 0;
   }
   if (parsed->positionals.size() != 1)
@@ -112,7 +115,8 @@ int runBible(int argc, char **argv) {
     auto text = readFile(c.path);
     if (!text && fs::exists(c.path, ec))
       bible.diagnostics.push_back({c.path, 0, BibleDiagnostic::Severity::Error, text.error().message});
-    sources.push_back({c, std::make_shared<const std::string>(text ? std::move(*text) : std::string()), false});
+    sources.push_back(
+        {c, std::make_shared<const std::string>(text ? std::move(*text) : std::string()), false});
   }
   auto book = BookSnapshot::build(layout, std::move(sources), 1);
   MentionIndex index(bible);
@@ -165,8 +169,10 @@ int runBible(int argc, char **argv) {
                          {"shadowed", x.nameShadowed}});
     }
     for (const auto &d : bible.diagnostics)
-      diagnostics.push_back(
-          {{"file", shown(d.file)}, {"line", d.line + 1}, {"severity", severityName(d.severity)}, {"message", d.message}});
+      diagnostics.push_back({{"file", shown(d.file)},
+                             {"line", d.line + 1},
+                             {"severity", severityName(d.severity)},
+                             {"message", d.message}});
     json j = {{"bible", shown(folder)},
               {"exists", fs::is_directory(folder, ec)},
               {"chapters", book->chapters().size()},
@@ -177,9 +183,10 @@ int runBible(int argc, char **argv) {
   }
 
   if (!fs::is_directory(folder, ec)) {
-    std::printf("no bible yet: create %s/ with one Markdown file per character, place or thing (see README, Story "
-                "bible)\n",
-                shown(folder).c_str());
+    std::printf(
+        "no bible yet: create %s/ with one Markdown file per character, place or thing (see README, Story "
+        "bible)\n",
+        shown(folder).c_str());
     return 0;
   }
   std::printf("bible: %s · %zu entries · %zu chapter files · %zu problems\n", shown(folder).c_str(),
@@ -201,7 +208,8 @@ int runBible(int argc, char **argv) {
   if (!bible.diagnostics.empty()) {
     std::printf("\nproblems\n");
     for (const auto &d : bible.diagnostics)
-      std::printf("  %s:%u: %s: %s\n", shown(d.file).c_str(), d.line + 1, severityName(d.severity), d.message.c_str());
+      std::printf("  %s:%u: %s: %s\n", shown(d.file).c_str(), d.line + 1, severityName(d.severity),
+                  d.message.c_str());
   }
   return 0;
 }

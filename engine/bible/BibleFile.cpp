@@ -84,7 +84,8 @@ void checkKey(const std::string &key, std::uint32_t line, const Sink &sink) {
   }
   for (char f : key.substr(close + 1))
     if (f != 'i') {
-      sink(line, Severity::Error, "key '" + key + "': unknown regex flag '" + std::string(1, f) + "' (only i)");
+      sink(line, Severity::Error,
+           "key '" + key + "': unknown regex flag '" + std::string(1, f) + "' (only i)");
       return;
     }
   try {
@@ -114,11 +115,14 @@ void applyFrontMatter(BibleEntry &entry, std::string_view yaml, std::uint32_t fi
       context = std::string(" ") + parser.context + " opened on line " +
                 std::to_string(firstLine + parser.context_mark.line + 1);
     sink(line, Severity::Error,
-         std::string("front matter is not valid YAML: ") + (parser.problem ? parser.problem : "parse error") + context);
+         std::string("front matter is not valid YAML: ") + (parser.problem ? parser.problem : "parse error") +
+             context);
     yaml_parser_delete(&parser);
     return;
   }
-  auto lineOf = [&](const yaml_node_t *node) { return firstLine + static_cast<std::uint32_t>(node->start_mark.line); };
+  auto lineOf = [&](const yaml_node_t *node) {
+    return firstLine + static_cast<std::uint32_t>(node->start_mark.line);
+  };
   auto scalar = [](const yaml_node_t *node) {
     return std::string(reinterpret_cast<const char *>(node->data.scalar.value), node->data.scalar.length);
   };
@@ -131,7 +135,8 @@ void applyFrontMatter(BibleEntry &entry, std::string_view yaml, std::uint32_t fi
       yaml_node_t *keyNode = yaml_document_get_node(&doc, pair->key);
       yaml_node_t *value = yaml_document_get_node(&doc, pair->value);
       if (!keyNode || !value || keyNode->type != YAML_SCALAR_NODE) {
-        sink(keyNode ? lineOf(keyNode) : firstLine, Severity::Error, "front matter field names must be plain words");
+        sink(keyNode ? lineOf(keyNode) : firstLine, Severity::Error,
+             "front matter field names must be plain words");
         continue;
       }
       auto key = scalar(keyNode);
@@ -170,12 +175,14 @@ void applyFrontMatter(BibleEntry &entry, std::string_view yaml, std::uint32_t fi
       } else if (key == "include") {
         if (auto v = one())
           setEnum(entry.include, key, *v,
-                  std::array{BibleInclude::Always, BibleInclude::Mentioned, BibleInclude::Related, BibleInclude::Never},
+                  std::array{BibleInclude::Always, BibleInclude::Mentioned, BibleInclude::Related,
+                             BibleInclude::Never},
                   bibleIncludeName, line, sink);
       } else if (key == "case") {
         if (auto v = one())
-          setEnum(entry.caseRule, key, *v, std::array{BibleCase::Auto, BibleCase::Sensitive, BibleCase::Insensitive},
-                  bibleCaseName, line, sink);
+          setEnum(entry.caseRule, key, *v,
+                  std::array{BibleCase::Auto, BibleCase::Sensitive, BibleCase::Insensitive}, bibleCaseName,
+                  line, sink);
       } else if (key == "aliases") {
         list(entry.aliases);
       } else if (key == "exclude") {
@@ -204,7 +211,8 @@ std::string trimBlock(std::string s) {
   std::size_t start = 0;
   while (start <= t.size()) {
     auto nl = t.find('\n', start);
-    auto line = lines::trimRight(t.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    auto line =
+        lines::trimRight(t.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
     out += line;
     if (nl == std::string_view::npos)
       break;
@@ -230,10 +238,13 @@ std::optional<BibleDetail> detailLine(const Line &line) {
   return BibleDetail{std::string(key), std::string(value), line.number};
 }
 
-bool isNotesHeading(std::string_view title) { return asciiFold(lines::trim(title)) == "notes"; }
+bool isNotesHeading(std::string_view title) {
+  return asciiFold(lines::trim(title)) == "notes";
+}
 
 /// The lines of one entry after its heading: description, details and notes.
-void parseBody(BibleEntry &entry, const std::vector<Line> &lines, std::size_t from, std::size_t to, int entryLevel) {
+void parseBody(BibleEntry &entry, const std::vector<Line> &lines, std::size_t from, std::size_t to,
+               int entryLevel) {
   std::string description, notes;
   int notesLevel = 0; // the Notes heading's level while inside it, else 0
   for (auto i = from; i < to; ++i) {
@@ -261,7 +272,8 @@ void parseBody(BibleEntry &entry, const std::vector<Line> &lines, std::size_t fr
 }
 
 /// A `---` block starting at line `at`: the index of its closing line, if it closes before `limit`.
-std::optional<std::size_t> frontMatterClose(const std::vector<Line> &lines, std::size_t at, std::size_t limit) {
+std::optional<std::size_t> frontMatterClose(const std::vector<Line> &lines, std::size_t at,
+                                            std::size_t limit) {
   for (auto i = at + 1; i < limit; ++i)
     if (lines::closesFrontMatter(lines[i].text))
       return i;
@@ -276,8 +288,8 @@ std::optional<std::size_t> firstHeading(const std::vector<Line> &lines, std::siz
 }
 
 /// Reads a front matter block opening at `open` (a `---` line); returns the first line after it.
-std::size_t readFrontMatter(BibleEntry &entry, const std::vector<Line> &lines, std::size_t open, std::size_t limit,
-                            std::string_view text, const Sink &sink) {
+std::size_t readFrontMatter(BibleEntry &entry, const std::vector<Line> &lines, std::size_t open,
+                            std::size_t limit, std::string_view text, const Sink &sink) {
   auto close = frontMatterClose(lines, open, limit);
   std::size_t yamlEnd = close ? *close : firstHeading(lines, open + 1, limit).value_or(limit);
   if (!close)
@@ -294,30 +306,42 @@ std::size_t readFrontMatter(BibleEntry &entry, const std::vector<Line> &lines, s
 
 const char *bibleEntryTypeName(BibleEntryType type) {
   switch (type) {
-  case BibleEntryType::Character: return "character";
-  case BibleEntryType::Place: return "place";
-  case BibleEntryType::Object: return "object";
-  case BibleEntryType::Lore: return "lore";
-  case BibleEntryType::Other: break;
+  case BibleEntryType::Character:
+    return "character";
+  case BibleEntryType::Place:
+    return "place";
+  case BibleEntryType::Object:
+    return "object";
+  case BibleEntryType::Lore:
+    return "lore";
+  case BibleEntryType::Other:
+    break;
   }
   return "other";
 }
 
 const char *bibleIncludeName(BibleInclude include) {
   switch (include) {
-  case BibleInclude::Always: return "always";
-  case BibleInclude::Mentioned: break;
-  case BibleInclude::Related: return "related";
-  case BibleInclude::Never: return "never";
+  case BibleInclude::Always:
+    return "always";
+  case BibleInclude::Mentioned:
+    break;
+  case BibleInclude::Related:
+    return "related";
+  case BibleInclude::Never:
+    return "never";
   }
   return "mentioned";
 }
 
 const char *bibleCaseName(BibleCase rule) {
   switch (rule) {
-  case BibleCase::Auto: break;
-  case BibleCase::Sensitive: return "sensitive";
-  case BibleCase::Insensitive: return "insensitive";
+  case BibleCase::Auto:
+    break;
+  case BibleCase::Sensitive:
+    return "sensitive";
+  case BibleCase::Insensitive:
+    return "insensitive";
   }
   return "auto";
 }
@@ -328,8 +352,8 @@ std::filesystem::path bibleFolder(const BookLayout &layout) {
   return layout.root().parent_path() / (layout.root().stem().string() + ".bible");
 }
 
-std::vector<BibleEntry> parseBibleFile(const std::filesystem::path &file, std::string_view text, bool multiEntry,
-                                       std::vector<BibleDiagnostic> &diagnostics) {
+std::vector<BibleEntry> parseBibleFile(const std::filesystem::path &file, std::string_view text,
+                                       bool multiEntry, std::vector<BibleDiagnostic> &diagnostics) {
   Sink sink{file, diagnostics};
   auto lines = splitLines(text);
   std::vector<BibleEntry> out;
@@ -358,7 +382,8 @@ std::vector<BibleEntry> parseBibleFile(const std::filesystem::path &file, std::s
     } else {
       entry.name = file.stem().string();
       entry.line = at < lines.size() ? lines[at].number : 0;
-      sink(entry.line, Severity::Warning, "no `# Name` heading: the entry is named after its file, '" + entry.name + "'");
+      sink(entry.line, Severity::Warning,
+           "no `# Name` heading: the entry is named after its file, '" + entry.name + "'");
       parseBody(entry, lines, at, lines.size(), 0);
     }
     out.push_back(std::move(entry));
@@ -370,7 +395,8 @@ std::vector<BibleEntry> parseBibleFile(const std::filesystem::path &file, std::s
   if (!lines.empty() && lines::opensFrontMatter(lines[0].text)) {
     BibleEntry ignored;
     start = readFrontMatter(ignored, lines, 0, lines.size(), text, sink);
-    sink(0, Severity::Warning, "front matter at the top of bible.md applies to no entry: put it under each `## Name`");
+    sink(0, Severity::Warning,
+         "front matter at the top of bible.md applies to no entry: put it under each `## Name`");
   }
   std::vector<std::size_t> sections;
   for (auto i = start; i < lines.size(); ++i)
@@ -426,16 +452,17 @@ Bible assembleBible(std::filesystem::path folder, std::vector<BibleEntry> entrie
       if (fresh)
         kept.push_back(std::move(alias));
       else if (it->second != i)
-        bible.diagnostics.push_back({e.file, e.line, Severity::Error,
-                                     "the alias '" + alias + "' already names the entry " + where(it->second) +
-                                         "; ignored here"});
+        bible.diagnostics.push_back(
+            {e.file, e.line, Severity::Error,
+             "the alias '" + alias + "' already names the entry " + where(it->second) + "; ignored here"});
     }
     e.aliases = std::move(kept);
   }
   for (auto &e : bible.entries)
     for (auto &r : e.related)
       if (!bible.find(r))
-        bible.diagnostics.push_back({e.file, e.line, Severity::Warning, "related entry '" + r + "' is not in the bible"});
+        bible.diagnostics.push_back(
+            {e.file, e.line, Severity::Warning, "related entry '" + r + "' is not in the bible"});
   return bible;
 }
 
@@ -446,7 +473,8 @@ Bible loadBible(const std::filesystem::path &folder) {
   if (!std::filesystem::is_directory(folder, ec))
     return assembleBible(folder, {}, {});
   std::vector<std::filesystem::path> files;
-  std::filesystem::recursive_directory_iterator it(folder, std::filesystem::directory_options::skip_permission_denied, ec),
+  std::filesystem::recursive_directory_iterator it(
+      folder, std::filesystem::directory_options::skip_permission_denied, ec),
       end;
   for (; !ec && it != end; it.increment(ec)) {
     auto name = it->path().filename().string();
@@ -519,8 +547,11 @@ std::vector<FactComment> parseFactComments(std::string_view text, std::vector<Bi
       auto what = colon == std::string_view::npos ? std::string_view() : lines::trim(rest.substr(colon + 1));
       if (target.empty() || what.empty()) {
         if (problems)
-          problems->push_back({{}, line, Severity::Error,
-                               "a fact is written `<!-- fact: Name: what is true -->` (or `Name.detail: value`)"});
+          problems->push_back(
+              {{},
+               line,
+               Severity::Error,
+               "a fact is written `<!-- fact: Name: what is true -->` (or `Name.detail: value`)"});
       } else {
         out.push_back({std::string(target), std::string(what), at, close + 3, line});
       }

@@ -29,9 +29,12 @@ void BookFacts::updateChapter(const Bible &bible, std::size_t chapter, std::stri
   problems.clear();
   for (auto &f : parseFactComments(text, &problems)) {
     if (auto target = bible.resolveFact(f))
-      out.push_back({target->entry, std::move(target->detail), std::move(f.text), chapter, f.begin, f.end, f.line});
+      out.push_back(
+          {target->entry, std::move(target->detail), std::move(f.text), chapter, f.begin, f.end, f.line});
     else
-      problems.push_back({{}, f.line, BibleDiagnostic::Severity::Warning,
+      problems.push_back({{},
+                          f.line,
+                          BibleDiagnostic::Severity::Warning,
                           "the fact about '" + f.target + "' names no bible entry"});
   }
 }
@@ -44,7 +47,8 @@ std::size_t BookFacts::countFor(std::size_t entry) const {
   return n;
 }
 
-EntryState BookFacts::at(const Bible &bible, std::size_t entry, std::size_t chapter, std::size_t offset) const {
+EntryState BookFacts::at(const Bible &bible, std::size_t entry, std::size_t chapter,
+                         std::size_t offset) const {
   EntryState state;
   state.entry = entry;
   if (entry >= bible.entries.size())

@@ -33,8 +33,12 @@ char32_t fold(char32_t c) {
 /// The longest text one regex key is run over (see scanRange).
 constexpr std::size_t kMaxRegexSpan = 4096;
 
-bool isUpper(char32_t c) { return fold(c) != c; }
-bool isApostrophe(char32_t c) { return c == '\'' || c == 0x2019; }
+bool isUpper(char32_t c) {
+  return fold(c) != c;
+}
+bool isApostrophe(char32_t c) {
+  return c == '\'' || c == 0x2019;
+}
 
 /// Letters and digits that make a word continue (CJK never does: it is matched without boundaries).
 bool isWordChar(char32_t c) {
@@ -55,7 +59,9 @@ inline char32_t nextCp(std::string_view text, std::size_t &i) {
   return utf8::next(text, i);
 }
 
-char32_t decodeAt(std::string_view text, std::size_t i) { return nextCp(text, i); }
+char32_t decodeAt(std::string_view text, std::size_t i) {
+  return nextCp(text, i);
+}
 
 /// The code point that ends right before `pos` (0 at `floor`).
 char32_t previousCp(std::string_view text, std::size_t pos, std::size_t floor) {
@@ -143,9 +149,9 @@ std::size_t pluralAt(std::string_view text, std::size_t pos, const Term &term) {
   }
   for (std::string_view s : {"es", "s"}) {
     auto got = text.substr(pos, s.size());
-    if (got.size() == s.size() && std::equal(got.begin(), got.end(), s.begin(), [](char a, char b) {
-          return (a | 0x20) == b;
-        }) && boundaryAt(text, pos + s.size(), text.size()))
+    if (got.size() == s.size() &&
+        std::equal(got.begin(), got.end(), s.begin(), [](char a, char b) { return (a | 0x20) == b; }) &&
+        boundaryAt(text, pos + s.size(), text.size()))
       return s.size();
   }
   return 0;
@@ -315,9 +321,10 @@ void MentionIndex::scanRange(std::string_view text, std::size_t from, std::size_
     }
     line = lineEnd + 1;
   }
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(firstNew), out.end(), [](const Mention &a, const Mention &b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.entry < b.entry;
-  });
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(firstNew), out.end(),
+            [](const Mention &a, const Mention &b) {
+              return a.begin != b.begin ? a.begin < b.begin : a.entry < b.entry;
+            });
 }
 
 namespace {
@@ -349,7 +356,8 @@ template <typename F> void forEachParagraph(std::string_view text, std::size_t f
 
 std::vector<Mention> MentionIndex::scan(std::string_view text, std::size_t chapter) const {
   std::vector<Mention> out;
-  forEachParagraph(text, 0, text.size(), [&](std::size_t b, std::size_t e) { scanRange(text, b, e, chapter, out); });
+  forEachParagraph(text, 0, text.size(),
+                   [&](std::size_t b, std::size_t e) { scanRange(text, b, e, chapter, out); });
   return out;
 }
 
@@ -370,8 +378,8 @@ void MentionIndex::updateChapter(std::size_t chapter, std::string_view text) {
   chapters_.at(chapter) = scan(text, chapter);
 }
 
-void MentionIndex::applyEdit(std::size_t chapter, std::string_view text, std::size_t begin, std::size_t oldLength,
-                             std::size_t newLength) {
+void MentionIndex::applyEdit(std::size_t chapter, std::string_view text, std::size_t begin,
+                             std::size_t oldLength, std::size_t newLength) {
   auto &mentions = chapters_.at(chapter);
   begin = std::min(begin, text.size());
   auto editEnd = std::min(begin + newLength, text.size());
@@ -402,10 +410,12 @@ void MentionIndex::applyEdit(std::size_t chapter, std::string_view text, std::si
   auto delta = static_cast<std::ptrdiff_t>(newLength) - static_cast<std::ptrdiff_t>(oldLength);
   auto oldTo = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(to) - delta);
   std::vector<Mention> fresh;
-  forEachParagraph(text, from, to, [&](std::size_t b, std::size_t e) { scanRange(text, b, e, chapter, fresh); });
+  forEachParagraph(text, from, to,
+                   [&](std::size_t b, std::size_t e) { scanRange(text, b, e, chapter, fresh); });
   auto lo = std::lower_bound(mentions.begin(), mentions.end(), from,
                              [](const Mention &m, std::size_t v) { return m.begin < v; });
-  auto hi = std::lower_bound(lo, mentions.end(), oldTo, [](const Mention &m, std::size_t v) { return m.begin < v; });
+  auto hi = std::lower_bound(lo, mentions.end(), oldTo,
+                             [](const Mention &m, std::size_t v) { return m.begin < v; });
   for (auto it = hi; it != mentions.end(); ++it) {
     it->begin = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(it->begin) + delta);
     it->end = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(it->end) + delta);

@@ -15,7 +15,9 @@ test::ProcessResult run(const fs::path &dir, const std::vector<std::string> &arg
   return test::runBinary(args, {dir, {}, std::nullopt, std::nullopt});
 }
 
-void put(const fs::path &p, const std::string &text) { REQUIRE(writeFileAtomically(p, text).ok()); }
+void put(const fs::path &p, const std::string &text) {
+  REQUIRE(writeFileAtomically(p, text).ok());
+}
 
 const nlohmann::json *entryNamed(const nlohmann::json &j, const std::string &name) {
   for (const auto &e : j["entries"])
@@ -28,9 +30,11 @@ const nlohmann::json *entryNamed(const nlohmann::json &j, const std::string &nam
 
 TEST_CASE("bible cli: a folder book's entries with mention counts, first appearances and problems") {
   test::TempDir dir;
-  put(dir / "novel/01-harbour.md", "# The Harbour\n\nAnya Petrova came home.\n\nThe harbour of Vell was grey.\n");
-  put(dir / "novel/02-storm.md", "# The Storm\n\nAna's boat left Vell.\n<!-- fact: Ana.eyes: one eye lost -->\n"
-                                 "<!-- fact: Bob: unknown -->\nWe ate at Ana's Diner.\n");
+  put(dir / "novel/01-harbour.md",
+      "# The Harbour\n\nAnya Petrova came home.\n\nThe harbour of Vell was grey.\n");
+  put(dir / "novel/02-storm.md",
+      "# The Storm\n\nAna's boat left Vell.\n<!-- fact: Ana.eyes: one eye lost -->\n"
+      "<!-- fact: Bob: unknown -->\nWe ate at Ana's Diner.\n");
   put(dir / "novel/bible/ana.md", "---\ntype: character\naliases: [Ana, Anya]\nexclude: [Ana's Diner]\n---\n"
                                   "# Ana Petrova\nA pilot.\n- eyes: grey\n");
   put(dir / "novel/bible/vell.md", "---\ntype: place\naliases: [Ana]\n---\n# Vell\nA harbour town.\n");
@@ -47,7 +51,8 @@ TEST_CASE("bible cli: a folder book's entries with mention counts, first appeara
   REQUIRE(ana);
   CHECK((*ana)["type"] == "character");
   CHECK((*ana)["aliases"] == nlohmann::json::array({"Ana", "Anya"}));
-  CHECK((*ana)["mentions"] == 3); // Anya Petrova is "Anya" + not Petrova alone; Ana's; the fact's Ana; not the diner
+  CHECK((*ana)["mentions"] ==
+        3); // Anya Petrova is "Anya" + not Petrova alone; Ana's; the fact's Ana; not the diner
   CHECK((*ana)["firstAppearance"]["file"] == "01-harbour.md");
   CHECK((*ana)["firstAppearance"]["line"] == 3);
   CHECK((*ana)["facts"] == 1);
@@ -67,7 +72,8 @@ TEST_CASE("bible cli: a folder book's entries with mention counts, first appeara
     problems.push_back(d["file"].get<std::string>() + ":" + std::to_string(d["line"].get<int>()) + ":" +
                        d["severity"].get<std::string>());
   std::sort(problems.begin(), problems.end());
-  CHECK(problems == std::vector<std::string>{"02-storm.md:5:warning", "bible/broken.md:2:error", "bible/vell.md:5:error"});
+  CHECK(problems == std::vector<std::string>{"02-storm.md:5:warning", "bible/broken.md:2:error",
+                                             "bible/vell.md:5:error"});
 
   // A chapter file of that (not yet a story) folder leads to the same bible.
   auto viaChapter = run(dir.path(), {"bible", "novel/02-storm.md", "--json"});
@@ -80,7 +86,8 @@ TEST_CASE("bible cli: a folder book's entries with mention counts, first appeara
   CHECK(text.out.find("aliases: Ana, Anya") != std::string::npos);
   CHECK(text.out.find("3 mentions · first in 01-harbour.md:3 · 1 fact") != std::string::npos);
   CHECK(text.out.find("bible/broken.md:2: error: front matter is not valid YAML") != std::string::npos);
-  CHECK(text.out.find("02-storm.md:5: warning: the fact about 'Bob' names no bible entry") != std::string::npos);
+  CHECK(text.out.find("02-storm.md:5: warning: the fact about 'Bob' names no bible entry") !=
+        std::string::npos);
 }
 
 TEST_CASE("bible cli: a one-file story's NAME.bible/bible.md, no bible yet, and usage errors") {
@@ -90,7 +97,8 @@ TEST_CASE("bible cli: a one-file story's NAME.bible/bible.md, no bible yet, and 
   REQUIRE(none.exitCode == 0);
   CHECK(none.out.find("no bible yet: create story.bible/") != std::string::npos);
 
-  put(dir / "story.bible/bible.md", "# Cast\n\n## Rose\nA gardener.\n\n## 王安娜\n---\naliases: [安娜]\n---\nA pilot.\n");
+  put(dir / "story.bible/bible.md",
+      "# Cast\n\n## Rose\nA gardener.\n\n## 王安娜\n---\naliases: [安娜]\n---\nA pilot.\n");
   auto r = run(dir.path(), {"bible", "story.md", "--json"});
   INFO(r.err);
   REQUIRE(r.exitCode == 0);

@@ -31,7 +31,8 @@ Never sent to the model.
 - secret: she sank the Gull once
 )";
 
-std::vector<BibleEntry> parse(std::string_view text, std::vector<BibleDiagnostic> &diags, bool multi = false) {
+std::vector<BibleEntry> parse(std::string_view text, std::vector<BibleDiagnostic> &diags,
+                              bool multi = false) {
   return parseBibleFile("bible/x.md", text, multi, diags);
 }
 
@@ -52,7 +53,8 @@ TEST_CASE("bible file: front matter, name, description, details and notes") {
   CHECK(e.exclude == std::vector<std::string>{"Ana's Diner"});
   CHECK(e.keys == std::vector<std::string>{"/\\bPetrov(a|s)?\\b/i", "Petrovna"});
   CHECK(e.related == std::vector<std::string>{"Harbour of Vell"});
-  CHECK(e.description == "Ana Petrova, 27, a smuggler's daughter who pilots the *Gull*.\n\nShe hates the sea.");
+  CHECK(e.description ==
+        "Ana Petrova, 27, a smuggler's daughter who pilots the *Gull*.\n\nShe hates the sea.");
   REQUIRE(e.details.size() == 2);
   CHECK(e.details[0] == BibleDetail{"eyes", "grey", 11});
   CHECK(e.details[1].key == "status");
@@ -79,9 +81,10 @@ TEST_CASE("bible file: defaults without front matter, and a file without heading
 
 TEST_CASE("bible file: malformed front matter gives diagnostics with lines and keeps the rest") {
   std::vector<BibleDiagnostic> diags;
-  auto entries = parse("---\ntype: dragon\ninclude: sometimes\ncolour: red\naliases: {a: b}\nkeys: [\"/(unclosed/\"]\n---\n"
-                       "# Smaug\nA dragon.\n- hoard: gold\n",
-                       diags);
+  auto entries = parse(
+      "---\ntype: dragon\ninclude: sometimes\ncolour: red\naliases: {a: b}\nkeys: [\"/(unclosed/\"]\n---\n"
+      "# Smaug\nA dragon.\n- hoard: gold\n",
+      diags);
   REQUIRE(entries.size() == 1);
   CHECK(entries[0].name == "Smaug");
   CHECK(entries[0].type == BibleEntryType::Other);
@@ -115,9 +118,10 @@ TEST_CASE("bible file: malformed front matter gives diagnostics with lines and k
 
 TEST_CASE("bible.md: one entry per ## section, each with optional front matter") {
   std::vector<BibleDiagnostic> diags;
-  auto entries = parse("# Cast\nThe people.\n\n## Ana\n---\ntype: character\naliases: [Anya]\n---\nA pilot.\n- eyes: grey\n"
-                       "### Notes\nsecret\n\n## Vell\nA harbour.\n",
-                       diags, true);
+  auto entries = parse(
+      "# Cast\nThe people.\n\n## Ana\n---\ntype: character\naliases: [Anya]\n---\nA pilot.\n- eyes: grey\n"
+      "### Notes\nsecret\n\n## Vell\nA harbour.\n",
+      diags, true);
   CHECK(diags.empty());
   REQUIRE(entries.size() == 2);
   CHECK(entries[0].name == "Ana");
@@ -132,9 +136,13 @@ TEST_CASE("bible.md: one entry per ## section, each with optional front matter")
 
 TEST_CASE("bible folder: loads every file, duplicate names and aliases get diagnostics, first owner wins") {
   test::TempDir dir;
-  REQUIRE(writeFileAtomically(dir / "book/bible/ana.md", "---\naliases: [Ana, Vell]\n---\n# Ana Petrova\nA pilot.\n").ok());
+  REQUIRE(writeFileAtomically(dir / "book/bible/ana.md",
+                              "---\naliases: [Ana, Vell]\n---\n# Ana Petrova\nA pilot.\n")
+              .ok());
   REQUIRE(writeFileAtomically(dir / "book/bible/places/vell.md", "# Vell\nA town.\n").ok());
-  REQUIRE(writeFileAtomically(dir / "book/bible/zz-copy.md", "---\naliases: [Ana]\n---\n# Ana Petrova\nAgain.\n").ok());
+  REQUIRE(
+      writeFileAtomically(dir / "book/bible/zz-copy.md", "---\naliases: [Ana]\n---\n# Ana Petrova\nAgain.\n")
+          .ok());
   REQUIRE(writeFileAtomically(dir / "book/bible/.hidden.md", "# Hidden\n").ok());
   REQUIRE(writeFileAtomically(dir / "book/ch1.md", "# One\n").ok());
   auto layout = BookLayout::folder(dir / "book");
@@ -162,15 +170,17 @@ TEST_CASE("bible folder: loads every file, duplicate names and aliases get diagn
 }
 
 TEST_CASE("fact comments: add and replace forms, offsets, lines, and malformed ones reported") {
-  std::string text = "# Ch 9\n\nThe blade fell.\n<!-- fact: Ana: scar on her left cheek -->\n\n"
-                     "<!--fact:Ana Petrova.eyes: one eye lost -->\n<!-- plan: not a fact -->\n<!-- fact: nothing -->\n";
+  std::string text =
+      "# Ch 9\n\nThe blade fell.\n<!-- fact: Ana: scar on her left cheek -->\n\n"
+      "<!--fact:Ana Petrova.eyes: one eye lost -->\n<!-- plan: not a fact -->\n<!-- fact: nothing -->\n";
   std::vector<BibleDiagnostic> problems;
   auto facts = parseFactComments(text, &problems);
   REQUIRE(facts.size() == 2);
   CHECK(facts[0].target == "Ana");
   CHECK(facts[0].text == "scar on her left cheek");
   CHECK(facts[0].line == 3);
-  CHECK(text.substr(facts[0].begin, facts[0].end - facts[0].begin) == "<!-- fact: Ana: scar on her left cheek -->");
+  CHECK(text.substr(facts[0].begin, facts[0].end - facts[0].begin) ==
+        "<!-- fact: Ana: scar on her left cheek -->");
   CHECK(facts[1].target == "Ana Petrova.eyes");
   CHECK(facts[1].line == 5);
   REQUIRE(problems.size() == 1);

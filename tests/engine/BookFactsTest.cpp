@@ -9,8 +9,9 @@ namespace {
 
 Bible anaAndVell() {
   std::vector<BibleDiagnostic> diags;
-  auto entries = parseBibleFile("ana.md", "---\naliases: [Ana]\n---\n# Ana Petrova\nA pilot.\n- eyes: grey\n- status: alive\n",
-                                false, diags);
+  auto entries = parseBibleFile(
+      "ana.md", "---\naliases: [Ana]\n---\n# Ana Petrova\nA pilot.\n- eyes: grey\n- status: alive\n", false,
+      diags);
   entries.push_back(parseBibleFile("vell.md", "# Vell\nA harbour.\n", false, diags)[0]);
   REQUIRE(diags.empty());
   return assembleBible("bible", std::move(entries), {});
@@ -21,8 +22,9 @@ Bible anaAndVell() {
 TEST_CASE("book facts: only facts anchored before the point are true there, replacements applied") {
   auto bible = anaAndVell();
   std::string ch1 = "# One\n\nAna flew.\n<!-- fact: Ana: scar on her left cheek -->\n\nLater.\n";
-  std::string ch2 = "# Two\n\n<!-- fact: Ana.eyes: one eye lost -->\nShe landed.\n<!-- fact: Ana: married -->\n"
-                    "<!-- fact: Vell.mood: grim -->\n<!-- fact: Bob: who? -->\n";
+  std::string ch2 =
+      "# Two\n\n<!-- fact: Ana.eyes: one eye lost -->\nShe landed.\n<!-- fact: Ana: married -->\n"
+      "<!-- fact: Vell.mood: grim -->\n<!-- fact: Bob: who? -->\n";
   auto facts = BookFacts::collect(bible, std::vector<std::string_view>{ch1, ch2});
   CHECK(facts.countFor(0) == 3);
   CHECK(facts.countFor(1) == 1);

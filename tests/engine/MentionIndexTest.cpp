@@ -22,7 +22,8 @@ Bible bibleOf(std::vector<std::pair<std::string, std::string>> files) {
 
 Bible cast() {
   return bibleOf({
-      {"ana.md", "---\ntype: character\naliases: [Ana, Anya, the smuggler's daughter]\nexclude: [Ana's Diner]\n---\n# Ana Petrova\n"},
+      {"ana.md", "---\ntype: character\naliases: [Ana, Anya, the smuggler's daughter]\nexclude: [Ana's "
+                 "Diner]\n---\n# Ana Petrova\n"},
       {"rose.md", "---\naliases: [Rosie]\n---\n# Rose\n"},
       {"vell.md", "---\ntype: place\ncase: insensitive\n---\n# Vell\n"},
       {"jones.md", "---\ncase: sensitive\n---\n# Jones\n"},
@@ -47,7 +48,8 @@ using V = std::vector<std::string>;
 
 TEST_CASE("mention index: names, aliases, longest first, word boundaries") {
   MentionIndex index(cast());
-  std::string text = "Ana Petrova met Anya. Anastasia is not Ana, nor is Žana or Ana1. The smuggler's daughter\nwaved.";
+  std::string text =
+      "Ana Petrova met Anya. Anastasia is not Ana, nor is Žana or Ana1. The smuggler's daughter\nwaved.";
   CHECK(found(index, text, 0) == V{"Ana Petrova", "Anya", "Ana", "The smuggler's daughter"});
   // A name broken across a line is one mention; a blank line breaks it.
   CHECK(found(index, "Then Ana\n  Petrova left.", 0) == V{"Ana\n  Petrova"});
@@ -56,7 +58,8 @@ TEST_CASE("mention index: names, aliases, longest first, word boundaries") {
 
 TEST_CASE("mention index: plural and possessive forms keep the name's range") {
   MentionIndex index(cast());
-  std::string text = "Ana's boat, Ana’s oar, the Anas, the Anas' house, the Joneses and Jones' dog; Anasta no.";
+  std::string text =
+      "Ana's boat, Ana’s oar, the Anas, the Anas' house, the Joneses and Jones' dog; Anasta no.";
   CHECK(found(index, text, 0) == V{"Ana", "Ana", "Ana", "Ana"});
   CHECK(found(index, text, 3) == V{"Jones", "Jones"});
   auto ms = index.scan("Roses");
@@ -112,8 +115,9 @@ TEST_CASE("mention index: over a book snapshot, counts and first appearance, one
     return BookSnapshot::ChapterSource{{std::filesystem::path("/book") / rel, rel},
                                        std::make_shared<const std::string>(std::move(text))};
   };
-  auto book = BookSnapshot::build(layout, {chapter("ch1.md", "# One\n\nRose sings.\n"),
-                                           chapter("ch2.md", "# Two\n\nAna Petrova and Rose.\n\nAnya.\n")},
+  auto book = BookSnapshot::build(layout,
+                                  {chapter("ch1.md", "# One\n\nRose sings.\n"),
+                                   chapter("ch2.md", "# Two\n\nAna Petrova and Rose.\n\nAnya.\n")},
                                   1);
   MentionIndex index(cast());
   index.build(*book);
@@ -135,10 +139,44 @@ TEST_CASE("mention index: over a book snapshot, counts and first appearance, one
 
 TEST_CASE("mention index property: random edits keep the incremental index equal to a full rescan") {
   MentionIndex index(cast());
-  const std::vector<std::string> pieces = {
-      "Ana", "Ana Petrova", "Anya", "Rose", "rose", "ROSE", " ", "\n", "\n\n", "'s", "s", "es", "Anastasia ",
-      "王安娜", "安娜", "说", "。", "😀", "🇫🇷", "Vell", "Jones", "the smuggler's", " daughter", "Gull", "ship",
-      "Ana's Diner", "é", "Ž", ".", ", ", "x", "Petrova", "\nPetrova", "Ana\n", "smuggler's\n", "\r\n", " \t\n", "’s"};
+  const std::vector<std::string> pieces = {"Ana",
+                                           "Ana Petrova",
+                                           "Anya",
+                                           "Rose",
+                                           "rose",
+                                           "ROSE",
+                                           " ",
+                                           "\n",
+                                           "\n\n",
+                                           "'s",
+                                           "s",
+                                           "es",
+                                           "Anastasia ",
+                                           "王安娜",
+                                           "安娜",
+                                           "说",
+                                           "。",
+                                           "😀",
+                                           "🇫🇷",
+                                           "Vell",
+                                           "Jones",
+                                           "the smuggler's",
+                                           " daughter",
+                                           "Gull",
+                                           "ship",
+                                           "Ana's Diner",
+                                           "é",
+                                           "Ž",
+                                           ".",
+                                           ", ",
+                                           "x",
+                                           "Petrova",
+                                           "\nPetrova",
+                                           "Ana\n",
+                                           "smuggler's\n",
+                                           "\r\n",
+                                           " \t\n",
+                                           "’s"};
   std::mt19937 rng(20261202);
   for (int round = 0; round < 20; ++round) {
     std::string other = "Rose in another chapter. Ana.\n";
@@ -170,7 +208,8 @@ TEST_CASE("mention index property: random edits keep the incremental index equal
   }
 }
 
-TEST_CASE("mention index: a greedy regex key over a very long line neither overflows the stack nor misses a match") {
+TEST_CASE("mention index: a greedy regex key over a very long line neither overflows the stack nor misses a "
+          "match") {
   auto bible = bibleOf({{"gull.md", "---\nkeys: [\"/Gull.*/\", \"/(a|b)*c/\"]\n---\n# The Gull\n"}});
   MentionIndex index(bible);
   std::string line;
