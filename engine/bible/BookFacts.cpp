@@ -39,6 +39,28 @@ void BookFacts::updateChapter(const Bible &bible, std::size_t chapter, std::stri
   }
 }
 
+void BookFacts::insertChapter(const Bible &bible, std::size_t chapter, std::string_view text) {
+  chapter = std::min(chapter, chapters_.size());
+  chapters_.insert(chapters_.begin() + static_cast<std::ptrdiff_t>(chapter), std::vector<BookFact>());
+  problems_.insert(problems_.begin() + static_cast<std::ptrdiff_t>(chapter), std::vector<BibleDiagnostic>());
+  updateChapter(bible, chapter, text);
+  renumberFrom(chapter + 1);
+}
+
+void BookFacts::removeChapter(std::size_t chapter) {
+  if (chapter >= chapters_.size())
+    return;
+  chapters_.erase(chapters_.begin() + static_cast<std::ptrdiff_t>(chapter));
+  problems_.erase(problems_.begin() + static_cast<std::ptrdiff_t>(chapter));
+  renumberFrom(chapter);
+}
+
+void BookFacts::renumberFrom(std::size_t chapter) {
+  for (auto c = chapter; c < chapters_.size(); ++c)
+    for (auto &f : chapters_[c])
+      f.chapter = c;
+}
+
 std::size_t BookFacts::countFor(std::size_t entry) const {
   std::size_t n = 0;
   for (const auto &c : chapters_)

@@ -47,6 +47,9 @@ public:
   static BookFacts collect(const Bible &bible, const std::vector<std::string_view> &chapters);
   /// Re-reads chapter `chapter` (which must exist) from its new text.
   void updateChapter(const Bible &bible, std::size_t chapter, std::string_view text);
+  /// A chapter file added at `chapter` (0..count), or one that left the book; the later ones renumbered.
+  void insertChapter(const Bible &bible, std::size_t chapter, std::string_view text);
+  void removeChapter(std::size_t chapter);
 
   /// The facts of one chapter, in text order.
   const std::vector<BookFact> &chapter(std::size_t chapter) const { return chapters_.at(chapter); }
@@ -59,6 +62,7 @@ public:
   EntryState at(const Bible &bible, std::size_t entry, std::size_t chapter, std::size_t offset) const;
 
 private:
+  void renumberFrom(std::size_t chapter);
   std::vector<std::vector<BookFact>> chapters_;
   std::vector<std::vector<BibleDiagnostic>> problems_;
 };

@@ -424,6 +424,25 @@ void MentionIndex::applyEdit(std::size_t chapter, std::string_view text, std::si
   mentions.insert(at, fresh.begin(), fresh.end());
 }
 
+void MentionIndex::insertChapter(std::size_t chapter, std::string_view text) {
+  chapter = std::min(chapter, chapters_.size());
+  chapters_.insert(chapters_.begin() + static_cast<std::ptrdiff_t>(chapter), scan(text, chapter));
+  renumberFrom(chapter + 1);
+}
+
+void MentionIndex::removeChapter(std::size_t chapter) {
+  if (chapter >= chapters_.size())
+    return;
+  chapters_.erase(chapters_.begin() + static_cast<std::ptrdiff_t>(chapter));
+  renumberFrom(chapter);
+}
+
+void MentionIndex::renumberFrom(std::size_t chapter) {
+  for (auto c = chapter; c < chapters_.size(); ++c)
+    for (auto &m : chapters_[c])
+      m.chapter = c;
+}
+
 std::vector<Mention> MentionIndex::mentionsOf(std::size_t entry) const {
   std::vector<Mention> out;
   for (const auto &chapter : chapters_)

@@ -71,6 +71,11 @@ public:
   void applyEdit(std::size_t chapter, std::string_view newText, std::size_t begin, std::size_t oldLength,
                  std::size_t newLength);
 
+  /// A chapter file added at position `chapter` (0..chapterCount()): scanned; the later ones renumbered.
+  void insertChapter(std::size_t chapter, std::string_view text);
+  /// Chapter `chapter` left the book (deleted, or no longer listed): its mentions go, the later ones renumbered.
+  void removeChapter(std::size_t chapter);
+
   /// The mentions in `text`, as if it were chapter `chapter` (pure; what build uses).
   std::vector<Mention> scan(std::string_view text, std::size_t chapter = 0) const;
 
@@ -94,6 +99,7 @@ private:
                  std::vector<Mention> &out, std::vector<ExclusionHit> *exclusions) const;
   void scanRange(std::string_view text, std::size_t from, std::size_t to, std::size_t chapter,
                  std::vector<Mention> &out) const;
+  void renumberFrom(std::size_t chapter);
   std::unique_ptr<Compiled> compiled_;
   std::size_t entryCount_ = 0;
   std::vector<std::vector<Mention>> chapters_;

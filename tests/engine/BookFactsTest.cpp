@@ -58,4 +58,13 @@ TEST_CASE("book facts: only facts anchored before the point are true there, repl
   facts.updateChapter(bible, 0, "# One\n\nAna flew.\n\nLater.\n<!-- fact: Ana: scar on her left cheek -->\n");
   CHECK(facts.at(bible, 0, 0, std::string("# One\n\nAna flew.\n\nLater.\n").size()).facts.empty());
   CHECK(facts.at(bible, 0, 1, 0).facts.size() == 1);
+
+  // A chapter added in front: its fact is true in every later chapter, which keep theirs.
+  facts.insertChapter(bible, 0, "# Prologue\n<!-- fact: Ana: born at sea -->\n");
+  CHECK(facts.chapter(2).front().chapter == 2);
+  CHECK(facts.at(bible, 0, 1, 0).facts.size() == 1);
+  CHECK(facts.at(bible, 0, 2, ch2.size()).facts.size() == 3); // born at sea, the scar, married
+  facts.removeChapter(0);
+  CHECK(facts.chapter(1).front().chapter == 1);
+  CHECK(facts.countFor(0) == 3);
 }

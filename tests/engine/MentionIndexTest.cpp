@@ -131,6 +131,18 @@ TEST_CASE("mention index: over a book snapshot, counts and first appearance, one
   CHECK(index.firstAppearance(1)->chapter == 0);
   CHECK_FALSE(index.firstAppearance(2));
 
+  // A chapter file added before the others, then removed: the same as a build over the new list.
+  std::string prologue = "# Prologue\n\nRose, again.\n";
+  index.insertChapter(0, prologue);
+  MentionIndex rebuilt(cast());
+  rebuilt.build(std::vector<std::string_view>{prologue, book->chapterText(0), book->chapterText(1)});
+  for (std::size_t c = 0; c < 3; ++c)
+    CHECK(index.chapterMentions(c) == rebuilt.chapterMentions(c));
+  CHECK(index.firstAppearance(1)->chapter == 0);
+  index.removeChapter(0);
+  CHECK(index.chapterCount() == 2);
+  CHECK(index.chapterMentions(1) == index.scan(book->chapterText(1), 1));
+
   index.updateChapter(0, "# One\n\nAna was first.\n");
   CHECK(index.firstAppearance(0)->chapter == 0);
   CHECK(index.mentionCount(1) == 1);
