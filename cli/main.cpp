@@ -18,6 +18,7 @@ constexpr const char *kUsage =
     "  index FILE              build or refresh a manuscript's memory\n"
     "  search FILE QUERY       semantic search over a manuscript's memory\n"
     "  state FILE              print the story state\n"
+    "  bible FILE|DIR          list the story bible: entries, mentions, problems\n"
     "  version                 print the version\n"
     "\n"
     "Run `recurrent <command> --help` for a command's options.\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv) {
     return runSearch(argc, argv);
   if (command == "state")
     return runState(argc, argv);
+  if (command == "bible")
+    return runBible(argc, argv);
   std::fprintf(stderr, "recurrent: unknown command '%s' (see recurrent --help)\n", command.c_str());
   return 2;
 }
