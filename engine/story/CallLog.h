@@ -59,6 +59,7 @@ public:
                           const ChatCallbacks &callbacks = {}) override;
   std::string describe() const override { return inner_->describe(); }
   bool isOffline() const override { return inner_->isOffline(); }
+  std::optional<long> serverContextTokens() const override { return inner_->serverContextTokens(); }
 
   std::optional<CallRecord> lastCall() const;
   CallTotals totals() const;

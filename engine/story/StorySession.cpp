@@ -116,6 +116,13 @@ std::size_t StorySession::memoryEntries() const { return memory_->size(); }
 std::optional<CallRecord> StorySession::lastCall() const { return model_->lastCall(); }
 CallTotals StorySession::totals() const { return model_->totals(); }
 std::string StorySession::modelDescription() const { return model_->describe(); }
+
+PromptOptions StorySession::promptOptions() const {
+  PromptOptions o = options_.prompt;
+  if (auto server = model_->serverContextTokens(); server && *server < o.contextTokens)
+    o.contextTokens = static_cast<int>(std::max(1024L, *server));
+  return o;
+}
 bool StorySession::offline() const { return model_->isOffline(); }
 
 Status StorySession::reload() {
@@ -212,7 +219,7 @@ Result<IndexReport> StorySession::indexMemory(const Manuscript &manuscript, cons
 Result<PendingInit> StorySession::prepareInit(const InitInput &input, const CancelToken &cancel,
                                               const StreamCallbacks &stream) {
   std::lock_guard op(operation_);
-  auto prepared = makeInitRequest(input, options_.prompt);
+  auto prepared = makeInitRequest(input, promptOptions());
   if (!prepared)
     return prepared.error();
   auto result = call(*prepared, cancel, stream, nullptr);
@@ -303,7 +310,7 @@ Status StorySession::adopt(const Manuscript &manuscript, const std::string &genr
   if (model_->isOffline())
     in.corpus = std::make_shared<const std::string>(manuscript.text());
   in.seed = stepSeed(0, 'a');
-  auto prepared = makeAdoptRequest(in, options_.prompt);
+  auto prepared = makeAdoptRequest(in, promptOptions());
   if (!prepared)
     return prepared.error();
   auto result = call(*prepared, cancel, {}, nullptr);
@@ -371,7 +378,7 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
     in.corpus = std::make_shared<const std::string>(manuscript.text());
   in.seed = stepSeed(pending.step, 'w');
 
-  auto prepared = makeStepRequest(in, options_.prompt);
+  auto prepared = makeStepRequest(in, promptOptions());
   if (!prepared)
     return prepared.error();
   auto result = call(*prepared, cancel, stream, "paragraph");
@@ -464,7 +471,7 @@ Result<std::vector<std::string>> StorySession::suggestPlans(const Manuscript &ma
   if (model_->isOffline())
     in.corpus = std::make_shared<const std::string>(manuscript.text());
   in.seed = stepSeed(current.step + 1, 'p' + static_cast<std::uint64_t>(model_->totals().calls));
-  auto prepared = makePlansRequest(in, options_.prompt);
+  auto prepared = makePlansRequest(in, promptOptions());
   if (!prepared)
     return prepared.error();
   auto result = call(*prepared, cancel, {}, nullptr);
@@ -522,7 +529,7 @@ Result<SelectedPlan> StorySession::selectPlan(SelectMode mode, const Manuscript 
       in.recent.erase(in.recent.begin(), in.recent.end() - 2);
     in.plans = current.plans;
     in.seed = stepSeed(current.step + 1, 's');
-    auto prepared = makeSelectRequest(in, options_.prompt);
+    auto prepared = makeSelectRequest(in, promptOptions());
     if (!prepared)
       return prepared.error();
     auto result = call(*prepared, cancel, {}, nullptr);

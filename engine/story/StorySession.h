@@ -183,6 +183,9 @@ public:
   bool offline() const;
 
 private:
+  /// The prompt options, with the context cut to the model server's own when it is smaller (learnt from
+  /// its model list or an overflow): the next prompt fits instead of failing again.
+  PromptOptions promptOptions() const;
   StorySession(StatePaths paths, std::shared_ptr<RecordingChatModel> model, std::shared_ptr<Summarizer> summarizer,
                std::unique_ptr<LongTermMemory> memory, SessionOptions options);
   Status reloadLocked();

@@ -4,6 +4,11 @@
 #include "engine/llm/AnthropicChatModel.h"
 #include "engine/llm/OpenAiChatModel.h"
 #include "engine/llm/OpenAiEmbedder.h"
+#include "engine/memory/ExtractiveSummarizer.h"
+#include "engine/memory/HashedEmbedder.h"
+#include "engine/story/StorySession.h"
+#include "support/Files.h"
+#include "tests/support/TempDir.h"
 #include "tests/support/FakeLlmServer.h"
 #include "tests/support/SchemaAnswers.h"
 
@@ -283,4 +288,30 @@ TEST_CASE("Anthropic: an error event mid-stream and a refused key are reported i
   CHECK(server.requestCount("/v1/messages") == 2); // retried, bounded
   CHECK(s.result.error().message.find("overloaded") != std::string::npos);
   CHECK(s.result.error().message.find("sk-ant-test-key") == std::string::npos);
+}
+
+TEST_CASE("vLLM: once its max_model_len is known, the story's prompts are sized to it, not to contextTokens") {
+  FakeLlmServer server;
+  SchemaAnswers answers;
+  OpenAiChatModel::forgetEndpointQuirks();
+  server.setHandler(answers.handler(ServerProfile::Vllm));
+  test::TempDir dir;
+  const auto file = dir / "novel.md";
+  const std::string text = "# The Cape\n\nThe keeper lit the lamp. The fog came in from the sea.\n\n"
+                           "A ship passed the rocks at night, and the keeper watched it go.\n";
+  REQUIRE(writeFileAtomically(file, text).ok());
+  SessionOptions options; // contextTokens 8192, more than the server's 4096
+  auto opened = StorySession::open(file, std::make_shared<OpenAiChatModel>(configFor(server, "")),
+                                   std::make_shared<HashedEmbedder>(), std::make_shared<ExtractiveSummarizer>(), options);
+  REQUIRE(opened.ok());
+  auto &session = *opened.value();
+  REQUIRE(session.adopt(Manuscript(text), "", "", StoryMode::Novel, {}).ok()); // the first call learns 4096
+  StorySession::StepRequest step;
+  step.cursor = text.size();
+  auto pending = session.prepareStep(Manuscript(text), step, {});
+  REQUIRE_MESSAGE(pending, pending.error().message);
+  auto call = session.lastCall();
+  REQUIRE(call);
+  REQUIRE(call->budget);
+  CHECK(call->budget->limit == 4096);
 }
