@@ -408,7 +408,7 @@ std::vector<LexicalIndex::Match> LexicalIndex::explain(std::string_view query, s
   return out;
 }
 
-std::string LexicalIndex::serialise() const {
+std::string LexicalIndex::serialise(std::string head) const {
   std::shared_lock lock(mutex_);
   // Live documents only, renumbered in slot order (as a compaction would).
   std::vector<std::uint32_t> newSlot(docs_.size(), UINT32_MAX);
@@ -416,8 +416,14 @@ std::string LexicalIndex::serialise() const {
   for (std::uint32_t s = 0; s < docs_.size(); ++s)
     if (docs_[s].live)
       newSlot[s] = live++;
-  std::string out(kMagic);
-  out.reserve(64 + texts_.size() * 600 + docs_.size() * 64 + postings_.size() * 16);
+  std::size_t size = head.size() + kMagic.size() + 64 + live * (6 * sizeof(std::uint64_t) + sizeof(float));
+  for (const auto &entry : texts_)
+    size += 3 * sizeof(std::uint64_t) + entry.second.terms.size() * 12;
+  for (const auto &entry : postings_)
+    size += 12 + std::size_t{entry.second.live} * sizeof(Posting);
+  std::string out = std::move(head);
+  out.reserve(size); // exactly: a second, doubled buffer would be the peak of a novel's save
+  out += kMagic;
   put<std::uint32_t>(out, static_cast<std::uint32_t>(language_.size()));
   out += language_;
   put<double>(out, totalLength_);

@@ -94,7 +94,8 @@ public:
 
   /// The index as bytes (LexicalIndexFile writes them), and back: false leaves the index empty.
   /// The bytes hold the postings, so reading them back places nothing (placements() stays).
-  std::string serialise() const;
+  /// `head` starts the string (a file's header: no second copy of a novel's index to prepend it).
+  std::string serialise(std::string head = {}) const;
   bool deserialise(std::string_view bytes);
 
 private:

@@ -52,14 +52,12 @@ private:
 } // namespace
 
 Status saveLexicalIndex(const std::filesystem::path &path, const LexicalIndex &index, std::uint64_t builtFrom) {
-  const std::string payload = index.serialise();
-  const std::uint64_t checksum = XXH3_64bits(payload.data(), payload.size());
-  std::string bytes;
-  bytes.reserve(kHeaderSize + payload.size());
-  bytes.append(kMagic);
+  std::string bytes(kMagic);
   bytes.append(reinterpret_cast<const char *>(&builtFrom), sizeof builtFrom);
-  bytes.append(reinterpret_cast<const char *>(&checksum), sizeof checksum);
-  bytes.append(payload);
+  bytes.append(sizeof(std::uint64_t), '\0'); // the checksum, once the payload is known
+  bytes = index.serialise(std::move(bytes));
+  const std::uint64_t checksum = XXH3_64bits(bytes.data() + kHeaderSize, bytes.size() - kHeaderSize);
+  std::memcpy(bytes.data() + kMagic.size() + sizeof builtFrom, &checksum, sizeof checksum);
   return writeFileAtomically(path, bytes);
 }
 
