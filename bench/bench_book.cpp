@@ -4,17 +4,26 @@
 // ch0.txt (the front matter), ch1.txt, ... in a temporary folder (natural order, so ch10
 // follows ch9), copies the single file beside it, and opens both through engine::openBook
 // as the CLI does: cold = open + read every chapter + summarise + embed; warm = a fresh
-// open of the same state with nothing to do. Target: the book within 1.2x of the file.
+// open of the same state with nothing to do. Then the same two through the real server (in-memory
+// transport, offline): didOpen of one chapter (the file) until the book's memory is ready,
+// workspace/symbol p50/p99, and a one-character edit round trip p99 in the open chapter. Target:
+// the book within 1.2x of the file, and an edit p99 under 1 ms.
 #include "bench/BenchBook.h"
+#include "bench/BenchLsp.h"
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
 #include "engine/memory/LongTermMemory.h"
+#include "protocol/Uri.h"
+#include "server/LspServer.h"
 #include "support/Files.h"
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
+
+#include <spdlog/spdlog.h>
 
 using namespace recurrent;
 using namespace recurrent::engine;
@@ -53,6 +62,66 @@ bool index(const BookLayout &layout, Figures &f, bool cold) {
   f.paragraphs = report->paragraphs;
   f.chapters = snapshot->chapters().size();
   return true;
+}
+
+struct ServerFigures {
+  double open = 0, symbolP50 = 0, symbolP99 = 0, editP50 = 0, editP99 = 0;
+};
+
+/// The real server on `file` (a chapter of the book, or the one file), offline, with the state the
+/// engine part left: didOpen until the memory is ready, then searches and edits.
+ServerFigures serve(const fs::path &file) {
+  using namespace recurrent::bench;
+  ServerFigures f;
+  auto text = readFile(file).value();
+  server::InMemoryTransport transport;
+  server::LspServer::Options options;
+  options.coWriter.environment = [](std::string_view) { return std::optional<std::string>(); }; // offline
+  server::LspServer server(transport, options);
+  std::thread thread([&] { server.run(); });
+  Client client(transport);
+  client.call("initialize", {{"capabilities", json::object()}});
+  client.notify("initialized", json::object());
+  const std::string uri = protocol::pathToUri(file);
+  auto t0 = Clock::now();
+  client.notify("textDocument/didOpen",
+                {{"textDocument", {{"uri", uri}, {"languageId", "plaintext"}, {"version", 1}, {"text", text}}}});
+  for (;;) {
+    json s = client.call("recurrent/storyState", {{"uri", uri}})["result"];
+    if (s.value("adopted", false) && !s["busy"].get<bool>() && s["counts"]["memoryEntries"] == s["counts"]["paragraphs"] &&
+        s["counts"]["paragraphs"] > 0)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  f.open = ms(Clock::now() - t0);
+  const char *queries[] = {"Pierre at the ball",      "the battle of Borodino", "Natasha sings",
+                           "Prince Andrew wounded",   "Moscow burning",         "the old prince and Mary",
+                           "hunting with the wolves", "Napoleon crosses the river"};
+  std::vector<double> symbols;
+  for (int i = 0; i < 40; ++i) {
+    auto start = Clock::now();
+    client.call("workspace/symbol", {{"query", queries[i % 8]}});
+    symbols.push_back(ms(Clock::now() - start));
+  }
+  std::vector<double> edits;
+  const std::uint32_t line = static_cast<std::uint32_t>(std::count(text.begin(), text.end(), '\n') / 2);
+  for (int i = 0; i < 1000; ++i) {
+    bool insert = i % 2 == 0; // insert a character, then delete it again
+    json range = {{"start", {{"line", line}, {"character", 0}}}, {"end", {{"line", line}, {"character", insert ? 0 : 1}}}};
+    auto start = Clock::now();
+    client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", i + 2}}},
+                                             {"contentChanges", {{{"range", range}, {"text", insert ? "x" : ""}}}}});
+    client.call("$/bench/barrier", nullptr);
+    edits.push_back(ms(Clock::now() - start));
+  }
+  client.call("shutdown", nullptr);
+  client.notify("exit", nullptr);
+  thread.join();
+  f.symbolP50 = percentile(symbols, 0.5);
+  f.symbolP99 = percentile(symbols, 0.99);
+  f.editP50 = percentile(edits, 0.5);
+  f.editP99 = percentile(edits, 0.99);
+  return f;
 }
 
 } // namespace
@@ -101,6 +170,24 @@ int main(int argc, char **argv) {
               book.chapters, book.cold, file.cold, book.cold / file.cold);
   std::printf("ROW\tbook index warm: folder / one file\t%.3f / %.3f s = %.2fx\t<= 1.2x\n", book.warm, file.warm,
               book.warm / file.warm);
+  // The server, warm (the state above), alternating layouts so both see the same load; best of 2.
+  spdlog::set_level(spdlog::level::warn);
+  const fs::path chapter = folder / ("ch" + std::to_string((cuts.size() - 1) / 2) + ".txt");
+  ServerFigures one = serve(single), many = serve(chapter);
+  ServerFigures again = serve(single), againMany = serve(chapter);
+  one.open = std::min(one.open, again.open);
+  many.open = std::min(many.open, againMany.open);
+  std::printf("\n| server, offline, warm | didOpen -> memory ready ms | workspace/symbol p50 / p99 ms | edit p50 / p99 ms |\n"
+              "|---|---|---|---|\n");
+  std::printf("| one file | %.0f | %.2f / %.2f | %.3f / %.3f |\n", one.open, one.symbolP50, one.symbolP99, one.editP50,
+              one.editP99);
+  std::printf("| folder book (chapter %s open) | %.0f | %.2f / %.2f | %.3f / %.3f |\n", chapter.filename().c_str(),
+              many.open, many.symbolP50, many.symbolP99, many.editP50, many.editP99);
+  std::printf("ROW\tbook didOpen -> memory ready: folder / one file\t%.0f / %.0f ms = %.2fx\t<= 1.2x\n", many.open, one.open,
+              many.open / one.open);
+  std::printf("ROW\tbook workspace/symbol p99: folder / one file\t%.2f / %.2f ms = %.2fx\t<= 1.2x\n", many.symbolP99,
+              one.symbolP99, many.symbolP99 / one.symbolP99);
+  std::printf("ROW\tbook edit round trip p99: folder / one file\t%.3f / %.3f ms\t< 1 ms\n", many.editP99, one.editP99);
   if (book.paragraphs != file.paragraphs)
     std::printf("note: the folder book has %zu paragraphs, the file %zu\n", book.paragraphs, file.paragraphs);
   std::error_code ec;

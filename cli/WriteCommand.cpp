@@ -180,13 +180,9 @@ Status startChapterIfDue(const BookLayout &layout, long step, long every) {
     if (text && Manuscript(*text).paragraphs().empty())
       return okStatus();
   }
-  auto next = layout.nextChapterPath();
-  if (!next)
-    return next.error();
-  const std::string title = "Chapter " + std::to_string(chapters.size() + 1);
-  if (auto s = writeFileAtomically(*next, "# " + title + "\n"); !s)
-    return s;
-  return layout.addToSummary(*next, title);
+  if (auto made = layout.createNextChapter(); !made)
+    return made.error();
+  return okStatus();
 }
 
 } // namespace

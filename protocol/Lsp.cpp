@@ -159,6 +159,8 @@ bool fromJson(const json &v, ClientCapabilities &out, const std::string &path, P
       if (f.is_string())
         out.hoverContentFormat.push_back(f.get<std::string>());
   out.applyEdit = digBool(v, {"workspace", "applyEdit"});
+  out.showDocument = digBool(v, {"window", "showDocument", "support"});
+  out.didChangeWatchedFilesDynamic = digBool(v, {"workspace", "didChangeWatchedFiles", "dynamicRegistration"});
   return true;
 }
 

@@ -158,6 +158,8 @@ struct ClientCapabilities {
   bool lineFoldingOnly = false;               ///< textDocument.foldingRange.lineFoldingOnly
   std::vector<std::string> hoverContentFormat; ///< textDocument.hover.contentFormat
   bool applyEdit = false;                     ///< workspace.applyEdit
+  bool showDocument = false;                  ///< window.showDocument.support
+  bool didChangeWatchedFilesDynamic = false;  ///< workspace.didChangeWatchedFiles.dynamicRegistration
 };
 struct ClientInfo {
   std::string name;

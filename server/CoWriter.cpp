@@ -33,6 +33,8 @@ constexpr const char *kUndoStep = "recurrent.undoStep";
 constexpr const char *kAcceptInline = "recurrent.acceptInline";
 constexpr const char *kSetPlans = "recurrent.setPlans";
 constexpr const char *kSetShortTermMemory = "recurrent.setShortTermMemory";
+constexpr const char *kMakeBook = "recurrent.makeBook";
+constexpr const char *kNewChapter = "recurrent.newChapter";
 constexpr const char *kActionKind = "refactor.rewrite.recurrent";
 
 /// A plan shortened for a menu entry or a lens: its first line, cut at a word near `limit`.
@@ -105,10 +107,26 @@ bool insideStateFolder(const fs::path &path) {
   return false;
 }
 
-/// The writer made this file a story (adopt, new story, the CLI): its state folder exists.
-bool hasStoryState(const fs::path &manuscript) {
-  std::error_code ec;
-  return fs::is_directory(engine::StatePaths::forManuscript(manuscript).dir, ec);
+/// The book a file belongs to: the folder book whose chapter it is, else its own one-file story
+/// (which may not be a story yet).
+engine::BookLayout layoutOf(const fs::path &file) {
+  if (!insideStateFolder(file))
+    if (auto found = engine::BookLayout::find(file); found && (!found->isFolder() || found->isChapter(file)))
+      return *found;
+  return engine::BookLayout::singleFile(file);
+}
+
+/// `{root, folder, chapters: [{uri, file, title, paragraphs, words}]}`: the book's shape for the
+/// writer (recurrent/storyState, recurrent/bookOutline).
+json bookJson(const engine::BookSnapshot &book) {
+  json chapters = json::array();
+  for (const auto &c : book.chapters())
+    chapters.push_back({{"uri", protocol::pathToUri(c.file.path)},
+                        {"file", c.file.relative},
+                        {"title", c.title},
+                        {"paragraphs", c.paragraphCount},
+                        {"words", c.words}});
+  return {{"root", book.layout().root().string()}, {"folder", book.layout().isFolder()}, {"chapters", chapters}};
 }
 
 const char *kNotAStory = "this file is not a story yet: run Recurrent: Adopt first; "
@@ -130,14 +148,30 @@ bool fromJson(const json &v, UriParams &out, const std::string &path, protocol::
   return o.required("uri", out.uri);
 }
 
+bool fromJson(const json &v, WatchedFilesParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  auto changes = v.is_object() ? v.find("changes") : v.end();
+  if (!v.is_object() || changes == v.end() || !changes->is_array()) {
+    issue = {path + ".changes", "expected an array of file events"};
+    return false;
+  }
+  for (const auto &change : *changes)
+    if (change.is_object() && change.contains("uri") && change["uri"].is_string())
+      out.uris.push_back(change["uri"].get<std::string>());
+  return true;
+}
+
 struct CoWriter::InlineOffer {
   std::uint64_t id = 0;
   engine::PendingStep step;
 };
 
-struct CoWriter::DocState {
+struct CoWriter::BookState {
+  engine::BookLayout layout;          ///< empty for a document without a file
+  std::set<std::string> uris;         ///< its open documents (chapters)
   bool story = false;       ///< the writer made it a story (its state exists); else no session, no model
-  std::shared_ptr<engine::StorySession> session;
+  std::shared_ptr<engine::Book> book; ///< opened on first use, with `settings`
+  std::shared_ptr<engine::StorySession> session; ///< book->sessionPtr()
+  std::shared_ptr<const engine::BookSnapshot> lastSnapshot; ///< the latest the server built
   std::shared_ptr<engine::StateLock> lock; ///< held: this server writes the story's state
   bool readOnly = false;    ///< the session was opened while another process held the lock
   std::string readOnlyReason;
@@ -152,7 +186,9 @@ struct CoWriter::DocState {
   bool indexAgain = false;
   bool indexedOnce = false;
   bool writing = false; ///< a continuation, opening or adoption is running
+  std::string jobUri;   ///< the document it writes in
   std::shared_ptr<CancelSource> jobCancel; ///< the running writing job's, cancelled when the document closes
+  std::string inlineUri; ///< the document the ghost-text request is for
   std::shared_ptr<CancelSource> inlineCancel;
   std::optional<InlineOffer> offer;
 };
@@ -167,7 +203,7 @@ CoWriter::~CoWriter() {
 
 void CoWriter::shutdown() {
   stopping_ = true;
-  for (auto &[uri, state] : docs_) {
+  for (auto &[key, state] : books_) {
     if (state->indexCancel)
       state->indexCancel->cancel();
     if (state->inlineCancel)
@@ -187,14 +223,16 @@ void CoWriter::bind(HandlerTable &table) {
   table.request("workspace/symbol", this, &CoWriter::onWorkspaceSymbol);
   table.request("recurrent/storyState", this, &CoWriter::onStoryState);
   table.request("recurrent/lastPrompt", this, &CoWriter::onLastPrompt);
+  table.request("recurrent/bookOutline", this, &CoWriter::onBookOutline);
+  table.notification("workspace/didChangeWatchedFiles", this, &CoWriter::onWatchedFilesChanged);
 }
 
 json CoWriter::capabilities() const {
   return json{
       {"executeCommandProvider",
        {{"commands",
-         {kContinue, kNewStory, kAdopt, kSuggestPlans, kUndoStep, kAcceptInline, kSetPlans,
-          kSetShortTermMemory}}}},
+         {kContinue, kNewStory, kAdopt, kMakeBook, kNewChapter, kSuggestPlans, kUndoStep, kAcceptInline,
+          kSetPlans, kSetShortTermMemory}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},
@@ -211,21 +249,40 @@ template <typename T> void CoWriter::background(std::function<T()> job, std::fun
 
 // --- Documents and sessions ------------------------------------------------------------------
 
-CoWriter::DocState *CoWriter::docState(const std::string &uri) {
+CoWriter::BookState *CoWriter::bookOf(const std::string &uri) {
   auto it = docs_.find(uri);
   return it == docs_.end() ? nullptr : it->second.get();
 }
 
+void CoWriter::attach(const std::string &uri) {
+  auto path = protocol::uriToPath(uri);
+  std::optional<engine::BookLayout> layout;
+  if (path)
+    layout = layoutOf(*path);
+  const std::string key = layout ? layout->paths().dir.string() : uri;
+  auto &state = books_[key];
+  if (!state) {
+    state = std::make_shared<BookState>();
+    if (layout) {
+      state->layout = *layout;
+      state->story = !insideStateFolder(*path) && layout->hasState();
+    }
+  }
+  state->uris.insert(uri);
+  docs_[uri] = state;
+}
+
 void CoWriter::documentOpened(const std::string &uri) {
-  auto [it, inserted] = docs_.try_emplace(uri, std::make_unique<DocState>());
-  if (auto path = protocol::uriToPath(uri); inserted && path)
-    it->second->story = !insideStateFolder(*path) && hasStoryState(*path);
+  if (!docs_.count(uri))
+    attach(uri);
+  if (BookState *st = bookOf(uri); st->book && st->layout.isFolder())
+    st->book->reloadFromDisk(); // the chapter may be new since the book last listed its files
   // Settings usually arrive just after didOpen: give them a moment before the first index.
   scheduleIndex(uri, std::chrono::milliseconds(50));
 }
 
 void CoWriter::documentChanged(const std::string &uri) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!st)
     return;
   // The ghost-text offer survives edits: accepting it is itself an edit. acceptInline checks
@@ -242,25 +299,68 @@ void CoWriter::documentClosed(const std::string &uri) {
   auto it = docs_.find(uri);
   if (it == docs_.end())
     return;
+  std::shared_ptr<BookState> st = it->second;
+  docs_.erase(it);
+  st->uris.erase(uri);
+  stepWatch_.forget(uri);
   // Running jobs keep the session alive through their own shared_ptr and end as cancelled: a
   // closed document gets no more edits (EditStream checks) and nothing is committed for it.
-  if (it->second->indexCancel)
-    it->second->indexCancel->cancel();
-  if (it->second->inlineCancel)
-    it->second->inlineCancel->cancel();
-  if (it->second->jobCancel) {
+  if (st->inlineCancel && st->inlineUri == uri)
+    st->inlineCancel->cancel();
+  if (st->jobCancel && st->jobUri == uri) {
     spdlog::info("{} closed while recurrent was writing in it: cancelled, nothing committed", uri);
-    it->second->jobCancel->cancel();
+    st->jobCancel->cancel();
   }
   spdlog::debug("closed {}", uri);
-  docs_.erase(it);
-  stepWatch_.forget(uri);
+  if (st->uris.empty()) {
+    if (st->indexCancel)
+      st->indexCancel->cancel();
+    if (st->indexTimer)
+      st->indexTimer->cancel();
+    std::erase_if(books_, [&](const auto &entry) { return entry.second == st; });
+    return;
+  }
+  // Other chapters stay open: the book reads this one from disk again (unsaved edits are gone).
+  if (st->book)
+    if (auto path = protocol::uriToPath(uri))
+      st->book->clearOverlay(*path);
+  scheduleIndex(*st->uris.begin(), options_.indexDebounce);
+}
+
+void CoWriter::reportBadNotification(const std::string &method, const protocol::ParseIssue &issue) {
+  server_.reportBadNotification(method, issue);
+}
+
+void CoWriter::onWatchedFilesChanged(const WatchedFilesParams &params) {
+  std::set<BookState *> touched;
+  for (const auto &uri : params.uris) {
+    auto path = protocol::uriToPath(uri);
+    if (!path || insideStateFolder(*path))
+      continue;
+    const fs::path file = path->lexically_normal();
+    for (auto &[key, state] : books_) {
+      const fs::path &root = state->layout.root();
+      auto rel = file.lexically_relative(root);
+      if (state->layout.isFolder() && !rel.empty() && *rel.begin() != "..")
+        touched.insert(state.get());
+    }
+  }
+  for (BookState *state : touched) {
+    if (!state->book)
+      continue;
+    spdlog::debug("files of {} changed on disk: re-reading its chapters", state->layout.root().string());
+    state->book->reloadFromDisk(); // the memory follows at the next index: deleted chapters leave it
+    scheduleIndex(*state->uris.begin(), options_.indexDebounce);
+  }
 }
 
 void CoWriter::settingsChanged() {
-  for (auto &[uri, state] : docs_) {
+  for (auto &[key, state] : books_) {
+    const std::string &uri = *state->uris.begin(); // a book takes the settings of its first chapter
     if (state->session && !state->settings.sameSession(server_.settingsFor(uri)) && !state->writing) {
       state->session.reset(); // reopened with the new backend on next use
+      state->book.reset();
+      state->lastSnapshot.reset();
       state->sessionError.clear();
       scheduleIndex(uri, options_.indexDebounce);
     } else if (!state->story && server_.settingsFor(uri).autoAdopt.value_or(false)) {
@@ -281,7 +381,7 @@ Result<engine::BackendConfig> CoWriter::backendConfigFor(const std::string &uri)
 }
 
 Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::string &uri) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!st)
     return Error{ErrorKind::InvalidArgument, "the document is not open: " + uri};
   const Settings &settings = server_.settingsFor(uri);
@@ -296,10 +396,8 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
   auto config = backendConfigFor(uri);
   if (!config)
     return config.error();
-  auto backends = engine::makeBackends(*config);
-  // Offline summaries are extractive; a model's go through the session's recorded model, so
+  // openBook builds the models: a model's summaries go through the session's recorded model, so
   // calls.jsonl, lastPrompt and the call counts see every one and contextTokens bounds them.
-  auto summarizer = backends.config.isOffline() ? backends.summarizer : nullptr;
   engine::SessionOptions sessionOptions;
   if (settings.topK)
     sessionOptions.topK = static_cast<std::size_t>(std::clamp(*settings.topK, 1, 50));
@@ -307,12 +405,15 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
     sessionOptions.prompt.contextTokens = std::max(1024, *settings.contextTokens);
   if (settings.temperature)
     sessionOptions.prompt.temperature = *settings.temperature;
-  claimWriter(*st, engine::StatePaths::forManuscript(*path).dir);
-  auto session =
-      engine::StorySession::open(*path, backends.chat, backends.embedder, std::move(summarizer), sessionOptions);
-  if (!session)
-    return session.error();
-  st->session = std::shared_ptr<engine::StorySession>(std::move(*session));
+  claimWriter(*st, st->layout.paths().dir);
+  engine::BookOptions bookOptions;
+  bookOptions.session = sessionOptions;
+  auto book = engine::openBook(st->layout, *config, bookOptions);
+  if (!book)
+    return book.error();
+  st->book = std::shared_ptr<engine::Book>(std::move(*book));
+  st->session = st->book->sessionPtr();
+  st->lastSnapshot.reset();
   st->settings = settings;
   st->indexedOnce = false;
   for (const auto &note : st->session->notes())
@@ -322,7 +423,26 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
   return st->session;
 }
 
-bool CoWriter::claimWriter(DocState &st, const fs::path &stateDir) {
+std::shared_ptr<const engine::BookSnapshot> CoWriter::bookSnapshot(BookState &st) {
+  for (const auto &uri : st.uris)
+    if (auto path = protocol::uriToPath(uri))
+      if (const Document *doc = server_.documents().find(uri))
+        st.book->setOverlay(*path, doc->manuscript.text()); // a no-op when the text is the same
+  st.lastSnapshot = st.book->snapshot();
+  return st.lastSnapshot;
+}
+
+Result<std::size_t> CoWriter::chapterOf(const std::string &uri, const engine::BookSnapshot &snapshot) const {
+  auto path = protocol::uriToPath(uri);
+  auto chapter = path ? snapshot.chapterIndex(*path) : std::nullopt;
+  if (!chapter)
+    return Error{ErrorKind::InvalidArgument,
+                 "this file is no longer one of the book's chapters (SUMMARY.md or the folder changed): "
+                 "reopen it"};
+  return *chapter;
+}
+
+bool CoWriter::claimWriter(BookState &st, const fs::path &stateDir) {
   if (st.lock)
     return true;
   auto attempt = engine::StateLock::tryAcquire(stateDir, "recurrent lsp");
@@ -333,6 +453,7 @@ bool CoWriter::claimWriter(DocState &st, const fs::path &stateDir) {
       st.readOnly = false;
       st.readOnlyReason.clear();
       st.session.reset();
+      st.book.reset();
     }
     return true;
   }
@@ -354,7 +475,7 @@ bool CoWriter::claimWriter(DocState &st, const fs::path &stateDir) {
 
 Result<std::shared_ptr<engine::StorySession>> CoWriter::writableSession(const std::string &uri) {
   auto session = sessionFor(uri);
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!session || st->lock)
     return session;
   if (!claimWriter(*st, (*session)->paths().dir))
@@ -363,7 +484,7 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::writableSession(const st
 }
 
 Status CoWriter::makeStory(const std::string &uri) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   auto path = protocol::uriToPath(uri);
   if (!st || !path)
     return Error{ErrorKind::Config,
@@ -377,7 +498,7 @@ Status CoWriter::makeStory(const std::string &uri) {
 }
 
 void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds delay) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!st || stopping_)
     return;
   if (!st->indexTimer)
@@ -389,7 +510,7 @@ void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds d
   });
 }
 
-void CoWriter::cancelIndex(DocState &state) {
+void CoWriter::cancelIndex(BookState &state) {
   // Whatever was pending or running is owed again: the caller's end (endJob, a ghost-text reply,
   // a commit) schedules it, so edits made before are never left out of the memory.
   std::size_t pending = state.indexTimer ? state.indexTimer->cancel() : 0;
@@ -400,7 +521,7 @@ void CoWriter::cancelIndex(DocState &state) {
 }
 
 void CoWriter::runIndex(const std::string &uri) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   const Document *doc = server_.documents().find(uri);
   if (!st || !doc || stopping_)
     return;
@@ -436,7 +557,7 @@ void CoWriter::runIndex(const std::string &uri) {
     }
     return;
   }
-  auto snapshot = std::make_shared<engine::Manuscript>(doc->manuscript);
+  auto snapshot = bookSnapshot(*st)->manuscriptPtr();
   // The first index of a session can take a while (a long book, or a model writing summaries):
   // show it, cancellable. Later ones follow small edits and stay quiet.
   std::shared_ptr<Progress> progress;
@@ -488,14 +609,14 @@ void CoWriter::runIndex(const std::string &uri) {
         Status status = outcome.status;
         if (progress)
           progress->end(outcome.ask ? "waiting for your answer" : status ? "memory ready" : "stopped");
-        DocState *st = docState(uri);
+        BookState *st = bookOf(uri);
         if (!st)
           return;
         st->indexing = false;
         if (outcome.ask) {
           sendStatus(uri, "idle");
           askBeforeSummarising(uri, *session, *outcome.ask, [this, uri](bool yes) {
-            DocState *st = docState(uri);
+            BookState *st = bookOf(uri);
             if (!st)
               return;
             st->summariesApproved = yes;
@@ -523,7 +644,17 @@ std::optional<std::string> CoWriter::summaryFor(const std::string &uri, std::siz
   const Document *doc = server_.documents().find(uri);
   if (it == docs_.end() || !it->second->session || !doc || paragraph >= doc->manuscript.paragraphs().size())
     return std::nullopt;
-  auto entry = it->second->session->memory().entryAt(paragraph);
+  const BookState &st = *it->second;
+  std::size_t inBook = paragraph;
+  if (st.layout.isFolder()) { // the chapter's place in the book, as the last snapshot had it
+    if (!st.lastSnapshot)
+      return std::nullopt;
+    auto chapter = chapterOf(uri, *st.lastSnapshot);
+    if (!chapter)
+      return std::nullopt;
+    inBook = st.lastSnapshot->bookParagraph(*chapter, paragraph);
+  }
+  auto entry = st.session->memory().entryAt(inBook);
   // Positions shift with edits until the next index: trust the entry only for the same text.
   if (!entry || entry->hash != doc->manuscript.paragraphs()[paragraph].hash)
     return std::nullopt;
@@ -534,7 +665,7 @@ std::optional<std::string> CoWriter::summaryFor(const std::string &uri, std::siz
 
 void CoWriter::sendStatus(const std::string &uri, const std::string &state, const std::string &message) {
   json params{{"uri", uri}, {"state", state}};
-  if (DocState *st = docState(uri); st && st->session) {
+  if (BookState *st = bookOf(uri); st && st->session) {
     auto engineState = st->session->state();
     params["provider"] = st->session->offline() ? "offline" : "openai";
     params["model"] = st->session->modelDescription();
@@ -587,6 +718,7 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
       {kAdopt, &CoWriter::runAdopt},       {kSuggestPlans, &CoWriter::runSuggestPlans},
       {kUndoStep, &CoWriter::runUndoStep}, {kAcceptInline, &CoWriter::runAcceptInline},
       {kSetPlans, &CoWriter::runSetPlans}, {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
+      {kMakeBook, &CoWriter::runMakeBook}, {kNewChapter, &CoWriter::runNewChapter},
   };
   auto it = kCommands.find(params.command);
   if (it == kCommands.end()) {
@@ -605,8 +737,8 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
   (this->*(it->second))(args, std::move(reply));
 }
 
-CoWriter::DocState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &reply) {
-  DocState *st = docState(uri);
+CoWriter::BookState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &reply) {
+  BookState *st = bookOf(uri);
   if (!st) {
     reply.error(invalidParams("the document is not open: " + uri));
     return nullptr;
@@ -636,10 +768,11 @@ std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string
   return *session;
 }
 
-CoWriter::Job CoWriter::beginJob(DocState &state, const std::string &uri, const std::string &title,
+CoWriter::Job CoWriter::beginJob(BookState &state, const std::string &uri, const std::string &title,
                                  const CancelToken &request, const std::string &status) {
   cancelIndex(state);
   state.writing = true;
+  state.jobUri = uri;
   Job job;
   job.progress = Progress::begin(server_, title, true);
   job.cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{request, job.progress->token()});
@@ -649,7 +782,7 @@ CoWriter::Job CoWriter::beginJob(DocState &state, const std::string &uri, const 
 }
 
 void CoWriter::endJob(const std::string &uri, bool reindex) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!st)
     return;
   st->writing = false;
@@ -667,7 +800,7 @@ void CoWriter::endJob(const std::string &uri, bool reindex) {
 
 void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = idleDocument(uri, reply);
+  BookState *st = idleDocument(uri, reply);
   if (!st)
     return;
   if (!server_.clientCapabilities().applyEdit) {
@@ -708,8 +841,17 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   }
 
   st->offer.reset();
-  auto snapshot = std::make_shared<engine::Manuscript>(m);
+  auto book = bookSnapshot(*st);
+  auto chapter = chapterOf(uri, *book);
+  if (!chapter) {
+    reply.error(chapter.error());
+    return;
+  }
+  auto snapshot = book->manuscriptPtr();
   Placement place = placeAfter(m, cursor);
+  // The cursor and the plan as the book sees them (the chapters before this one lead up to it).
+  engine::StorySession::StepRequest request = st->book->stepRequest(*book, *chapter, cursor, plan);
+  const std::size_t insertAt = book->bookOffset(*chapter, place.offset); // in the book's text
   Job job = beginJob(*st, uri, "Recurrent: writing the next paragraph", reply.token());
   auto progress = job.progress;
   auto cancel = job.cancel;
@@ -746,9 +888,6 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
     });
   };
 
-  engine::StorySession::StepRequest request;
-  request.cursor = cursor;
-  request.plan = plan;
   std::string language = server_.settingsFor(uri).language.value_or("");
   background<Result<engine::PendingStep>>(
       [session, snapshot, request, cancel, callbacks, language]() -> Result<engine::PendingStep> {
@@ -756,7 +895,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
           return ready.error();
         return session->prepareStep(*snapshot, request, cancel->token(), callbacks);
       },
-      [this, uri, session, snapshot, place, stream, progress, cancel,
+      [this, uri, session, snapshot, place, insertAt, stream, progress, cancel,
        reply](Result<engine::PendingStep> pending) mutable {
         if (!pending || cancel->cancelled()) {
           Error error = pending ? Error::cancelled() : pending.error();
@@ -771,7 +910,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
           return;
         }
         std::string text = place.prefix + pending->paragraph + place.suffix;
-        stream->finish(text, [this, uri, session, snapshot, place, progress, reply,
+        stream->finish(text, [this, uri, session, snapshot, insertAt, progress, reply,
                               step = std::move(*pending)](bool applied, std::string reason,
                                                           std::string inserted) mutable {
           if (!applied) {
@@ -788,10 +927,10 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
             reply.error(requestFailed("the document was closed, so the step was not recorded"));
             return;
           }
-          // The manuscript as the editor now holds it: our snapshot plus exactly what it applied
-          // (its didChange may still be on the way).
+          // The book as the editor now holds it: our snapshot plus exactly what it applied (its
+          // didChange may still be on the way).
           auto after = std::make_shared<engine::Manuscript>(*snapshot);
-          after->replace(place.offset, place.offset, inserted);
+          after->replace(insertAt, insertAt, inserted);
           progress->report("saving the story's memory");
           background<Result<engine::StepCommit>>(
               [session, step, after] {
@@ -817,9 +956,14 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
 
 void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = idleDocument(uri, reply);
+  BookState *st = idleDocument(uri, reply);
   if (!st)
     return;
+  if (st->layout.isFolder()) {
+    reply.error(requestFailed("this file is a chapter of a book: continue the book (Recurrent: Continue), "
+                              "or start a new story in a file outside it"));
+    return;
+  }
   if (!isBlank(server_.documents().find(uri)->manuscript.text())) {
     reply.error(
         requestFailed("a new story starts in an empty document; to continue this manuscript, use Adopt"));
@@ -895,12 +1039,12 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
 
 void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = idleDocument(uri, reply);
+  BookState *st = idleDocument(uri, reply);
   if (!st)
     return;
-  const engine::Manuscript &m = server_.documents().find(uri)->manuscript;
-  if (m.paragraphs().empty()) {
-    reply.error(requestFailed("there is nothing to adopt yet: write a paragraph or start a New Story"));
+  const char *nothing = "there is nothing to adopt yet: write a paragraph or start a New Story";
+  if (!st->layout.isFolder() && server_.documents().find(uri)->manuscript.paragraphs().empty()) {
+    reply.error(requestFailed(nothing));
     return;
   }
   if (auto made = makeStory(uri); !made) {
@@ -910,14 +1054,18 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
   auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
-  auto snapshot = std::make_shared<engine::Manuscript>(m);
+  auto snapshot = bookSnapshot(*st)->manuscriptPtr();
+  if (snapshot->paragraphs().empty()) {
+    reply.error(requestFailed(nothing));
+    return;
+  }
   // Adopting a long book with a paid model: the writer agrees to the cost first.
   if (std::size_t askAbove = costQuestionThreshold(uri, *session); askAbove > 0) {
     SummaryEstimate estimate = estimateSummaries(session->memory(), *snapshot);
     if (estimate.paragraphs > askAbove) {
       st->writing = true; // no second command, and no index, while the question is open
       askBeforeSummarising(uri, *session, estimate, [this, uri, args, snapshot, estimate, reply](bool yes) mutable {
-        if (DocState *st = docState(uri))
+        if (BookState *st = bookOf(uri))
           st->writing = false;
         if (!yes) {
           reply.error(protocol::ResponseError{protocol::RequestCancelled,
@@ -934,12 +1082,12 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
   startAdopt(uri, args, snapshot, std::move(reply));
 }
 
-void CoWriter::startAdopt(const std::string &uri, const json &args, std::shared_ptr<engine::Manuscript> snapshot,
+void CoWriter::startAdopt(const std::string &uri, const json &args, std::shared_ptr<const engine::Manuscript> snapshot,
                           ReplyOnce reply) {
   auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   st->summariesDeclined = false;
   Job job = beginJob(*st, uri, "Recurrent: adopting the manuscript", reply.token(), "indexing");
   auto progress = job.progress;
@@ -964,7 +1112,7 @@ void CoWriter::startAdopt(const std::string &uri, const json &args, std::shared_
       },
       [this, uri, session, snapshot, progress, reply](Status status) mutable {
         progress->end(status ? "done" : "stopped");
-        if (DocState *s = docState(uri))
+        if (BookState *s = bookOf(uri))
           s->indexedOnce = s->indexedOnce || static_cast<bool>(status);
         endJob(uri);
         if (!status) {
@@ -985,7 +1133,7 @@ std::size_t CoWriter::costQuestionThreshold(const std::string &uri, const engine
 
 void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StorySession &session,
                                     const SummaryEstimate &estimate, std::function<void(bool)> answer) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!st)
     return;
   if (st->summariesDeclined) { // asked once already: the next question is an explicit Adopt
@@ -997,7 +1145,7 @@ void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StoryS
   std::string file = path ? path->filename().string() : uri;
   askToSummarise(server_, file, session.modelDescription(), estimate,
                  [this, uri, estimate, answer = std::move(answer)](bool yes) {
-                   if (DocState *st = docState(uri))
+                   if (BookState *st = bookOf(uri))
                      st->asking = false;
                    if (!yes)
                      server_.notify("window/showMessage",
@@ -1010,15 +1158,91 @@ void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StoryS
                  });
 }
 
+void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  BookState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  if (st->layout.isFolder()) { // already a book: adopting it is what is left to do
+    runAdopt(args, std::move(reply));
+    return;
+  }
+  auto path = protocol::uriToPath(uri);
+  if (!path || insideStateFolder(*path)) {
+    reply.error(requestFailed(path ? "this is one of recurrent's own state files (inside .recurrent/), not a chapter"
+                                   : "save this document to a file in the book's folder first"));
+    return;
+  }
+  const engine::BookLayout layout = engine::BookLayout::folder(path->parent_path());
+  if (!layout.isChapter(*path)) {
+    reply.error(requestFailed("this file would not be a chapter of " + layout.root().string() +
+                              " (README, SUMMARY.md, hidden and _ files, bible/ and notes/ are not chapters)"));
+    return;
+  }
+  // The folder's open chapters join the book: none may be in the middle of something.
+  std::vector<std::string> joining;
+  for (const auto &[open, state] : docs_) {
+    auto file = protocol::uriToPath(open);
+    if (!file || !layout.isChapter(*file))
+      continue;
+    if (state->writing || state->asking) {
+      reply.error(requestFailed("recurrent is busy in " + file->filename().string() +
+                                ": wait for it or cancel it, then make the book"));
+      return;
+    }
+    joining.push_back(open);
+  }
+  if (auto writable = checkStateWritable(layout.paths().dir); !writable) {
+    reply.error(writable.error());
+    return;
+  }
+  std::error_code ec;
+  fs::create_directories(layout.paths().dir, ec);
+  if (ec) {
+    reply.error(requestFailed("cannot create " + layout.paths().dir.string() + ": " + ec.message()));
+    return;
+  }
+  spdlog::info("{} is a book now ({} chapters)", layout.root().string(), layout.chapters().size());
+  for (const auto &open : joining) {
+    documentClosed(open); // leaves its one-file state (kept on disk, unused) ...
+    attach(open);         // ... for the book's
+  }
+  runAdopt(args, std::move(reply));
+}
+
+void CoWriter::runNewChapter(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  BookState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  if (!st->layout.isFolder() || !st->story) {
+    reply.error(requestFailed("only a book has chapters: make this folder a book first (Recurrent: Make Book)"));
+    return;
+  }
+  auto made = st->layout.createNextChapter(stringArg(args, "title"));
+  if (!made) {
+    showError("no new chapter", made.error());
+    reply.error(made.error());
+    return;
+  }
+  if (st->book)
+    st->book->reloadFromDisk();
+  const std::string chapterUri = protocol::pathToUri(*made);
+  if (server_.clientCapabilities().showDocument)
+    server_.call("window/showDocument", {{"uri", chapterUri}, {"takeFocus", true}},
+                 [](std::optional<json>, std::optional<protocol::ResponseError>) {});
+  reply(json{{"uri", chapterUri}, {"file", st->layout.relativePath(*made)}});
+}
+
 void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = idleDocument(uri, reply);
+  BookState *st = idleDocument(uri, reply);
   if (!st)
     return;
   auto session = sessionOrReply(uri, "cannot suggest plans", reply);
   if (!session)
     return;
-  auto snapshot = std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript);
+  auto snapshot = bookSnapshot(*st)->manuscriptPtr();
   Job job = beginJob(*st, uri, "Recurrent: suggesting plans", reply.token());
   auto progress = job.progress;
   auto cancel = job.cancel;
@@ -1038,7 +1262,7 @@ void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
 
 void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = idleDocument(uri, reply);
+  BookState *st = idleDocument(uri, reply);
   if (!st)
     return;
   auto session = sessionOrReply(uri, "cannot undo the step", reply);
@@ -1092,7 +1316,7 @@ void CoWriter::stepTextVanished(const std::string &uri, long step) {
 }
 
 void CoWriter::undoVanishedStep(const std::string &uri, long step) {
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   const Document *doc = server_.documents().find(uri);
   if (!st || !doc || !st->session)
     return;
@@ -1168,7 +1392,7 @@ void CoWriter::runSetShortTermMemory(const json &args, ReplyOnce reply) {
 
 void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  DocState *st = idleDocument(uri, reply);
+  BookState *st = idleDocument(uri, reply);
   if (!st)
     return;
   const Document *doc = server_.documents().find(uri);
@@ -1187,7 +1411,7 @@ void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
     reply.error(requestFailed("the accepted paragraph is not in the document, so the step was not recorded"));
     return;
   }
-  auto after = std::make_shared<engine::Manuscript>(doc->manuscript);
+  auto after = bookSnapshot(*st)->manuscriptPtr();
   cancelIndex(*st);
   background<Result<engine::StepCommit>>(
       [session = st->session, step, after] {
@@ -1228,13 +1452,14 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
   if (auto plan = planCommentAt(doc->manuscript, params.range.start.line))
     command("Continue from my plan: " + shorten(*plan, 60), kContinue,
             {{"uri", uri}, {"position", position}, {"plan", *plan}});
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (st && !st->story) {
     // Not a story: offer to make it one (nothing runs until the writer picks it).
     auto path = protocol::uriToPath(uri);
-    if (path && !insideStateFolder(*path) && !doc->manuscript.paragraphs().empty()) {
+    if (path && !insideStateFolder(*path) && !doc->manuscript.paragraphs().empty())
       command("Adopt this file as a story (build its memory and plans)", kAdopt, {{"uri", uri}});
-    }
+    if (path && !insideStateFolder(*path) && engine::BookLayout::folder(path->parent_path()).isChapter(*path))
+      command("Make this folder a book (one memory for all its chapters)", kMakeBook, {{"uri", uri}});
     reply(actions);
     return;
   }
@@ -1258,7 +1483,7 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
   const std::string &uri = params.textDocument.uri;
   const Document *doc = server_.documents().find(uri);
   json lenses = json::array();
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   if (!doc || !st || !st->story || doc->manuscript.paragraphs().empty()) {
     reply(lenses); // a file that is not a story shows no lenses: it may be any Markdown file
     return;
@@ -1285,7 +1510,7 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
 void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params, ReplyOnce reply) {
   const std::string &uri = params.textDocument.uri;
   const Document *doc = server_.documents().find(uri);
-  DocState *st = docState(uri);
+  BookState *st = bookOf(uri);
   json empty{{"items", json::array()}};
   if (!doc || !st || st->writing) {
     reply(empty);
@@ -1332,16 +1557,22 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
     reply(empty);
     return;
   }
+  auto book = bookSnapshot(*st);
+  auto chapter = chapterOf(uri, *book);
+  if (!chapter) {
+    reply(empty);
+    return;
+  }
   // A newer request supersedes an older one.
   if (st->inlineCancel)
     st->inlineCancel->cancel();
   cancelIndex(*st);
   auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token()});
   st->inlineCancel = cancel;
-  auto snapshot = std::make_shared<engine::Manuscript>(m);
-  engine::StorySession::StepRequest request;
-  request.cursor = offset;
-  request.plan = planCommentAt(m, line ? line - 1 : 0).value_or("");
+  st->inlineUri = uri;
+  auto snapshot = book->manuscriptPtr();
+  engine::StorySession::StepRequest request =
+      st->book->stepRequest(*book, *chapter, offset, planCommentAt(m, line ? line - 1 : 0).value_or(""));
   std::string language = server_.settingsFor(uri).language.value_or("");
   background<Result<engine::PendingStep>>(
       [session = *session, snapshot, request, cancel, language]() -> Result<engine::PendingStep> {
@@ -1351,7 +1582,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
       },
       [this, uri, prefix, suffix, position = insertAt, cancel,
        reply](Result<engine::PendingStep> pending) mutable {
-        DocState *st = docState(uri);
+        BookState *st = bookOf(uri);
         if (st && st->indexAgain && !st->writing) {
           st->indexAgain = false;
           scheduleIndex(uri, options_.indexDebounce);
@@ -1378,19 +1609,26 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
 }
 
 void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, ReplyOnce reply) {
+  // One search per book: its memory covers every chapter, open or not.
   struct Source {
-    std::string uri;
     std::shared_ptr<engine::StorySession> session;
-    std::shared_ptr<engine::Manuscript> manuscript;
+    std::shared_ptr<const engine::BookSnapshot> book;
+    std::map<fs::path, std::string> openUris; ///< the URIs the editor uses for the open chapters
   };
   auto sources = std::make_shared<std::vector<Source>>();
-  for (const auto &uri : server_.documents().uris()) {
-    auto session = sessionFor(uri);
-    if (session)
-      sources->push_back(
-          {uri, *session, std::make_shared<engine::Manuscript>(server_.documents().find(uri)->manuscript)});
+  for (auto &[key, state] : books_) {
+    if (!state->story || params.query.empty())
+      continue;
+    auto session = sessionFor(*state->uris.begin());
+    if (!session)
+      continue;
+    Source source{*session, bookSnapshot(*state), {}};
+    for (const auto &uri : state->uris)
+      if (auto path = protocol::uriToPath(uri))
+        source.openUris[path->lexically_normal()] = uri;
+    sources->push_back(std::move(source));
   }
-  if (params.query.empty() || sources->empty()) {
+  if (sources->empty()) {
     reply(json::array());
     return;
   }
@@ -1402,18 +1640,30 @@ void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, 
           auto hits = source.session->memory().search(query, 10, {}, token);
           if (!hits)
             continue;
-          const auto &paragraphs = source.manuscript->paragraphs();
+          const engine::BookSnapshot &book = *source.book;
+          std::map<std::size_t, engine::Manuscript> chapterTexts; // for positions in closed chapters
           for (const auto &hit : *hits) {
-            if (hit.paragraph >= paragraphs.size())
+            auto place = book.place(hit.paragraph);
+            if (!place)
               continue;
-            const auto &p = paragraphs[hit.paragraph];
+            const engine::Manuscript *chapter = &book.manuscript(); // a one-file story: the file
+            if (book.layout().isFolder()) {
+              auto it = chapterTexts.find(place->chapter);
+              if (it == chapterTexts.end())
+                it = chapterTexts.emplace(place->chapter, engine::Manuscript(std::string(book.chapterText(place->chapter)))).first;
+              chapter = &it->second;
+            }
+            const engine::BookChapter &file = book.chapters()[place->chapter];
             protocol::SymbolInformation symbol;
-            symbol.name = "¶" + std::to_string(hit.paragraph + 1) + " " +
+            symbol.name = "¶" + std::to_string(place->paragraph + 1) + " " +
                           (hit.summary.empty() ? hit.snippet : hit.summary);
-            symbol.uri = source.uri;
-            symbol.range = toRange(*source.manuscript, p.begin, p.end, encoding);
+            auto open = source.openUris.find(file.file.path);
+            symbol.uri = open != source.openUris.end() ? open->second : protocol::pathToUri(file.file.path);
+            symbol.range = toRange(*chapter, place->begin, place->end, encoding);
             if (!hit.chapter.empty())
               symbol.containerName = hit.chapter;
+            else if (book.layout().isFolder())
+              symbol.containerName = file.title;
             symbols.push_back(json(symbol));
           }
         }
@@ -1429,7 +1679,7 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
     return;
   }
   const auto &m = doc->manuscript;
-  DocState *st = docState(params.uri);
+  BookState *st = bookOf(params.uri);
   json counts{{"paragraphs", m.paragraphs().size()},
               {"memoryEntries", 0},
               {"words", m.totalWords()},
@@ -1448,6 +1698,13 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
   const auto &s = **session;
   engine::StoryState state = s.state();
   counts["memoryEntries"] = s.memoryEntries();
+  // The book as of the last index (the open chapters' latest text is in it after the debounce).
+  auto book = st->lastSnapshot ? st->lastSnapshot : bookSnapshot(*st);
+  if (st->layout.isFolder()) { // the memory is the book's: so are the counts beside it
+    counts["paragraphs"] = book->manuscript().paragraphs().size();
+    counts["words"] = book->totalWords();
+    counts["chapters"] = book->chapters().size();
+  }
   json result{{"adopted", true},
              {"title", state.title},
              {"genre", state.genre},
@@ -1465,10 +1722,37 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
              {"busy", st && (st->writing || st->indexing || st->asking)},
              {"indexing", st && st->indexing},
              {"readOnly", st && st->readOnly},
-             {"statePath", s.paths().dir.string()}};
+             {"statePath", s.paths().dir.string()},
+             {"book", bookJson(*book)}};
   if (st && st->readOnly)
     result["readOnlyReason"] = st->readOnlyReason;
   reply(result);
+}
+
+void CoWriter::onBookOutline(const UriParams &params, ReplyOnce reply) {
+  BookState *st = bookOf(params.uri);
+  if (!st) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  if (!st->story) {
+    reply.error(requestFailed(kNotAStory));
+    return;
+  }
+  if (auto session = sessionFor(params.uri); !session) {
+    reply.error(session.error());
+    return;
+  }
+  // Chapter summaries are extractive and cached by chapter text; the first outline of a long
+  // book computes them all, so it runs on the pool.
+  background<json>(
+      [book = st->book, snapshot = bookSnapshot(*st)] {
+        json outline = bookJson(*snapshot);
+        for (std::size_t i = 0; i < snapshot->chapters().size(); ++i)
+          outline["chapters"][i]["summary"] = book->chapterSummary(*snapshot, i);
+        return outline;
+      },
+      [reply](json outline) mutable { reply(std::move(outline)); });
 }
 
 void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
@@ -1476,7 +1760,7 @@ void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
     reply.error(invalidParams("the document is not open: " + params.uri));
     return;
   }
-  if (DocState *st = docState(params.uri); st && !st->story) {
+  if (BookState *st = bookOf(params.uri); st && !st->story) {
     reply(json(nullptr)); // no story, no prompt
     return;
   }

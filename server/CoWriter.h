@@ -1,17 +1,23 @@
-// CoWriter: co-writing in the editor. Keeps each open manuscript's story session and memory
-// current, and turns plans, continuations, ghost text and memory queries into engine calls.
+// CoWriter: co-writing in the editor. Keeps each open story's book (one memory, one state) current,
+// and turns plans, continuations, ghost text and memory queries into engine calls.
+//
+// A document belongs to a book: the folder book whose chapter it is (`BOOK/.recurrent/book/`),
+// else its own one-file story. The open chapters of one book share one BookState: one session,
+// one writer lock, one index schedule and one writing job at a time; a job reads a BookSnapshot
+// with every open chapter's text in it.
 //
 // The surface is docs/LSP.md: commands (`recurrent.continue`, `recurrent.newStory`, ...), code
 // actions, code lenses, inline completion, workspace symbols, `recurrent/storyState`,
 // `recurrent/lastPrompt` and `recurrent/status`. The model and the indexer run on a small pool;
 // handlers answer from the main strand without waiting for them. A continuation reaches the
 // document through `workspace/applyEdit` (EditStream) and is committed to the story only for the
-// text the editor applied. One writing operation per document at a time; a second is refused.
+// text the editor applied. One writing operation per book at a time; a second is refused.
 //
 // Thread-safety: everything runs on the server's main strand, except the pool jobs, which touch
 // only their own copies and the (internally synchronised) StorySession, and post results back.
 #pragma once
 
+#include "engine/book/Book.h"
 #include "engine/llm/BackendConfig.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/story/StorySession.h"
@@ -44,6 +50,13 @@ struct UriParams {
 };
 bool fromJson(const protocol::json &v, UriParams &out, const std::string &path, protocol::ParseIssue &issue);
 
+/// workspace/didChangeWatchedFiles: the URIs of the files created, changed or deleted.
+struct WatchedFilesParams {
+  std::vector<std::string> uris;
+};
+bool fromJson(const protocol::json &v, WatchedFilesParams &out, const std::string &path,
+              protocol::ParseIssue &issue);
+
 class CoWriter {
 public:
   struct Options {
@@ -68,6 +81,8 @@ public:
   void documentChanged(const std::string &uri);
   void documentClosed(const std::string &uri);
   void settingsChanged();
+  /// Called by HandlerTable when a notification's params do not parse.
+  void reportBadNotification(const std::string &method, const protocol::ParseIssue &issue);
 
   /// The long-term memory summary of a paragraph (for hover), if indexed.
   std::optional<std::string> summaryFor(const std::string &uri, std::size_t paragraph) const;
@@ -75,7 +90,7 @@ public:
   void shutdown();
 
 private:
-  struct DocState;
+  struct BookState;
   struct InlineOffer;
 
   // Handlers.
@@ -96,9 +111,19 @@ private:
   void runAcceptInline(const protocol::json &args, ReplyOnce reply);
   void runSetPlans(const protocol::json &args, ReplyOnce reply);
   void runSetShortTermMemory(const protocol::json &args, ReplyOnce reply);
+  void runMakeBook(const protocol::json &args, ReplyOnce reply);
+  void runNewChapter(const protocol::json &args, ReplyOnce reply);
+  void onBookOutline(const UriParams &params, ReplyOnce reply);
+  void onWatchedFilesChanged(const WatchedFilesParams &params);
 
-  // Sessions and indexing.
-  DocState *docState(const std::string &uri);
+  // Books, sessions and indexing.
+  BookState *bookOf(const std::string &uri);
+  /// Files `uri` to its book's state (shared with the book's other open chapters).
+  void attach(const std::string &uri);
+  /// The book's text now: every open chapter's editor text over the files on disk.
+  std::shared_ptr<const engine::BookSnapshot> bookSnapshot(BookState &state);
+  /// Which chapter of `snapshot` the document is; the error is user-facing.
+  Result<std::size_t> chapterOf(const std::string &uri, const engine::BookSnapshot &snapshot) const;
   /// The session for an open document, opened on first use; the error is user-facing.
   Result<std::shared_ptr<engine::StorySession>> sessionFor(const std::string &uri);
   /// The backend the document's settings and the environment ask for.
@@ -108,7 +133,7 @@ private:
   Result<std::shared_ptr<engine::StorySession>> writableSession(const std::string &uri);
   /// Tries to become the story's one writer; false (read-only, said once to the writer) when another
   /// process holds its lock.
-  bool claimWriter(DocState &state, const std::filesystem::path &stateDir);
+  bool claimWriter(BookState &state, const std::filesystem::path &stateDir);
   /// The writer's word (adopt, new story): the open file becomes a story. Refused for state files.
   Status makeStory(const std::string &uri);
   /// Paragraphs above which summarising with this session's model asks first (0: never asks).
@@ -116,11 +141,11 @@ private:
   /// Asks the writer about the cost (once; a declined question stays declined until Adopt).
   void askBeforeSummarising(const std::string &uri, const engine::StorySession &session,
                             const SummaryEstimate &estimate, std::function<void(bool)> answer);
-  void startAdopt(const std::string &uri, const protocol::json &args, std::shared_ptr<engine::Manuscript> snapshot,
+  void startAdopt(const std::string &uri, const protocol::json &args, std::shared_ptr<const engine::Manuscript> snapshot,
                   ReplyOnce reply);
   void scheduleIndex(const std::string &uri, std::chrono::milliseconds delay);
   void runIndex(const std::string &uri);
-  void cancelIndex(DocState &state);
+  void cancelIndex(BookState &state);
 
   /// Runs `job` on the pool; `then` runs on the main strand with its result.
   template <typename T> void background(std::function<T()> job, std::function<void(T)> then);
@@ -130,13 +155,13 @@ private:
     std::shared_ptr<Progress> progress;
     std::shared_ptr<CancelSource> cancel; ///< cancelled by the request or the progress's button
   };
-  /// The open document's state, or null after replying why not (not open, or already writing).
-  DocState *idleDocument(const std::string &uri, ReplyOnce &reply);
+  /// The open document's book, or null after replying why not (not open, or already writing).
+  BookState *idleDocument(const std::string &uri, ReplyOnce &reply);
   /// The document's session, or null after telling the writer that `what` failed and why.
   std::shared_ptr<engine::StorySession> sessionOrReply(const std::string &uri, const std::string &what,
                                                        ReplyOnce &reply);
   /// Marks the document busy, pauses its indexing and opens a cancellable progress.
-  Job beginJob(DocState &state, const std::string &uri, const std::string &title, const CancelToken &request,
+  Job beginJob(BookState &state, const std::string &uri, const std::string &title, const CancelToken &request,
                const std::string &status = "writing");
   /// The document is idle again; indexing catches up with edits made meanwhile (or now, if `reindex`).
   void endJob(const std::string &uri, bool reindex = false);
@@ -159,7 +184,8 @@ private:
   LspServer &server_;
   Options options_;
   asio::thread_pool pool_;
-  std::map<std::string, std::unique_ptr<DocState>> docs_;
+  std::map<std::string, std::shared_ptr<BookState>> docs_;  ///< by document URI
+  std::map<std::string, std::shared_ptr<BookState>> books_; ///< by state folder (or URI: no file)
   StepWatch stepWatch_;
   std::uint64_t nextInlineId_ = 1;
   bool stopping_ = false;

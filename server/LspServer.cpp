@@ -291,6 +291,15 @@ void LspServer::onInitialized(const NoParams &) {
          json{{"registrations", json::array({{{"id", "recurrent-configuration"},
                                                {"method", "workspace/didChangeConfiguration"}}})}},
          [](auto, auto) {});
+  // Chapters changed outside the editor (a checkout, another editor, a deleted or renamed file):
+  // the books follow them.
+  if (client_.didChangeWatchedFilesDynamic)
+    call("client/registerCapability",
+         json{{"registrations",
+               json::array({{{"id", "recurrent-chapters"},
+                             {"method", "workspace/didChangeWatchedFiles"},
+                             {"registerOptions", {{"watchers", json::array({{{"globPattern", "**/*.{md,markdown,txt}"}}})}}}}})}},
+         [](auto, auto) {});
   if (client_.workspaceConfiguration)
     pullSettings(std::nullopt);
 }

@@ -357,6 +357,21 @@ Result<fs::path> BookLayout::nextChapterPath(std::string_view title) const {
   return Error{ErrorKind::Io, "no free name for a new chapter in " + dir.string()};
 }
 
+Result<fs::path> BookLayout::createNextChapter(std::string_view title) const {
+  auto next = nextChapterPath(title);
+  if (!next)
+    return next.error();
+  std::error_code ec;
+  if (fs::exists(*next, ec))
+    return Error{ErrorKind::InvalidArgument, "the next chapter file " + next->string() + " already exists"};
+  const std::string heading = title.empty() ? "Chapter " + std::to_string(chapters().size() + 1) : std::string(title);
+  if (auto s = writeFileAtomically(*next, "# " + heading + "\n"); !s)
+    return s.error();
+  if (auto s = addToSummary(*next, heading); !s)
+    return s.error();
+  return *next;
+}
+
 Status BookLayout::addToSummary(const fs::path &chapter, std::string_view title) const {
   auto summary = summaryFile();
   if (!summary)

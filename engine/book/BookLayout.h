@@ -12,6 +12,7 @@
 //   layout.chapters()             the chapter files, read from disk now, in book order
 //   layout.paths()                the StatePaths of the book's state
 //   layout.nextChapterPath(title) where a new chapter file goes (the naming pattern)
+//   layout.createNextChapter(title) makes that file (its heading only) and lists it
 //   naturalLess(a, b)             the order of chapter paths without SUMMARY.md
 //
 // A folder book's chapters: the links of `SUMMARY.md` (mdBook's list of links; at the
@@ -89,6 +90,9 @@ public:
   /// Appends a link to `chapter` under `title` to SUMMARY.md (when the book has one;
   /// otherwise does nothing). Atomic rewrite.
   Status addToSummary(const std::filesystem::path &chapter, std::string_view title) const;
+  /// Creates the next chapter file (nextChapterPath) holding only its heading, `title` or
+  /// "Chapter N", and lists it in SUMMARY.md when the book has one. Never overwrites a file.
+  Result<std::filesystem::path> createNextChapter(std::string_view title = {}) const;
 
   bool operator==(const BookLayout &) const = default;
 

@@ -4,7 +4,8 @@
 #include "protocol/Uri.h"
 #include "support/Files.h"
 #include "tests/support/FakeLlmServer.h"
-#include "tests/support/LspTestClient.h"
+#include "tests/server/EditorMirror.h"
+#include "tests/server/StoryTestKit.h"
 #include "tests/support/SchemaAnswers.h"
 #include "tests/support/TempDir.h"
 
@@ -54,111 +55,6 @@ std::string longManuscript() {
   return text;
 }
 
-/// The editor's copy of one document: applies the server's workspace/applyEdit and reports the
-/// change back with didChange, as VS Code and Neovim do.
-class EditorMirror {
-public:
-  EditorMirror(LspTestClient &client, std::string uri, std::string text)
-      : client_(client), uri_(std::move(uri)), text_(std::move(text)) {
-    client_.onRequest("workspace/applyEdit", [this](const json &params) { return apply(params); });
-    client_.onRequest("window/workDoneProgress/create", [](const json &) { return json(nullptr); });
-  }
-
-  json apply(const json &params) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const json &edits = params["edit"]["changes"][uri_];
-    json changes = json::array();
-    for (const auto &edit : edits) {
-      std::size_t begin = offset(edit["range"]["start"]), end = offset(edit["range"]["end"]);
-      text_.replace(begin, end - begin, edit["newText"].get<std::string>());
-      changes.push_back({{"range", edit["range"]}, {"text", edit["newText"]}});
-      ++applied_;
-    }
-    client_.notify("textDocument/didChange",
-                   {{"textDocument", {{"uri", uri_}, {"version", ++version_}}}, {"contentChanges", changes}});
-    return json{{"applied", true}};
-  }
-
-  /// A user's own edit.
-  void replace(std::size_t begin, std::size_t end, const std::string &text) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    json range{{"start", position(begin)}, {"end", position(end)}};
-    text_.replace(begin, end - begin, text);
-    client_.notify("textDocument/didChange",
-                   {{"textDocument", {{"uri", uri_}, {"version", ++version_}}},
-                    {"contentChanges", json::array({{{"range", range}, {"text", text}}})}});
-  }
-
-  std::string text() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return text_;
-  }
-  int appliedEdits() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return applied_;
-  }
-  json endPosition() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return position(text_.size());
-  }
-
-private:
-  std::size_t offset(const json &pos) const {
-    std::size_t line = pos["line"], character = pos["character"], at = 0;
-    for (std::size_t l = 0; l < line && at < text_.size(); ++l)
-      at = text_.find('\n', at) + 1;
-    std::size_t lineEnd = text_.find('\n', at);
-    std::string_view lineText =
-        std::string_view(text_).substr(at, lineEnd == std::string::npos ? text_.size() - at : lineEnd - at);
-    return at + protocol::columnToByte(lineText, static_cast<std::uint32_t>(character),
-                                       protocol::PositionEncoding::Utf16);
-  }
-  json position(std::size_t offset) const {
-    std::size_t line = 0, lineStart = 0;
-    for (std::size_t i = 0; i < offset; ++i)
-      if (text_[i] == '\n') {
-        ++line;
-        lineStart = i + 1;
-      }
-    std::string_view lineText = std::string_view(text_).substr(lineStart, offset - lineStart);
-    return {
-        {"line", line},
-        {"character", protocol::byteToColumn(lineText, lineText.size(), protocol::PositionEncoding::Utf16)}};
-  }
-
-  LspTestClient &client_;
-  std::string uri_;
-  std::string text_;
-  std::int64_t version_ = 1;
-  int applied_ = 0;
-  std::mutex mutex_;
-};
-
-const json kCapabilities = {{"workspace", {{"applyEdit", true}, {"configuration", true}}},
-                            {"window", {{"workDoneProgress", true}}}};
-
-LspTestClient::Options clientOptions() {
-  LspTestClient::Options options;
-  options.server.coWriter.indexDebounce = std::chrono::milliseconds(20);
-  // No key, no base URL from the machine running the tests.
-  options.server.coWriter.environment = [](std::string_view) { return std::optional<std::string>(); };
-  return options;
-}
-
-/// Polls recurrent/storyState until `done` holds (the memory is built in the background).
-json waitForState(LspTestClient &client, const std::string &uri,
-                  const std::function<bool(const json &)> &done) {
-  json state;
-  for (int i = 0; i < 500; ++i) {
-    state = client.call("recurrent/storyState", {{"uri", uri}}).take();
-    if (done(state))
-      return state;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  FAIL("story state never reached the expected shape: " << state.dump());
-  return state;
-}
-
 bool memoryReady(const json &state) {
   return !state["busy"].get<bool>() && state["counts"]["memoryEntries"] == state["counts"]["paragraphs"];
 }
@@ -193,11 +89,11 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   SchemaAnswers answers;
   model.setHandler(answers.handler());
 
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {
       {"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
   EditorMirror editor(client, uri, kManuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, kManuscript);
 
   // Adopt: summaries, synopsis, short-term memory, three plans.
@@ -241,7 +137,7 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   CHECK(text.rfind(kManuscript, 0) == 0);
   CHECK(text.find("the paragraph moves on") != std::string::npos);
 
-  json after = waitForState(client, uri, memoryReady);
+  json after = waitForStory(client, uri, memoryReady);
   CHECK(after["step"] == 1);
   CHECK(after["shortTermMemory"] != previousMemory);
   CHECK(after["plans"].size() == 3);
@@ -269,13 +165,13 @@ TEST_CASE("co-writing: hover shows the memory summary, and an edit re-summarises
   REQUIRE(writeFileAtomically(path, kManuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "offline"}};
   EditorMirror editor(client, uri, kManuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, kManuscript);
   adopt(client, uri);
-  waitForState(client, uri, memoryReady);
+  waitForStory(client, uri, memoryReady);
 
   auto hoverAt = [&](int line) {
     json hover = client
@@ -316,14 +212,14 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
     return response;
   });
 
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {
       {"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
   EditorMirror editor(client, uri, kManuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, kManuscript);
   adopt(client, uri);
-  json before = waitForState(client, uri, memoryReady);
+  json before = waitForStory(client, uri, memoryReady);
 
   slow = true;
   auto call = client.call("workspace/executeCommand", {{"command", "recurrent.continue"},
@@ -367,12 +263,12 @@ TEST_CASE("co-writing: closing the document mid-stream cancels the continuation:
       response.split(7, 8, std::chrono::milliseconds(10)); // a few seconds in all
     return response;
   });
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, kManuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, kManuscript);
-  json before = waitForState(client, uri, adopted);
+  json before = waitForStory(client, uri, adopted);
 
   slow = true;
   auto call = client.call("workspace/executeCommand", {{"command", "recurrent.continue"},
@@ -390,7 +286,7 @@ TEST_CASE("co-writing: closing the document mid-stream cancels the continuation:
   CHECK(readFile(path).value() == kManuscript);             // the file on disk is untouched
 
   client.open(uri, kManuscript, 2);
-  json after = waitForState(client, uri, memoryReady);
+  json after = waitForStory(client, uri, memoryReady);
   CHECK(after["step"] == before["step"]);
   CHECK(after["shortTermMemory"] == before["shortTermMemory"]);
   CHECK(after["counts"]["memoryEntries"] == before["counts"]["memoryEntries"]);
@@ -405,7 +301,7 @@ TEST_CASE("co-writing: the editor undoing a step's paragraph is noticed: one off
   REQUIRE(writeFileAtomically(path, manuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "offline"}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, manuscript);
   std::atomic<int> offers{0};
@@ -413,9 +309,9 @@ TEST_CASE("co-writing: the editor undoing a step's paragraph is noticed: one off
     ++offers;
     return params["actions"][0]; // "Undo step N"
   });
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, manuscript);
-  json before = waitForState(client, uri, adopted);
+  json before = waitForStory(client, uri, adopted);
 
   json result = client
                     .call("workspace/executeCommand",
@@ -445,7 +341,7 @@ TEST_CASE("co-writing: the editor undoing a step's paragraph is noticed: one off
   }
   REQUIRE(!offer.is_null());
   CHECK(offer["actions"][0]["title"] == "Undo step " + std::to_string(result["step"].get<long>()));
-  json after = waitForState(client, uri, [&](const json &s) { return s["step"] == before["step"] && memoryReady(s); });
+  json after = waitForStory(client, uri, [&](const json &s) { return s["step"] == before["step"] && memoryReady(s); });
   CHECK(after["shortTermMemory"] == before["shortTermMemory"]);
   CHECK(after["plans"] == before["plans"]);
   editor.replace(editor.text().size(), editor.text().size(), "\n"); // another edit: no second offer
@@ -463,14 +359,14 @@ TEST_CASE("co-writing: a ghost-text request while an index waits leaves that ind
   REQUIRE(writeFileAtomically(path, manuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  LspTestClient::Options options = clientOptions();
+  LspTestClient::Options options = storyClientOptions();
   options.server.coWriter.indexDebounce = std::chrono::milliseconds(400); // the request lands inside it
   LspTestClient client(options);
   client.settings = {{"provider", "offline"}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, manuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, manuscript);
-  json before = waitForState(client, uri, adopted);
+  json before = waitForStory(client, uri, adopted);
 
   std::string pasted = "\nA gull landed on the rail of the gallery and watched Mara polish the brass.\n";
   editor.replace(manuscript.size(), manuscript.size(), pasted);
@@ -480,7 +376,7 @@ TEST_CASE("co-writing: a ghost-text request while an index waits leaves that ind
                                                                 {"context", {{"triggerKind", 1}}}})
                         .take();
   CHECK(completion["items"].size() == 1);
-  json after = waitForState(client, uri, memoryReady);
+  json after = waitForStory(client, uri, memoryReady);
   CHECK(after["counts"]["memoryEntries"] == before["counts"]["memoryEntries"].get<int>() + 1);
   CHECK(client.stop() == 0);
 }
@@ -495,12 +391,12 @@ TEST_CASE("co-writing: ghost text the editor asks for on its own is off unless a
   FakeLlmServer model;
   SchemaAnswers answers;
   model.setHandler(answers.handler());
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, manuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, manuscript);
-  waitForState(client, uri, adopted);
+  waitForStory(client, uri, adopted);
 
   auto ask = [&](int triggerKind) {
     return client
@@ -534,13 +430,13 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
   REQUIRE(writeFileAtomically(path, manuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "offline"}};
   EditorMirror editor(client, uri, manuscript);
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   client.open(uri, manuscript);
   adopt(client, uri);
-  json opened = waitForState(client, uri, adopted);
+  json opened = waitForStory(client, uri, adopted);
   CHECK(opened["step"] == 0);
 
   json end = editor.endPosition();
@@ -566,7 +462,7 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
                                                          {"arguments", item["command"]["arguments"]}})
                       .take();
   CHECK(accepted["step"] == 1);
-  json state = waitForState(client, uri, memoryReady);
+  json state = waitForStory(client, uri, memoryReady);
   CHECK(state["step"] == 1);
   CHECK(state["counts"]["paragraphs"] == opened["counts"]["paragraphs"].get<int>() + 1);
   CHECK(state["offline"] == true);
@@ -583,9 +479,9 @@ TEST_CASE("co-writing: ghost text round trip, offline, then undo") {
 TEST_CASE("co-writing: every command on a document that is not open is refused, and the server carries on") {
   TempDir dir;
   std::string uri = protocol::pathToUri(dir / "never-opened.md");
-  LspTestClient client(clientOptions());
+  LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "offline"}};
-  client.initialize(kCapabilities);
+  client.initialize(kStoryCapabilities);
   for (const char *command : {"recurrent.continue", "recurrent.newStory", "recurrent.adopt",
                               "recurrent.suggestPlans", "recurrent.undoStep", "recurrent.acceptInline"}) {
     CAPTURE(command);

@@ -1,6 +1,7 @@
 // Drives the Recurrent extension inside code-server with Playwright over Debian's Chromium, as a writer would:
 // open a manuscript, adopt it, run "Recurrent: Continue" from the command palette, choose and edit a plan,
-// accept ghost text, edit the short-term memory, look at the last prompt, set an API key, start a new story.
+// accept ghost text, edit the short-term memory, look at the last prompt, set an API key, start a new story,
+// make a folder of chapters a book.
 // Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
 // Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
@@ -286,6 +287,22 @@ await check('Recurrent: New Story asks genre, topic, premise and language and wr
   await waitFor(async () => (await editorText()).trim().length > 40, 90_000, 'an opening in new-story.md');
   await page.waitForTimeout(500);
   await shot('10-new-story.png');
+});
+
+await check('Recurrent: Make This Folder a Book joins the chapters; the Book view lists them and opens one', async () => {
+  await page.keyboard.press('Control+1');
+  await openFile('02-letter.md', 'broke the green wax');
+  await runCommand('Recurrent: Make This Folder a Book');
+  const toast = page.locator('.notification-toast').filter({ hasText: /this folder is a book now: 3 paragraphs/ });
+  await waitFor(async () => (await toast.count()) > 0, 90_000, 'the "book" notification');
+  await runCommand('Explorer: Focus on Book View');
+  const rows = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Book' }) }).locator('.monaco-list-row');
+  await waitFor(async () => (await rows.allInnerTexts()).join('|').includes('1. Arrival'), 30_000, 'the chapters in the Book view');
+  const texts = await rows.allInnerTexts();
+  if (texts.length !== 2 || !texts[1].includes('2. The Letter')) throw new Error(`the Book view shows: ${texts.join(' | ')}`);
+  await shot('11-book-view.png');
+  await rows.first().click();
+  await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
 });
 
 await browser.close();

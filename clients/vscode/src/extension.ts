@@ -21,7 +21,8 @@ import {
 import { hasOpenTab, StreamedEdits } from './streamedEdits';
 import { continueArguments, type PlanAction, planItems } from './plans';
 import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
-import { kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
+import { BookTree } from './bookTree';
+import { type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
 import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
 import { logLevelOf } from './serverLog';
 import { statusView } from './status';
@@ -33,6 +34,7 @@ const kJobTitles: Record<string, string> = {
   'recurrent.continue': 'Recurrent: writing the next paragraph',
   'recurrent.newStory': 'Recurrent: writing the opening',
   'recurrent.adopt': 'Recurrent: adopting the manuscript',
+  'recurrent.makeBook': 'Recurrent: making the book',
   'recurrent.suggestPlans': 'Recurrent: suggesting plans',
 };
 
@@ -177,7 +179,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     },
   });
+  const book = new BookTree(async (uri) => {
+    const c = await ensureRunning();
+    return (await c.sendRequest<StoryState>(kStoryState, { uri })).book?.folder
+      ? c.sendRequest<BookOutline>(kBookOutline, { uri })
+      : undefined;
+  });
+  const refreshBook = (): Promise<void> => {
+    const e = vscode.window.activeTextEditor;
+    return book.refresh(e && e.document.uri.scheme === 'file' ? e.document.uri.toString() : undefined);
+  };
   context.subscriptions.push(
+    vscode.window.registerTreeDataProvider('recurrent.book', book),
     vscode.workspace.registerFileSystemProvider(kMemoryScheme, memoryFs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(kViewScheme, views),
   );
@@ -367,6 +380,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
     await refreshStatus();
   });
+  register('recurrent.ui.makeBook', async () => {
+    const e = manuscript();
+    if (!e) return;
+    await e.document.save();
+    const r = await runCommand<{ paragraphs?: number }>('recurrent.makeBook', { uri: e.document.uri.toString() });
+    if (r) void vscode.window.showInformationMessage(`Recurrent: this folder is a book now: ${r.paragraphs ?? 0} paragraphs in one memory.`);
+    await refreshStatus();
+    await refreshBook();
+  });
+  register('recurrent.ui.newChapter', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const title = await vscode.window.showInputBox({ title: 'Recurrent: title of the new chapter (optional)', ignoreFocusOut: true });
+    if (title === undefined) return;
+    const args: Record<string, unknown> = { uri: e.document.uri.toString() };
+    if (title.trim()) args.title = title.trim();
+    const r = await runCommand<{ uri?: string }>('recurrent.newChapter', args);
+    if (r?.uri) await vscode.window.showTextDocument(vscode.Uri.parse(r.uri)); // the server may have shown it already
+    await refreshBook();
+  });
+  register('recurrent.ui.refreshBook', refreshBook);
   register('recurrent.ui.continue', async () => {
     const e = manuscript();
     if (e) await continueWith(e, undefined, '');
@@ -458,7 +492,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (restart) await restartServer();
       else await lc.sendNotification(DidChangeConfigurationNotification.type, { settings: { recurrent: serverConfiguration(next) } });
     }),
-    vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
+    vscode.window.onDidChangeActiveTextEditor(() => {
+      void refreshStatus();
+      void refreshBook();
+    }),
     // Closing the tab a paragraph streams into cancels it: nothing is written into a closed file or committed.
     vscode.window.tabGroups.onDidChangeTabs((e) => {
       for (const tab of e.closed) {
@@ -475,6 +512,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   try {
     await lc.start();
     await refreshStatus();
+    await refreshBook();
   } catch (e) {
     output.error(`the server did not start: ${e instanceof Error ? e.message : String(e)}`);
   }

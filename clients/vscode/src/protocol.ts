@@ -26,6 +26,14 @@ export interface StoryState {
   offline?: boolean;
   busy?: boolean;
   statePath?: string;
+  book?: BookOutline;
+}
+
+/** A book's chapters (`book` in `recurrent/storyState`; `recurrent/bookOutline` adds each `summary`). */
+export interface BookOutline {
+  root: string;
+  folder: boolean;
+  chapters: { uri: string; file: string; title: string; paragraphs?: number; words?: number; summary?: string }[];
 }
 
 /** `recurrent/status` notification parameters. */
@@ -54,3 +62,4 @@ export interface LastPrompt {
 export const kStoryState = 'recurrent/storyState';
 export const kLastPrompt = 'recurrent/lastPrompt';
 export const kStatus = 'recurrent/status';
+export const kBookOutline = 'recurrent/bookOutline';

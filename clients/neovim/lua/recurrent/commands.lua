@@ -190,6 +190,64 @@ function M.adopt(on_done)
   end
 end
 
+--- The folder holding this file becomes a book (one memory for all its chapters), adopted once.
+function M.make_book(on_done)
+  local bufnr = manuscript()
+  if bufnr then
+    lsp.execute(bufnr, "recurrent.makeBook", { uri = uri(bufnr) }, function(r)
+      lsp.notify(string.format("this folder is a book now: %d paragraphs; :RecurrentBook lists its chapters",
+        r and r.paragraphs or 0))
+      if on_done then
+        on_done(r)
+      end
+    end)
+  end
+end
+
+--- Creates the book's next chapter file (optional title) and opens it.
+function M.new_chapter(title, on_done)
+  local bufnr = manuscript()
+  if bufnr then
+    local args = { uri = uri(bufnr) }
+    if title and title ~= "" then
+      args.title = title
+    end
+    lsp.execute(bufnr, "recurrent.newChapter", args, function(r)
+      if r and r.uri then
+        vim.cmd("edit " .. vim.fn.fnameescape(vim.uri_to_fname(r.uri)))
+        lsp.notify("new chapter " .. (r.file or ""))
+      end
+      if on_done then
+        on_done(r)
+      end
+    end)
+  end
+end
+
+--- The book's chapters in the quickfix list (title, paragraphs, words, summary); <CR> opens one.
+function M.book(on_done)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  lsp.request(bufnr, "recurrent/bookOutline", { uri = uri(bufnr) }, function(o)
+    local items = {}
+    for i, c in ipairs(o and o.chapters or {}) do
+      table.insert(items, {
+        filename = vim.uri_to_fname(c.uri),
+        lnum = 1,
+        text = string.format("%d. %s (%d paragraphs, %d words) %s", i, c.title or c.file, c.paragraphs or 0,
+          c.words or 0, c.summary or ""),
+      })
+    end
+    vim.fn.setqflist({}, " ", { title = "recurrent: book " .. vim.fn.fnamemodify(o and o.root or "", ":t"), items = items })
+    vim.cmd("copen")
+    if on_done then
+      on_done(o)
+    end
+  end)
+end
+
 function M.undo()
   local bufnr = manuscript()
   if bufnr then
@@ -373,6 +431,15 @@ function M.define()
   cmd("RecurrentAdopt", function()
     M.adopt()
   end, { desc = "Build the story memory from this manuscript" })
+  cmd("RecurrentMakeBook", function()
+    M.make_book()
+  end, { desc = "Make this file's folder a book: one memory for all its chapters" })
+  cmd("RecurrentNewChapter", function(a)
+    M.new_chapter(vim.trim(a.args or ""))
+  end, { nargs = "?", desc = "Create and open the book's next chapter (optional title)" })
+  cmd("RecurrentBook", function()
+    M.book()
+  end, { desc = "List the book's chapters in the quickfix list" })
   cmd("RecurrentContinue", function(a)
     local plan = vim.trim(a.args or "")
     M.continue(plan ~= "" and { plan = plan } or nil)
