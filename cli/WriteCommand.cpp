@@ -10,6 +10,7 @@
 // manuscript with the marks it recorded.
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/ResumeFlags.h"
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
 #include "engine/book/StateLock.h"
@@ -217,8 +218,7 @@ int runWrite(int argc, char **argv) {
     return fail("--mode must be novel or interactive");
   bool resume = args.has("resume");
   bool starting = args.has("topic") || args.has("type") || args.has("premise");
-  if (resume && (starting || args.has("from")))
-    return fail("--resume continues an existing story; it takes no --topic, --type, --premise or --from");
+  // --resume with the first run's --topic, --type, --from ...: checked against the saved story below.
   if (starting && args.has("from"))
     return fail("use either --from (continue a manuscript) or --topic/--type (start a new one)");
 
@@ -324,6 +324,22 @@ int runWrite(int argc, char **argv) {
     auto m = loadManuscript();
     if (!m)
       return fail(m.error().message);
+    // The first run's flags may come along: refuse only those the saved story contradicts.
+    std::optional<std::string> fromText;
+    bool fromInPlace = false;
+    if (auto from = args.get("from")) {
+      fromInPlace = fs::absolute(*from).lexically_normal() == fs::absolute(out).lexically_normal() ||
+                    (isBook && BookLayout::folder(*from).root() == layout.root());
+      if (auto t = readFile(*from))
+        fromText = std::move(*t);
+    }
+    auto conflicts = resumeConflicts(args, session.state(), m->text(), fromText, fromInPlace);
+    if (!conflicts.empty()) {
+      std::string why = "--resume continues the saved story, and ";
+      for (std::size_t i = 0; i < conflicts.size(); ++i)
+        why += (i ? "; " : "") + conflicts[i];
+      return fail(why + ". Leave those flags out to resume, or choose another --out for a new story");
+    }
     auto report = session.reconcile(*m, cancel.token());
     if (!report)
       return fail(report.error().message);

@@ -369,8 +369,16 @@ void CoWriter::settingsChanged() {
   }
 }
 
+std::string CoWriter::providerOf(const Settings &settings) const {
+  auto config = configFor(settings);
+  return config ? config->provider : "offline";
+}
+
 Result<engine::BackendConfig> CoWriter::backendConfigFor(const std::string &uri) const {
-  const Settings &settings = server_.settingsFor(uri);
+  return configFor(server_.settingsFor(uri));
+}
+
+Result<engine::BackendConfig> CoWriter::configFor(const Settings &settings) const {
   engine::BackendOverrides overrides;
   overrides.provider = settings.provider;
   overrides.baseUrl = settings.baseUrl;
@@ -667,7 +675,7 @@ void CoWriter::sendStatus(const std::string &uri, const std::string &state, cons
   json params{{"uri", uri}, {"state", state}};
   if (BookState *st = bookOf(uri); st && st->session) {
     auto engineState = st->session->state();
-    params["provider"] = st->session->offline() ? "offline" : "openai";
+    params["provider"] = providerOf(st->settings);
     params["model"] = st->session->modelDescription();
     params["memoryEntries"] = st->session->memoryEntries();
     params["step"] = engineState.step;
@@ -1716,7 +1724,7 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
              {"plans", state.plans},
              {"outline", state.outline},
              {"counts", counts},
-             {"provider", s.offline() ? "offline" : "openai"},
+             {"provider", providerOf(st->settings)},
              {"model", s.modelDescription()},
              {"offline", s.offline()},
              {"busy", st && (st->writing || st->indexing || st->asking)},

@@ -128,6 +128,9 @@ private:
   Result<std::shared_ptr<engine::StorySession>> sessionFor(const std::string &uri);
   /// The backend the document's settings and the environment ask for.
   Result<engine::BackendConfig> backendConfigFor(const std::string &uri) const;
+  /// "offline", "openai", "anthropic": the provider the session was opened with.
+  std::string providerOf(const Settings &settings) const;
+  Result<engine::BackendConfig> configFor(const Settings &settings) const;
   /// The session, only while this server holds the story's writer lock (tried again on each call);
   /// else the read-only reason.
   Result<std::shared_ptr<engine::StorySession>> writableSession(const std::string &uri);

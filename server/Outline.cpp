@@ -1,6 +1,7 @@
 // Outline (see Outline.h).
 #include "server/Outline.h"
 
+#include "engine/manuscript/LineRules.h"
 #include "server/DocumentStore.h"
 
 #include <string>
@@ -33,6 +34,28 @@ protocol::DocumentSymbol sceneSymbol(const engine::Manuscript &m, const engine::
   return s;
 }
 
+/// A chapter line with no text under it that is not a Markdown heading ("  CHAPTER I." in a contents list).
+/// A writer's empty `# Chapter 3` is a plan and stays in the outline.
+bool isContentsEntry(const engine::Manuscript &m, const engine::Chapter &c) {
+  if (!c.scenes.empty())
+    return false;
+  std::string_view line = std::string_view(m.text()).substr(c.begin, m.lineEnd(c.headingLine) - c.begin);
+  return !engine::lines::atxHeading(engine::lines::trimLeft(line));
+}
+
+/// Where a table of contents starts: this many contents entries in a row (Project Gutenberg books list
+/// every chapter before the text).
+constexpr std::size_t kContentsRun = 3;
+
+/// The chapters [i, end) that form a contents list starting at i; end == i when there is none.
+std::size_t contentsEnd(const engine::Manuscript &m, std::size_t i) {
+  const auto &chapters = m.chapters();
+  std::size_t end = i;
+  while (end < chapters.size() && isContentsEntry(m, chapters[end]))
+    ++end;
+  return end - i >= kContentsRun ? end : i;
+}
+
 /// The last line holding content: the chapter's last scene, else its heading.
 std::uint32_t chapterContentEnd(const engine::Chapter &c) {
   return c.scenes.empty() ? c.headingLine : c.scenes.back().lastLine;
@@ -42,10 +65,26 @@ std::uint32_t chapterContentEnd(const engine::Chapter &c) {
 
 std::vector<protocol::DocumentSymbol> documentSymbols(const engine::Manuscript &m, protocol::PositionEncoding enc) {
   std::vector<protocol::DocumentSymbol> out;
-  for (std::size_t i = 0; i < m.preambleScenes().size(); ++i)
-    out.push_back(sceneSymbol(m, m.preambleScenes()[i], i, enc));
+  const auto &preamble = m.preambleScenes();
+  for (std::size_t i = 0; i < preamble.size(); ++i) {
+    out.push_back(sceneSymbol(m, preamble[i], i, enc));
+    if (preamble.size() == 1)
+      out.back().name = "Opening"; // the text before the first chapter, not a "Scene 1" of nothing
+  }
   const auto &chapters = m.chapters();
   for (std::size_t i = 0; i < chapters.size(); ++i) {
+    // A contents list is one symbol, not an empty chapter per line.
+    if (std::size_t end = contentsEnd(m, i); end > i) {
+      protocol::DocumentSymbol s;
+      s.name = "Contents";
+      s.detail = std::to_string(end - i) + " entries";
+      s.kind = protocol::SymbolKind::Namespace;
+      s.range = toRange(m, chapters[i].begin, m.lineEnd(chapters[end - 1].headingLine), enc);
+      s.selectionRange = toRange(m, chapters[i].begin, m.lineEnd(chapters[i].headingLine), enc);
+      out.push_back(std::move(s));
+      i = end - 1;
+      continue;
+    }
     const engine::Chapter &c = chapters[i];
     protocol::DocumentSymbol s;
     s.name = chapterName(c, i);
@@ -57,7 +96,8 @@ std::vector<protocol::DocumentSymbol> documentSymbols(const engine::Manuscript &
     std::size_t end = c.scenes.empty() ? m.lineEnd(c.headingLine) : c.scenes.back().end;
     s.range = toRange(m, c.begin, std::max(end, c.begin), enc);
     s.selectionRange = toRange(m, c.begin, m.lineEnd(c.headingLine), enc);
-    for (std::size_t k = 0; k < c.scenes.size(); ++k)
+    // One scene is the chapter itself: no lone "Scene 1" under it.
+    for (std::size_t k = 0; c.scenes.size() > 1 && k < c.scenes.size(); ++k)
       s.children.push_back(sceneSymbol(m, c.scenes[k], k, enc));
     out.push_back(std::move(s));
   }
@@ -66,7 +106,13 @@ std::vector<protocol::DocumentSymbol> documentSymbols(const engine::Manuscript &
 
 std::vector<protocol::FoldingRange> foldingRanges(const engine::Manuscript &m) {
   std::vector<protocol::FoldingRange> out;
-  for (const auto &c : m.chapters()) {
+  const auto &chapters = m.chapters();
+  for (std::size_t i = 0; i < chapters.size(); ++i)
+    if (std::size_t end = contentsEnd(m, i); end > i) {
+      out.push_back({chapters[i].headingLine, chapters[end - 1].headingLine, "region", "Contents"});
+      i = end - 1;
+    }
+  for (const auto &c : chapters) {
     std::uint32_t end = chapterContentEnd(c);
     if (end > c.headingLine)
       out.push_back({c.headingLine, end, "region", c.title});

@@ -249,6 +249,20 @@ Result<std::vector<std::string>> threePlans(const json &j) {
   return plans;
 }
 
+/// Titles and genres are one line: a model that writes a paragraph there has misread the field.
+constexpr std::size_t kMaxLineFieldChars = 100;
+
+std::optional<Error> checkOneLine(std::string_view value, const char *name) {
+  std::size_t chars = 0;
+  for (unsigned char c : value)
+    chars += (c & 0xC0) != 0x80;
+  if (value.find('\n') != std::string_view::npos || chars > kMaxLineFieldChars)
+    return badAnswer(std::string("\"") + name + "\" must be one line of at most " + std::to_string(kMaxLineFieldChars) +
+                     " characters, not " + std::to_string(chars) + " characters" +
+                     (value.find('\n') != std::string_view::npos ? " on several lines" : ""));
+  return std::nullopt;
+}
+
 std::optional<Error> checkLanguage(std::string_view text, std::string_view language, const char *what) {
   if (!language.empty() && !scriptMatchesLanguage(text, language))
     return badAnswer(std::string("the ") + what + " is not written in " + std::string(language) +
@@ -307,6 +321,8 @@ Result<InitAnswer> parseInitAnswer(std::string_view text, std::string_view langu
   a.shortTermMemory = field(*j, {"shortTermMemory", "short_term_memory", "summary", "memory"});
   if (a.title.empty())
     return badAnswer("\"title\" is missing or empty");
+  if (auto e = checkOneLine(a.title, "title"))
+    return *e;
   if (a.paragraphs.empty())
     return badAnswer("\"paragraphs\" must hold the opening paragraphs");
   if (a.shortTermMemory.empty())
@@ -525,8 +541,10 @@ Result<PreparedRequest> makeAdoptRequest(const AdoptInput &in, const PromptOptio
   addRecent(b, in.recent, "The last paragraphs");
   b.setInstructions(
       std::string("Answer with a JSON object with these fields:\n"
-                  "- \"title\": the manuscript's title (keep the writer's if it has one).\n"
-                  "- \"genre\": its genre, in a few words.\n"
+                  "- \"title\": " +
+                  (in.keepTitle ? "the manuscript's own title, \"" + in.title + "\", unchanged.\n"
+                                : std::string("the manuscript's title, one line.\n")) +
+                  "- \"genre\": its genre, in a few words on one line.\n"
                   "- \"synopsis\": the story so far, in at most 10 sentences.\n"
                   "- \"outline\": where the story seems to be heading, in a few sentences.\n"
                   "- \"rationale\": what the short-term memory must hold to continue from the end, and why.\n"
@@ -541,17 +559,22 @@ Result<PreparedRequest> makeAdoptRequest(const AdoptInput &in, const PromptOptio
     payload->recentParagraphs.push_back(r.text);
   payload->corpus = in.corpus;
   std::string language = s.language;
+  std::string kept = in.keepTitle ? in.title : std::string();
   return finish("adopt", "story_adoption", adoptSchema(), b, payload, options,
-                [language](std::string_view a) { return parseAdoptAnswer(a, language); });
+                [language, kept](std::string_view a) { return parseAdoptAnswer(a, language, kept); });
 }
 
-Result<AdoptAnswer> parseAdoptAnswer(std::string_view text, std::string_view language) {
+Result<AdoptAnswer> parseAdoptAnswer(std::string_view text, std::string_view language, std::string_view writersTitle) {
   auto j = parseObject(text);
   if (!j)
     return j.error();
   AdoptAnswer a;
-  a.title = field(*j, {"title"});
+  a.title = writersTitle.empty() ? field(*j, {"title"}) : std::string(writersTitle);
   a.genre = field(*j, {"genre"});
+  if (auto e = checkOneLine(a.title, "title"); e && writersTitle.empty())
+    return *e;
+  if (auto e = checkOneLine(a.genre, "genre"))
+    return *e;
   a.synopsis = field(*j, {"synopsis"});
   a.outline = field(*j, {"outline"});
   a.rationale = field(*j, {"rationale"});

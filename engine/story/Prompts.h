@@ -106,6 +106,7 @@ Result<std::vector<std::string>> parsePlansAnswer(std::string_view json, std::st
 // --- adopt ---
 struct AdoptInput {
   std::string language, genre, title;
+  bool keepTitle = false;   ///< `title` is the manuscript's own H1: kept whatever the model answers
   StoryMode mode = StoryMode::Novel;
   std::vector<ContextParagraph> summaries;      ///< every paragraph's summary, in order
   std::vector<ContextParagraph> recent;         ///< the last paragraphs' full text
@@ -117,7 +118,10 @@ struct AdoptAnswer {
   std::vector<std::string> plans;
 };
 Result<PreparedRequest> makeAdoptRequest(const AdoptInput &in, const PromptOptions &options);
-Result<AdoptAnswer> parseAdoptAnswer(std::string_view json, std::string_view language);
+/// A title or genre longer than a line is invalid (retried). A non-empty `writersTitle` is the answer's
+/// title, whatever the model wrote there.
+Result<AdoptAnswer> parseAdoptAnswer(std::string_view json, std::string_view language,
+                                     std::string_view writersTitle = {});
 
 // --- summarize ---
 struct SummarizeItem {

@@ -1,5 +1,6 @@
 #include "engine/story/StorySession.h"
 
+#include "engine/manuscript/Title.h"
 #include "engine/memory/LongTermMemory.h"
 #include "engine/story/Context.h"
 #include "engine/memory/MemoryIndexer.h"
@@ -288,11 +289,13 @@ Status StorySession::adopt(const Manuscript &manuscript, const std::string &genr
   in.language = next.language;
   in.genre = next.genre;
   in.mode = mode;
-  const auto &chapters = manuscript.chapters();
-  if (!chapters.empty() && chapters.front().level == 1)
-    in.title = chapters.front().title;
-  if (in.title.empty())
+  // The writer's own H1 is the title, whatever the model answers; else the model proposes one.
+  if (auto own = writersTitle(manuscript)) {
+    in.title = *own;
+    in.keepTitle = true;
+  } else {
     in.title = next.title;
+  }
   auto entries = memory_->entries();
   for (const auto &e : entries)
     in.summaries.push_back({e.summary, paragraphLabel(e.paragraph)});
@@ -306,7 +309,7 @@ Status StorySession::adopt(const Manuscript &manuscript, const std::string &genr
   auto result = call(*prepared, cancel, {}, nullptr);
   if (!result)
     return result.error();
-  auto answer = parseAdoptAnswer(result->text, next.language);
+  auto answer = parseAdoptAnswer(result->text, next.language, in.keepTitle ? in.title : std::string());
   if (!answer)
     return answer.error();
   next.title = answer->title.empty() ? in.title : answer->title;

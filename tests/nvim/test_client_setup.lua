@@ -92,13 +92,62 @@ h.test("a markdown buffer attaches and initialises; one client per root", functi
   local _ = path
 end)
 
-h.test("a missing binary is reported once, and nothing attaches", function()
+h.test("after the server crashes, the first command waits for the restart instead of failing", function()
   local seen = h.capture_notify()
+  h.setup()
+  local buf, path = h.open_manuscript(h.kStory)
+  local lsp = require("recurrent.lsp")
+  local old = h.attached(buf)
+  vim.loop.kill(old.rpc.pid, 9)
+  h.wait(function()
+    return vim.lsp.get_client_by_id(old.id) == nil
+  end, 10000, "Neovim to notice the server's exit")
+  -- The very next command: no server runs for the buffer now.
+  local state, err = lsp.request_sync(buf, "recurrent/storyState", { uri = vim.uri_from_fname(path) }, 15000)
+  h.eq(nil, err, "the request's error")
+  h.truthy(state and state.counts, "the story state from the restarted server")
+  local now = lsp.client(buf)
+  h.truthy(now and now.id ~= old.id and now.initialized, "a new client, attached and initialised")
+  for _, n in ipairs(seen) do
+    h.truthy(not n.msg:find("no server", 1, true), "no 'no server' message: " .. n.msg)
+    h.truthy(n.level ~= vim.log.levels.ERROR, "no error: " .. n.msg)
+  end
+end)
+
+h.test("a missing binary: one short message after the FileType autocommand, one per command, nothing attaches", function()
+  -- Neovim 0.7's own vim.notify, recorded: errors go through nvim_err_writeln, which inside an autocommand adds
+  -- "Error detected while processing FileType Autocommands".
+  local seen = {}
+  vim.notify = function(msg, level)
+    table.insert(seen, { msg = msg, level = level })
+    if level == vim.log.levels.ERROR then
+      vim.api.nvim_err_writeln(msg)
+    else
+      vim.api.nvim_echo({ { msg } }, true, {})
+    end
+  end
+  vim.cmd("messages clear")
   require("recurrent").setup({ cmd = "/nonexistent/recurrent" })
   local buf = h.open_manuscript("Text.")
+  h.eq(0, #seen, "messages while the FileType autocommand runs")
+  vim.wait(100, function() return #seen > 0 end)
   h.eq(nil, require("recurrent.lsp").client(buf), "client")
-  local n = h.truthy(h.notified(seen, "/nonexistent/recurrent"), "a notification naming the path")
-  h.eq(vim.log.levels.ERROR, n.level, "level")
+  h.eq(1, #seen, "messages after opening the manuscript")
+  h.contains(seen[1].msg, "/nonexistent/recurrent", "the message names the path")
+  h.eq(vim.log.levels.ERROR, seen[1].level, "level")
+  h.truthy(vim.fn.strdisplaywidth(seen[1].msg) < vim.o.columns, "one line that fits the command line (no Press ENTER)")
+  h.open_manuscript("More text.", "two.md")
+  vim.wait(100)
+  h.eq(1, #seen, "messages after opening a second manuscript")
+  -- A command says it once (it checks the server twice: for the buffer, then for the request).
+  vim.wait(300)
+  pcall(vim.cmd, "RecurrentContinue") -- from Lua, the command's error message is also raised as an error
+  vim.wait(100)
+  h.eq(2, #seen, "messages after :RecurrentContinue")
+  h.eq(seen[1].msg, seen[2].msg, "the same clear message")
+  local messages = vim.fn.execute("messages")
+  h.truthy(not messages:find("Autocommands", 1, true), ":messages holds no autocommand error: " .. messages)
+  h.capture_notify()
 end)
 
 h.finish()

@@ -1,5 +1,6 @@
 // Co-writing over LSP: the real server, the real engine, a fake OpenAI-compatible model on
 // 127.0.0.1, and a test client that applies the server's edits like an editor does.
+#include "engine/StatePaths.h"
 #include "protocol/Encoding.h"
 #include "protocol/Uri.h"
 #include "support/Files.h"
@@ -492,4 +493,21 @@ TEST_CASE("co-writing: every command on a document that is not open is refused, 
   }
   CHECK(client.call("workspace/symbol", {{"query", "lighthouse"}}).take().is_array());
   CHECK(client.stop() == 0);
+}
+
+TEST_CASE("co-writing: the story state and status name the provider the session uses (anthropic, not openai)") {
+  TempDir dir;
+  const auto path = dir / "story.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  // A story already (its state folder exists), so the session opens; nothing is sent to a model here.
+  std::filesystem::create_directories(engine::StatePaths::forManuscript(path).dir);
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "anthropic"}, {"baseUrl", "http://127.0.0.1:9/v1"}, {"model", "claude-test"}};
+  client.initialize(kStoryCapabilities);
+  const std::string uri = protocol::pathToUri(path);
+  client.open(uri, kManuscript);
+  // The settings arrive just after the open; the session follows them.
+  json state = waitForStory(client, uri, [](const json &s) { return s.value("provider", "") == "anthropic"; });
+  CHECK(state["offline"] == false);
+  CHECK(state["model"].get<std::string>().find("claude-test") != std::string::npos);
 }

@@ -5,7 +5,7 @@
 // Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
 // Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -126,6 +126,13 @@ await check('the manuscript opens and the extension starts', async () => {
   await shot('01-manuscript.png');
 });
 
+await check('a manuscript opened for the first time offers to adopt it', async () => {
+  const offer = page.locator('.notification-toast').filter({ hasText: 'make chapter-one.md a story?' });
+  await waitFor(async () => (await offer.count()) === 1, 30_000, 'the "make chapter-one.md a story?" notification');
+  if ((await offer.locator('.monaco-button').filter({ hasText: 'Adopt' }).count()) === 0) throw new Error('no Adopt button on the offer');
+  await shot('01b-first-step.png');
+});
+
 await check('the status bar shows the provider and model from the server', async () => {
   await page.locator('.statusbar-item').filter({ hasText: 'test-model' }).first().waitFor({ timeout: 30_000 });
 });
@@ -142,6 +149,23 @@ await check('Recurrent: Adopt This Manuscript builds the memory and offers the p
 await check('code lenses show the plans where the next paragraph goes', async () => {
   const lens = page.locator('.editor-group-container.active .codelens-decoration').filter({ hasText: /\S/ });
   await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
+});
+
+await check('Ctrl+. at the end lists the plans as Recurrent actions, not under Rewrite', async () => {
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  const menu = page.locator('.action-widget');
+  // FIXME: right after Adopt, Ctrl+. once said "No code actions available" (1 run of 4); asked again it lists them.
+  for (let attempt = 0; attempt < 3 && (await menu.filter({ hasText: 'Recurrent: continue' }).count()) === 0; attempt++) {
+    if (attempt > 0) await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+.');
+    await page.waitForTimeout(1500);
+  }
+  await waitFor(async () => (await menu.filter({ hasText: 'Recurrent: continue' }).count()) > 0, 15_000, 'Recurrent actions in the menu');
+  const text = (await menu.first().innerText()).replace(/\s+/g, ' ');
+  if (/Rewrite/.test(text)) throw new Error(`the actions sit under "Rewrite": ${text}`);
+  await shot('02b-code-actions.png');
+  await page.keyboard.press('Escape');
 });
 
 await check('Recurrent: Continue writes a new paragraph into the editor', async () => {
@@ -241,6 +265,31 @@ await check('Recurrent: Show Memory opens the short-term memory; an edit saved w
     throw new Error('the edited short-term memory is not in any prompt of the next step');
 });
 
+await check('Recurrent: Search Memory finds paragraphs by meaning (a question, not their words) and opens one', async () => {
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Control+S'); // the file on disk is what the check below reads
+  await runCommand('Recurrent: Search Memory');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  // VS Code's own workspace-symbol picker filters by these literal words and would show nothing.
+  await input.fill('who looks after the tower on her own while the weather closes the island?');
+  const rows = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'chapter-one.md' });
+  await waitFor(async () => (await rows.count()) > 0, 30_000, 'memory hits in the quick pick');
+  await shot('08b-search-memory.png');
+  await page.keyboard.press('Enter');
+  const cursor = page.locator('.statusbar-item').filter({ hasText: /Ln \d+, Col \d+/ }).first();
+  const lines = readFileSync(join(workspace, 'chapter-one.md'), 'utf8').split('\n');
+  const lastLine = lines.length;
+  let at = 0;
+  await waitFor(async () => {
+    at = Number(/Ln (\d+)/.exec(await cursor.innerText())?.[1] ?? 0);
+    return at > 0 && at < lastLine;
+  }, 10_000, 'the cursor moved from the end to a paragraph');
+  if (!lines[at - 1]?.trim() || (at > 1 && lines[at - 2]?.trim()))
+    throw new Error(`line ${at} is not the start of a paragraph: ${JSON.stringify(lines.slice(Math.max(0, at - 2), at))}`);
+});
+
 await check('Recurrent: Show Last Prompt opens the prompt and the answer', async () => {
   await runCommand('Recurrent: Show Last Prompt');
   await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
@@ -266,6 +315,66 @@ await check('Recurrent: Set API Key restarts the server with the key, which reac
   await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'a paragraph written with the key');
   const auths = await (await fetch(`${modelUrl}/__auth`)).json();
   if (!auths.includes(`Bearer ${key}`)) throw new Error(`the model server saw ${JSON.stringify(auths)}, not the key`);
+});
+
+/** How many times the extension started the server (its output channel's log). */
+function serverStarts() {
+  const logs = join(outDir, 'user-data', 'logs');
+  const log = readdirSync(logs, { recursive: true }).find((f) => String(f).endsWith('Recurrent.log'));
+  if (!log) return 0;
+  return readFileSync(join(logs, String(log)), 'utf8').split('\n').filter((l) => /\] starting .* lsp --stdio/.test(l)).length;
+}
+
+/** Replaces `from` by `to` in the user settings (JSON) with the editor's Replace, then saves, as a writer would. */
+async function replaceInSettings(from, to) {
+  await page.keyboard.press('Control+H');
+  const find = page.locator('.editor-group-container.active .find-widget .find-part textarea');
+  const replace = page.locator('.editor-group-container.active .find-widget .replace-part textarea');
+  await find.waitFor({ state: 'visible' });
+  await find.fill(from);
+  await replace.fill(to);
+  await page.keyboard.press('Control+Alt+Enter'); // replace all
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+S');
+}
+
+await check('a model changed in settings.json restarts the server (not for topK), with no error toast and no "stopped" left', async () => {
+  await runCommand('Preferences: Open User Settings (JSON)');
+  await page.locator('.tab.active').filter({ hasText: 'settings.json' }).waitFor({ timeout: 20_000 });
+  const toasts = page.locator('.notification-toast');
+  const before = (await toasts.allInnerTexts()).length;
+  const startsBefore = serverStarts();
+  let model = 'test-model';
+  for (const next of ['test-model-', 'test-model-2']) {
+    await replaceInSettings(`"recurrent.model": "${model}"`, `"recurrent.model": "${next}"`);
+    model = next;
+    await page.waitForTimeout(150);
+  }
+  // Taken by the running server, no restart.
+  await replaceInSettings('"recurrent.embedModel": "test-embed",', '"recurrent.embedModel": "test-embed", "recurrent.topK": 4,');
+  await openFile('chapter-one.md', kMarker); // the status bar shows the active manuscript's server
+  const status = page.locator('.statusbar-item').filter({ hasText: 'test-model-2' }).first();
+  await waitFor(async () => (await status.count()) > 0, 30_000, 'the status bar with the new model');
+  await page.waitForTimeout(1500);
+  const texts = (await toasts.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  const bad = texts.find((t) => /failed|Error|stopped/i.test(t));
+  if (bad) throw new Error(`a toast after the settings change: ${bad}`);
+  if (texts.length > before) throw new Error(`new notifications: ${texts.slice(before).join(' | ')}`);
+  if ((await page.locator('.statusbar-item').filter({ hasText: 'stopped' }).count()) > 0) throw new Error('the status bar says stopped');
+  const starts = serverStarts();
+  await shot('09b-settings-applied.png');
+  await runCommand('Preferences: Open User Settings (JSON)');
+  await replaceInSettings('"recurrent.model": "test-model-2"', '"recurrent.model": "test-model"');
+  await replaceInSettings(' "recurrent.topK": 4,', '');
+  await openFile('chapter-one.md', kMarker);
+  await waitFor(
+    async () => (await page.locator('.statusbar-item').filter({ hasText: /test-model(?!-2)/ }).count()) > 0,
+    30_000,
+    'the status bar back on test-model',
+  );
+  // One restart per saved model change at most (the Settings UI's key strokes come closer together than the
+  // restart delay; these saves do not), and none for topK.
+  if (starts < startsBefore + 1 || starts > startsBefore + 2) throw new Error(`the server started ${starts - startsBefore} times for two saved model changes`);
 });
 
 await check('Recurrent: New Story asks genre, topic, premise and language and writes an opening', async () => {

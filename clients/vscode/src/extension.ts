@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  CodeLensRequest,
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
@@ -26,6 +27,8 @@ import { type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type
 import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
 import { logLevelOf } from './serverLog';
 import { statusView } from './status';
+import { type MemoryItem, memoryItems, type MemorySymbol } from './memorySearch';
+import { actionTitle, kRecurrentActionKind, offerActionsAt } from './codeActions';
 
 const kSecretKey = 'recurrent.apiKey';
 const kRequestCancelled = -32800;
@@ -84,6 +87,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       },
     },
     middleware: {
+      // No lightbulb on every line: unasked, the actions show where the next paragraph goes; under their own
+      // heading, titled as Recurrent's, rather than under "Rewrite".
+      provideCodeActions: async (document, range, context, token, next) => {
+        const asked = context.triggerKind === vscode.CodeActionTriggerKind.Invoke;
+        if (!offerActionsAt(document.lineCount, (i) => document.lineAt(i).text, range.start.line, asked)) return [];
+        const actions = await next(document, range, context, token);
+        const kind = vscode.CodeActionKind.Empty.append(kRecurrentActionKind);
+        return (actions ?? []).map((a) => {
+          if (a instanceof vscode.CodeAction) {
+            a.title = actionTitle(a.title);
+            a.kind = kind;
+          }
+          return a;
+        });
+      },
       // Code lenses and code actions run server commands too: the writing ones get the same progress and Cancel.
       executeCommand: async (command, args, next) => {
         if (!(command in kJobTitles)) return next(command, args);
@@ -92,6 +110,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       },
       workspace: {
         handleApplyEdit: (params, next) => streamed.handle(params, next as never) as never,
+        // The settings listener below sends didChangeConfiguration itself, once per change and never while the
+        // server restarts (the client's own would fail then, as a stack-trace toast).
+        didChangeConfiguration: async () => undefined,
         // The server pulls section `recurrent`: answer with the typed, cleaned settings (no "auto", no empty strings).
         configuration: async (params, token, next) => {
           const raw = await next(params, token);
@@ -150,10 +171,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const active = vscode.window.activeTextEditor?.document.uri.toString();
       if (!p.uri || p.uri === active) showStatus(p);
     }),
+    // The status bar follows the server through a restart: never left on "stopped" once it runs again.
     lc.onDidChangeState((e) => {
       if (e.newState === State.Stopped) {
         status.text = '$(error) Recurrent stopped';
         status.tooltip = 'The server is not running: run Recurrent: Restart Server (details in the Recurrent output).';
+      } else if (e.newState === State.Starting) {
+        status.text = '$(sync~spin) Recurrent starting';
+        status.tooltip = 'Recurrent: the server is starting';
+      } else if (e.newState === State.Running) {
+        showStatus(undefined);
+        void refreshStatus();
       }
     }),
   );
@@ -194,6 +222,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerFileSystemProvider(kMemoryScheme, memoryFs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(kViewScheme, views),
   );
+
+  // A backend setting typed in the Settings UI changes with every key: restart once it has rested this long.
+  const kRestartDelayMs = 800;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  context.subscriptions.push({ dispose: () => restartTimer && clearTimeout(restartTimer) });
 
   // Restarts one at a time: a key change and a settings change arriving together restart the server once each, in order.
   let restarting: Promise<void> = Promise.resolve();
@@ -250,7 +283,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (jobs.get(uri) === source) jobs.delete(uri);
       source.dispose();
       void vscode.commands.executeCommand('setContext', 'recurrent.writing', jobs.size > 0);
+      refreshCodeLenses(); // the plans changed (adopt, a step, new plans): the lenses show the new ones
     }
+  }
+
+  /** Asks VS Code for the code lenses of the visible manuscripts again, as workspace/codeLens/refresh would. */
+  function refreshCodeLenses(): void {
+    if (lc.state !== State.Running) return;
+    const feature = lc.getFeature(CodeLensRequest.method);
+    for (const editor of vscode.window.visibleTextEditors) feature?.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
   }
 
   function manuscript(): vscode.TextEditor | undefined {
@@ -351,6 +392,91 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const r = await runCommand<{ title?: string }>('recurrent.newStory', args);
     if (r) void vscode.window.showInformationMessage(`Recurrent: started "${r.title ?? 'a new story'}".`);
     await refreshStatus();
+  }
+
+  /**
+   * Recurrent: Search Memory: the server's `workspace/symbol` answers (paragraphs found by meaning) in a quick
+   * pick that shows them as ranked; VS Code's own symbol picker would filter them by the literal words.
+   */
+  async function searchMemory(): Promise<void> {
+    const c = await ensureRunning();
+    const pick = vscode.window.createQuickPick<MemoryItem>();
+    pick.title = 'Recurrent: Search Memory';
+    const hint = 'Ask about the story, e.g. "where does Mara first hear the radio?"';
+    pick.placeholder = hint;
+    pick.matchOnDescription = true;
+    pick.matchOnDetail = true;
+    let search: vscode.CancellationTokenSource | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = async (query: string): Promise<void> => {
+      search?.cancel();
+      const mine = (search = new vscode.CancellationTokenSource());
+      if (!query.trim()) {
+        pick.items = [];
+        pick.busy = false;
+        return;
+      }
+      pick.busy = true;
+      try {
+        const symbols = await c.sendRequest<MemorySymbol[] | null>('workspace/symbol', { query }, mine.token);
+        if (mine.token.isCancellationRequested) return;
+        pick.items = memoryItems(symbols);
+        pick.placeholder = pick.items.length ? hint : 'Nothing in the memory of the open manuscripts matches.';
+      } catch (e) {
+        if (!(e instanceof ResponseError && e.code === kRequestCancelled)) output.warn(`workspace/symbol: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        if (search === mine) pick.busy = false;
+      }
+    };
+    pick.onDidChangeValue((value) => {
+      if (timer) clearTimeout(timer);
+      // Each answer is a memory search on the server: wait until the writer pauses typing.
+      timer = setTimeout(() => void run(value), 300);
+    });
+    pick.onDidAccept(async () => {
+      const item = pick.selectedItems[0];
+      if (!item) return;
+      pick.hide();
+      const at = new vscode.Position(item.line, item.character);
+      await vscode.window.showTextDocument(vscode.Uri.parse(item.uri), { selection: new vscode.Range(at, at) });
+      vscode.window.activeTextEditor?.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    });
+    pick.onDidHide(() => {
+      if (timer) clearTimeout(timer);
+      search?.cancel();
+      pick.dispose();
+    });
+    pick.show();
+  }
+
+  /**
+   * A manuscript opened for the first time that is not a story yet: one notification saying what to do (Adopt
+   * a text, New Story in an empty file). Asked once per file; "Don't Ask Again" stops it everywhere.
+   */
+  const kOffered = 'recurrent.firstStepOffered';
+  const kNeverOffer = 'recurrent.neverOfferFirstStep';
+  async function offerFirstStep(editor: vscode.TextEditor): Promise<void> {
+    const doc = editor.document;
+    if (doc.uri.scheme !== 'file' || !(doc.languageId === 'markdown' || doc.languageId === 'plaintext')) return;
+    if (current.autoAdopt || context.globalState.get<boolean>(kNeverOffer)) return;
+    const uri = doc.uri.toString();
+    const offered = context.workspaceState.get<string[]>(kOffered) ?? [];
+    if (offered.includes(uri) || lc.state !== State.Running) return;
+    const s = await lc.sendRequest<StoryState & { adopted?: boolean }>(kStoryState, { uri }).catch(() => undefined);
+    if (!s || s.adopted !== false) return;
+    await context.workspaceState.update(kOffered, [...offered, uri]);
+    const empty = doc.getText().trim() === '';
+    const name = path.basename(doc.uri.fsPath);
+    const action = empty ? 'New Story' : 'Adopt';
+    const pick = await vscode.window.showInformationMessage(
+      empty
+        ? `Recurrent: ${name} is empty. Start a new story here? Recurrent asks for a genre and a topic and writes the opening.`
+        : `Recurrent: make ${name} a story? Adopt reads it once to build the memory and three plans for the next paragraph.`,
+      action,
+      "Don't Ask Again",
+    );
+    if (pick === action) await vscode.commands.executeCommand(empty ? 'recurrent.ui.newStory' : 'recurrent.ui.adopt');
+    else if (pick === "Don't Ask Again") await context.globalState.update(kNeverOffer, true);
   }
 
   // A failing command shows its reason as a notification (VS Code would show a modal dialog otherwise).
@@ -456,6 +582,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
     for (const source of jobs.values()) source.cancel();
   });
+  register('recurrent.ui.searchMemory', searchMemory);
   register('recurrent.restartServer', restartServer);
   register('recurrent.setApiKey', async () => {
     const key = await vscode.window.showInputBox({
@@ -483,18 +610,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await restarting;
       if (key !== startedWithKey && lc.state !== State.Stopped) await restartServer();
     }),
+    // Backend settings restart the server, once the writer stops typing (the Settings UI saves every key
+    // stroke); the others reach the running server as didChangeConfiguration.
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('recurrent')) return;
       const next = settings();
       const restart = needsRestart(current, next);
       current = next;
-      if (lc.state !== State.Running) return;
-      if (restart) await restartServer();
-      else await lc.sendNotification(DidChangeConfigurationNotification.type, { settings: { recurrent: serverConfiguration(next) } });
+      if (restart || restartTimer) {
+        if (restartTimer) clearTimeout(restartTimer);
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          if (lc.state !== State.Stopped) void restartServer();
+        }, kRestartDelayMs);
+        return;
+      }
+      if (lc.state !== State.Running) return; // a server that starts pulls the settings itself
+      try {
+        await lc.sendNotification(DidChangeConfigurationNotification.type, { settings: { recurrent: serverConfiguration(next) } });
+      } catch (err) {
+        output.warn(`didChangeConfiguration: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }),
-    vscode.window.onDidChangeActiveTextEditor(() => {
+    vscode.window.onDidChangeActiveTextEditor((e) => {
       void refreshStatus();
       void refreshBook();
+      if (e) void offerFirstStep(e);
     }),
     // Closing the tab a paragraph streams into cancels it: nothing is written into a closed file or committed.
     vscode.window.tabGroups.onDidChangeTabs((e) => {
@@ -513,6 +654,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await lc.start();
     await refreshStatus();
     await refreshBook();
+    if (vscode.window.activeTextEditor) void offerFirstStep(vscode.window.activeTextEditor);
   } catch (e) {
     output.error(`the server did not start: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -85,7 +85,7 @@ function M.server_cmd(opts)
   if found ~= "" then
     return { found, "lsp", "--stdio" }
   end
-  return nil, "`recurrent` is not on PATH: build it (scripts/build) and add build/ to PATH, or set opts.cmd"
+  return nil, "`recurrent` is not on PATH"
 end
 
 --- The settings the server receives (nil values left out, so the server applies its defaults).

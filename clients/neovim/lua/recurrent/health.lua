@@ -41,7 +41,7 @@ function M.check()
   r.start("recurrent: server binary")
   local cmd, why = config.server_cmd(opts)
   if not cmd then
-    r.error(why)
+    r.error(why, { "build it (scripts/build) and add build/ to PATH, or set opts.cmd to the recurrent executable" })
   else
     r.ok("found: " .. cmd[1])
     local version = vim.trim(vim.fn.system({ cmd[1], "version" }))

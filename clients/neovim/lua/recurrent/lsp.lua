@@ -233,6 +233,27 @@ local function capabilities()
   return caps
 end
 
+local last_said = { text = "", at = 0 }
+--- An error notification, unless the same one was just shown (a command that checks twice says it once).
+local function error_once(msg)
+  local now = vim.loop.hrtime() / 1e6
+  if msg == last_said.text and now - last_said.at < 200 then
+    return
+  end
+  last_said = { text = msg, at = now }
+  notify(msg, vim.log.levels.ERROR)
+end
+
+--- The missing binary in one line that fits the command line (a longer one asks "Press ENTER").
+local function missing_message(why)
+  for _, text in ipairs({ why .. " (:checkhealth recurrent)", why }) do
+    if vim.fn.strdisplaywidth("recurrent: " .. text) < vim.o.columns then
+      return text
+    end
+  end
+  return "no server binary (:checkhealth recurrent)"
+end
+
 --- The client configuration for a buffer (nil and a reason when the binary is missing).
 function M.client_config(bufnr)
   local cmd, why = config.server_cmd(M.opts)
@@ -262,9 +283,10 @@ function M.client_config(bufnr)
       if clients[root] then
         clients[root] = nil
       end
-      if code ~= 0 and signal ~= 15 then
+      if code ~= 0 or (signal ~= 0 and signal ~= 15) then
         vim.schedule(function()
-          notify(string.format("the server exited (code %d); see :LspLog and :checkhealth recurrent", code), vim.log.levels.ERROR)
+          local how = signal ~= 0 and ("signal " .. signal) or ("code " .. code)
+          notify(string.format("the server exited (%s); the next command starts it again (:LspLog)", how), vim.log.levels.WARN)
         end)
       end
     end,
@@ -281,7 +303,10 @@ function M.attach(bufnr)
   if not cfg then
     if not warned_missing then
       warned_missing = true
-      notify(why, vim.log.levels.ERROR)
+      -- After the FileType autocommand: an error inside it gets Vim's "Error detected while processing" header.
+      vim.schedule(function()
+        error_once(missing_message(why))
+      end)
     end
     return nil
   end
@@ -289,7 +314,8 @@ function M.attach(bufnr)
     return vim.lsp.start(cfg, { bufnr = bufnr })
   end
   local id = clients[cfg.root_dir]
-  if not id or not vim.lsp.get_client_by_id(id) then
+  local existing = id and vim.lsp.get_client_by_id(id)
+  if not existing or M.call(existing, "is_stopped") then -- none, or one that crashed and is not yet gone
     id = vim.lsp.start_client(cfg)
     if not id then
       notify("could not start " .. table.concat(cfg.cmd, " "), vim.log.levels.ERROR)
@@ -329,16 +355,25 @@ function M.all_clients()
   return out
 end
 
---- The client for a buffer, attaching it first; notifies and returns nil when there is none.
+--- The client for a buffer, attaching it first (after a crash: the restarted one, which M.request waits for);
+--- says why once and returns nil when there is none.
 function M.ensure(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local c = M.client(bufnr)
-  if c then
+  if c and not M.call(c, "is_stopped") then
     return c
   end
-  M.attach(bufnr)
-  c = M.client(bufnr)
+  local cfg, why = M.client_config(bufnr)
+  if not cfg then
+    warned_missing = true
+    error_once(missing_message(why))
+    return nil
+  end
+  -- Neovim 0.7 lists a client for the buffer only once it is initialised: a new one is found by its id.
+  local id = M.attach(bufnr)
+  c = (id and vim.lsp.get_client_by_id(id)) or M.client(bufnr)
   if not c then
-    notify("no server for this buffer (:checkhealth recurrent)", vim.log.levels.ERROR)
+    error_once("the server did not start (:checkhealth recurrent, :LspLog)")
   end
   return c
 end
