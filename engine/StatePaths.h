@@ -38,6 +38,8 @@ struct StatePaths {
   /// The vector index over the long-term memory (a cache, rebuilt when missing or stale).
   std::filesystem::path vectorIndex() const { return dir / "vectors.hnsw"; }
   std::filesystem::path vectorIndexMeta() const { return dir / "vectors.json"; }
+  /// The word index over the long-term memory (a cache, rebuilt when missing or stale).
+  std::filesystem::path wordIndex() const { return dir / "words.index"; }
   /// Every LLM call: prompt and answer, never the key (JSON Lines, appended).
   std::filesystem::path callLog() const { return dir / "calls.jsonl"; }
   /// Snapshots for undo (one per step).

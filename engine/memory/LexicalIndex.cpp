@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 namespace recurrent::engine {
 namespace {
@@ -21,7 +22,7 @@ constexpr std::array<int, 4> kNeighbourOffset = {-1, 1, -2, 2};
 constexpr std::uint64_t kWordSeed = 21, kPairSeed = 22;
 constexpr std::size_t kMaxQueryTerms = 64;
 constexpr std::size_t kMaxCachedWords = 1 << 18;
-constexpr std::string_view kMagic = "recurrent-lexical-1\n";
+constexpr std::string_view kMagic = "recurrent-lexical-2\n";
 
 /// Stems and term hashes of the words this thread saw last, for one algorithm: a book
 /// repeats its words, and stemming is the costly part of indexing.
@@ -123,6 +124,8 @@ bool LexicalIndex::setLanguage(const std::string &language) {
   if (algorithm == language_)
     return false;
   language_ = algorithm;
+  ++revision_;
+  docTermsPending_ = false;
   texts_.clear();
   postings_.clear();
   docs_.clear();
@@ -149,6 +152,7 @@ void LexicalIndex::setText(std::uint64_t id, std::string_view text, std::string_
   if (language_ != algorithm) // the language changed meanwhile: these terms mean nothing now
     return;
   texts_[id] = std::move(t);
+  ++revision_;
 }
 
 bool LexicalIndex::hasText(std::uint64_t id, std::string_view text, std::string_view extra) const {
@@ -205,6 +209,7 @@ void LexicalIndex::placeLocked(std::uint64_t id, const Neighbours &neighbours) {
     std::swap(weighted, merged);
   }
   ++placements_;
+  ++revision_;
   const auto slot = static_cast<std::uint32_t>(docs_.size());
   Doc &doc = docs_.emplace_back();
   lengths_.push_back(0);
@@ -240,6 +245,7 @@ void LexicalIndex::unplaceLocked(std::uint64_t id) {
   auto it = slotOf_.find(id);
   if (it == slotOf_.end())
     return;
+  ensureDocTermsLocked();
   // The postings stay until compaction (a common word's list is as long as the book):
   // the slot is marked dead and each list's document frequency drops.
   Doc &doc = docs_[it->second];
@@ -286,7 +292,9 @@ bool LexicalIndex::remove(std::uint64_t id) {
   std::unique_lock lock(mutex_);
   bool had = slotOf_.count(id) > 0;
   unplaceLocked(id);
-  return texts_.erase(id) > 0 || had;
+  had = texts_.erase(id) > 0 || had;
+  revision_ += had;
+  return had;
 }
 
 bool LexicalIndex::contains(std::uint64_t id) const {
@@ -302,6 +310,11 @@ std::size_t LexicalIndex::size() const {
 std::size_t LexicalIndex::placements() const {
   std::shared_lock lock(mutex_);
   return placements_;
+}
+
+std::uint64_t LexicalIndex::revision() const {
+  std::shared_lock lock(mutex_);
+  return revision_;
 }
 
 std::vector<std::uint64_t> LexicalIndex::ids() const {
@@ -395,11 +408,25 @@ std::vector<LexicalIndex::Match> LexicalIndex::explain(std::string_view query, s
   return out;
 }
 
-std::string LexicalIndex::serialise() const {
+std::string LexicalIndex::serialise(std::string head) const {
   std::shared_lock lock(mutex_);
-  std::string out(kMagic);
+  // Live documents only, renumbered in slot order (as a compaction would).
+  std::vector<std::uint32_t> newSlot(docs_.size(), UINT32_MAX);
+  std::uint32_t live = 0;
+  for (std::uint32_t s = 0; s < docs_.size(); ++s)
+    if (docs_[s].live)
+      newSlot[s] = live++;
+  std::size_t size = head.size() + kMagic.size() + 64 + live * (6 * sizeof(std::uint64_t) + sizeof(float));
+  for (const auto &entry : texts_)
+    size += 3 * sizeof(std::uint64_t) + entry.second.terms.size() * 12;
+  for (const auto &entry : postings_)
+    size += 12 + std::size_t{entry.second.live} * sizeof(Posting);
+  std::string out = std::move(head);
+  out.reserve(size); // exactly: a second, doubled buffer would be the peak of a novel's save
+  out += kMagic;
   put<std::uint32_t>(out, static_cast<std::uint32_t>(language_.size()));
   out += language_;
+  put<double>(out, totalLength_);
   put<std::uint64_t>(out, texts_.size());
   for (const auto &[id, t] : texts_) {
     put(out, id);
@@ -410,22 +437,48 @@ std::string LexicalIndex::serialise() const {
       put(out, tf);
     }
   }
-  // Documents in slot order, so postings are rebuilt in the same order.
-  put<std::uint64_t>(out, slotOf_.size());
+  put<std::uint64_t>(out, live);
   for (const Doc &doc : docs_) {
     if (!doc.live)
       continue;
     put(out, doc.id);
+    put(out, doc.key);
     for (std::uint64_t n : doc.neighbours)
       put(out, n);
+    put(out, doc.length);
+  }
+  // The postings as they are, so loading does not place every document again.
+  auto liveIn = [&](const PostingList &list) {
+    std::uint32_t n = 0;
+    for (const Posting &p : list.list)
+      n += newSlot[p.doc] != UINT32_MAX;
+    return n;
+  };
+  std::uint64_t lists = 0;
+  for (const auto &entry : postings_)
+    lists += entry.second.live > 0;
+  put<std::uint64_t>(out, lists);
+  for (const auto &[term, list] : postings_) {
+    if (list.live == 0)
+      continue;
+    put(out, term);
+    put<std::uint32_t>(out, liveIn(list));
+    for (const Posting &p : list.list)
+      if (newSlot[p.doc] != UINT32_MAX) {
+        put(out, newSlot[p.doc]);
+        put(out, p.tf);
+      }
   }
   return out;
 }
 
 bool LexicalIndex::deserialise(std::string_view in) {
+  static_assert(sizeof(Posting) == 8 && std::is_trivially_copyable_v<Posting>, "postings are read as bytes");
   std::unordered_map<std::uint64_t, Text> texts;
-  std::vector<std::pair<std::uint64_t, Neighbours>> docs;
+  std::unordered_map<std::uint64_t, PostingList> postings;
+  std::vector<Doc> docs;
   std::string language;
+  double totalLength = 0;
   auto parse = [&]() -> bool {
     if (!in.starts_with(kMagic))
       return false;
@@ -436,7 +489,7 @@ bool LexicalIndex::deserialise(std::string_view in) {
     language.assign(in.substr(0, languageSize));
     in.remove_prefix(languageSize);
     std::uint64_t count = 0;
-    if (!get(in, count) || count > in.size() / 24)
+    if (!get(in, totalLength) || !get(in, count) || count > in.size() / 24)
       return false;
     texts.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -452,32 +505,76 @@ bool LexicalIndex::deserialise(std::string_view in) {
         return false;
       texts[id] = std::move(t);
     }
-    if (!get(in, count) || count > in.size() / 40)
+    constexpr std::size_t kDocBytes = 6 * sizeof(std::uint64_t) + sizeof(float);
+    if (!get(in, count) || count > in.size() / kDocBytes || count >= UINT32_MAX)
       return false;
     docs.resize(count);
-    for (auto &[id, neighbours] : docs) {
-      if (!get(in, id))
+    for (Doc &doc : docs) {
+      get(in, doc.id);
+      get(in, doc.key);
+      for (auto &n : doc.neighbours)
+        get(in, n);
+      get(in, doc.length);
+      doc.live = true;
+    }
+    std::uint64_t lists = 0;
+    if (!get(in, lists) || lists > in.size() / 12)
+      return false;
+    postings.reserve(lists);
+    for (std::uint64_t i = 0; i < lists; ++i) {
+      std::uint64_t term = 0;
+      std::uint32_t live = 0;
+      if (!get(in, term) || !get(in, live) || live == 0 || live > docs.size() || live > in.size() / sizeof(Posting))
         return false;
-      for (auto &n : neighbours)
-        if (!get(in, n))
+      PostingList &list = postings[term];
+      if (!list.list.empty())
+        return false; // a term twice
+      list.live = live;
+      list.list.resize(live);
+      std::memcpy(list.list.data(), in.data(), live * sizeof(Posting));
+      in.remove_prefix(live * sizeof(Posting));
+      for (const Posting &p : list.list)
+        if (p.doc >= docs.size())
           return false;
     }
     return in.empty();
   };
   bool ok = parse();
   std::unique_lock lock(mutex_);
+  ++revision_;
   language_ = ok ? language : language_;
   texts_ = ok ? std::move(texts) : std::unordered_map<std::uint64_t, Text>{};
-  postings_.clear();
-  docs_.clear();
+  postings_ = ok ? std::move(postings) : std::unordered_map<std::uint64_t, PostingList>{};
+  docs_ = ok ? std::move(docs) : std::vector<Doc>{};
   lengths_.clear();
   slotOf_.clear();
+  for (std::uint32_t s = 0; s < docs_.size(); ++s) {
+    lengths_.push_back(docs_[s].length);
+    slotOf_[docs_[s].id] = s;
+  }
+  if (slotOf_.size() != docs_.size()) { // an id twice: not what serialise() writes
+    ok = false;
+    texts_.clear();
+    postings_.clear();
+    docs_.clear();
+    lengths_.clear();
+    slotOf_.clear();
+  }
   dead_ = 0;
-  totalLength_ = 0;
-  if (ok)
-    for (const auto &[id, neighbours] : docs)
-      placeLocked(id, neighbours);
+  totalLength_ = ok ? totalLength : 0;
+  docTermsPending_ = ok && !docs_.empty();
   return ok;
+}
+
+void LexicalIndex::ensureDocTermsLocked() {
+  if (!docTermsPending_)
+    return;
+  // deserialise() leaves them out (a search never needs them): rebuilt from the postings
+  // before the first document is taken out again.
+  for (const auto &[term, list] : postings_)
+    for (const Posting &p : list.list)
+      docs_[p.doc].terms.push_back(term);
+  docTermsPending_ = false;
 }
 
 } // namespace recurrent::engine

@@ -16,7 +16,8 @@
 // (the same scene, the same people). Placing a document again when a neighbour
 // changed costs that document only.
 //
-// Rebuilt when a memory opens. FIXME: persist serialise() beside the vectors, digest + rebuild on mismatch.
+// serialise() writes the texts, documents and postings as they are (LexicalIndexFile keeps
+// them beside the memory), so a memory opens without placing every document again.
 //
 // Thread-safety: every method may be called from any thread; search(), explain(),
 // contains() and size() take a shared lock, the mutators an exclusive one.
@@ -82,6 +83,8 @@ public:
   std::vector<std::uint64_t> ids() const;
   /// Documents placed since construction: how much an update re-indexed.
   std::size_t placements() const;
+  /// Changes since construction (any text, document or language): a changed revision needs saving.
+  std::uint64_t revision() const;
   /// Up to `k` documents sharing words with `query`, best first. A long query is
   /// ranked by its 64 rarest words in this index.
   std::vector<Hit> search(std::string_view query, std::size_t k) const;
@@ -90,7 +93,9 @@ public:
   std::vector<Match> explain(std::string_view query, std::uint64_t id) const;
 
   /// The index as bytes (LexicalIndexFile writes them), and back: false leaves the index empty.
-  std::string serialise() const;
+  /// The bytes hold the postings, so reading them back places nothing (placements() stays).
+  /// `head` starts the string (a file's header: no second copy of a novel's index to prepend it).
+  std::string serialise(std::string head = {}) const;
   bool deserialise(std::string_view bytes);
 
 private:
@@ -111,13 +116,14 @@ private:
     float length = 0;                 ///< widened term frequencies, summed
     std::uint64_t key = 0;            ///< placement key: own and neighbours' text versions
     Neighbours neighbours{};
-    std::vector<std::uint64_t> terms; ///< distinct widened terms
+    std::vector<std::uint64_t> terms; ///< distinct widened terms (empty while docTermsPending_)
     bool live = false;
   };
   std::uint64_t placementKeyLocked(std::uint64_t id, const Neighbours &neighbours) const;
   void unplaceLocked(std::uint64_t id);
   void placeLocked(std::uint64_t id, const Neighbours &neighbours);
   void compactLocked();
+  void ensureDocTermsLocked();
 
   mutable std::shared_mutex mutex_;
   std::string language_;
@@ -128,7 +134,9 @@ private:
   std::unordered_map<std::uint64_t, std::uint32_t> slotOf_; ///< id -> slot of its live document
   std::size_t dead_ = 0;
   std::size_t placements_ = 0;
+  std::uint64_t revision_ = 0;
   double totalLength_ = 0;
+  bool docTermsPending_ = false; ///< read back without Doc::terms (rebuilt from postings when needed)
 };
 
 /// The terms LexicalIndex records for `text` in `language` (as LexicalIndex takes it), sorted by term. Pure.

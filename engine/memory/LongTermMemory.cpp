@@ -1,10 +1,12 @@
 #include "engine/memory/LongTermMemory.h"
 
+#include "engine/memory/LexicalIndexFile.h"
 #include "engine/memory/TextFeatures.h"
 #include "engine/memory/VectorIndex.h"
 #include "support/Files.h"
 
 #include <nlohmann/json.hpp>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -33,6 +35,8 @@ constexpr const char *kHeader =
 constexpr std::size_t kCompactSlack = 64;
 /// The vector index is saved once this many vectors changed, or a tenth of the index if more.
 constexpr std::size_t kVectorSaveEvery = 256;
+/// The word index likewise, counting its changes (a step makes about four).
+constexpr std::size_t kWordSaveEvery = 256;
 
 std::string hex64(std::uint64_t v) {
   char buf[17];
@@ -90,6 +94,20 @@ std::string memoryEmbeddingText(std::string_view paragraph, std::string_view sum
   t += '\n';
   t.append(summary);
   return t;
+}
+
+std::uint64_t memoryEntriesDigest(const std::vector<MemoryEntry> &entries) {
+  XXH3_state_t *state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  for (const MemoryEntry &e : entries) {
+    const std::uint64_t fixed[4] = {e.hash, e.paragraph, e.chapter.size(), e.summary.size()};
+    XXH3_64bits_update(state, fixed, sizeof fixed);
+    XXH3_64bits_update(state, e.chapter.data(), e.chapter.size());
+    XXH3_64bits_update(state, e.summary.data(), e.summary.size());
+  }
+  const std::uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest;
 }
 
 std::uint64_t memoryEmbeddingVersion(ParagraphHash paragraph, std::string_view summary) {
@@ -223,6 +241,7 @@ Result<std::unique_ptr<LongTermMemory>> LongTermMemory::open(const StatePaths &p
   if (auto s = memory->loadEntries(); !s)
     return s.error();
   memory->loadIndex();
+  memory->loadWords();
   return memory;
 }
 
@@ -286,6 +305,15 @@ void LongTermMemory::loadIndex() {
   }
   if (embedder_->dimension() > 0)
     index_ = std::make_shared<VectorIndex>(indexOptions(embedder_->dimension()));
+}
+
+void LongTermMemory::loadWords() {
+  // Silently: a word index that does not load is rebuilt by the next update, as if it had never been saved.
+  if (!loadLexicalIndex(paths_.wordIndex(), memoryEntriesDigest(entries_), lexical_))
+    return;
+  wordsOnDisk_ = true;
+  wordsSavedRevision_ = lexical_.revision();
+  wordsMatchEntries_ = true;
 }
 
 VectorIndex::Options LongTermMemory::indexOptions(int dimension) const {
@@ -482,6 +510,7 @@ Status LongTermMemory::editSummary(std::size_t paragraph, std::string summary) {
     entries_[idx].edited = true;
   }
   staleVectors_.insert(it->hash);
+  wordsMatchEntries_ = false; // until the next update indexes the new summary
   return appendChangesLocked(from, before);
 }
 
@@ -614,6 +643,29 @@ Status LongTermMemory::saveIndexIfDue(bool force) {
   return okStatus();
 }
 
-Status LongTermMemory::flush() { return saveIndexIfDue(true); }
+Status LongTermMemory::saveWordsIfDue(bool force) {
+  std::uint64_t digest = 0, revision = 0;
+  {
+    std::shared_lock lock(mutex_);
+    revision = lexical_.revision();
+    if (!wordsMatchEntries_ || (wordsOnDisk_ && revision == wordsSavedRevision_) ||
+        (!wordsOnDisk_ && lexical_.size() == 0))
+      return okStatus();
+    if (!force && wordsOnDisk_ && revision - wordsSavedRevision_ < std::max<std::size_t>(kWordSaveEvery, lexical_.size() / 10))
+      return okStatus();
+    digest = memoryEntriesDigest(entries_);
+  }
+  if (auto s = saveLexicalIndex(paths_.wordIndex(), lexical_, digest); !s)
+    return s;
+  std::unique_lock lock(mutex_);
+  wordsOnDisk_ = true;
+  wordsSavedRevision_ = revision;
+  return okStatus();
+}
+
+Status LongTermMemory::flush() {
+  (void)saveWordsIfDue(true); // a cache: failing to save it costs a rebuild at the next open
+  return saveIndexIfDue(true);
+}
 
 } // namespace recurrent::engine

@@ -25,7 +25,9 @@
 // paragraph and its neighbours (LexicalIndex), by per-query z-scores. The vector index is a cache over the same text, rebuilt
 // when missing, unreadable, or made by another embedder. It is saved lazily (when
 // enough vectors changed, by flush(), and on destruction): after a crash the
-// vectors changed since its last save are found stale and computed again.
+// vectors changed since its last save are found stale and computed again. The word
+// index is a cache too (LexicalIndexFile), saved the same lazy way with the digest of
+// the entries it was built from, and loaded at open only when that digest matches.
 // MemoryIndexer brings both up to date with the manuscript; until it has run
 // once, search() finds nothing.
 //
@@ -129,7 +131,9 @@ public:
   /// The vector is refreshed by the next update. InvalidArgument when there is no such entry.
   Status editSummary(std::size_t paragraph, std::string summary);
 
-  /// Saves the vector index if it changed since its last save (the destructor does too).
+  /// Saves the vector index if it changed since its last save (the destructor does too), and
+  /// the word index when it matches the entries (a failure there only costs a rebuild: not reported).
+  /// Not concurrently with MemoryIndexer::update().
   Status flush();
 
   const StatePaths &paths() const { return paths_; }
@@ -147,6 +151,7 @@ private:
   LongTermMemory(StatePaths paths, std::shared_ptr<Embedder> embedder, Options options);
   Status loadEntries();
   void loadIndex();
+  void loadWords();
   VectorIndex::Options indexOptions(int dimension) const;
   /// Serialises entries_ (caller holds at least a shared lock).
   std::string serialise() const;
@@ -159,6 +164,9 @@ private:
   Status appendLines(const std::string &lines, std::size_t records);
   /// Saves the index when enough vectors changed since the last save (or always with `force`).
   Status saveIndexIfDue(bool force);
+  /// Saves the word index when it matches the entries and enough changed since its last save
+  /// (or anything, with `force`).
+  Status saveWordsIfDue(bool force);
   void rebuildLookups();
 
   StatePaths paths_;
@@ -176,6 +184,9 @@ private:
   std::unordered_set<ParagraphHash> staleVectors_; ///< hashes whose summary changed since the last update
   std::size_t unsavedVectors_ = 0; ///< vector changes since the index was saved
   bool indexOnDisk_ = false;       ///< the current index was loaded or saved at least once
+  bool wordsOnDisk_ = false;       ///< the word index file holds the index at wordsSavedRevision_
+  std::uint64_t wordsSavedRevision_ = 0;
+  bool wordsMatchEntries_ = false; ///< the word index reflects entries_ (set by an update, cleared by any change)
   /// Internally synchronised; the pointer itself is guarded by mutex_. Null until
   /// the embedder's dimension is known (a remote embedder learns it from its first answer).
   std::shared_ptr<VectorIndex> index_;
@@ -197,6 +208,9 @@ struct FusedCandidate {
 /// Best first, ties by id. Pure.
 std::vector<FusedCandidate> fuseByZScores(const std::vector<ScoredId> &byMeaning, const std::vector<ScoredId> &byWords,
                                           float meaningWeight, float wordWeight);
+
+/// Digest of the entries a word index is built from (hash, position, chapter, summary of each). Pure.
+std::uint64_t memoryEntriesDigest(const std::vector<MemoryEntry> &entries);
 
 /// The text whose vector represents an entry: the paragraph and its summary.
 std::string memoryEmbeddingText(std::string_view paragraph, std::string_view summary);

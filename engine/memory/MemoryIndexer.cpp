@@ -191,6 +191,7 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     std::unique_lock lock(memory_.mutex_);
     auto &entries = memory_.entries_;
     auto &byHash = memory_.byHash_;
+    memory_.wordsMatchEntries_ = false; // until updateWords() below
     for (std::size_t i = lo; i < entries.size(); ++i) {
       auto it = byHash.find(entries[i].hash);
       if (it == byHash.end()) // a duplicate text, already cleared
@@ -327,6 +328,10 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
   }
   // The word index needs no model: it is brought up to date first, whatever the embedder does.
   updateWords(manuscript, verifyAll ? 0 : lo, editedAt);
+  {
+    std::unique_lock lock(memory_.mutex_);
+    memory_.wordsMatchEntries_ = true;
+  }
   Embedder &embedder = memory_.embedder();
   for (std::size_t b = 0; b < stale.size() && !failure; b += options_.embedBatch) {
     if (cancel.cancelled()) {
@@ -382,6 +387,7 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     if (failure) // what was not embedded is found by the next full check
       memory_.vectorsVerified_ = false;
   }
+  (void)memory_.saveWordsIfDue(false); // a cache: a failed write costs a rebuild at the next open, nothing else
   if (auto s = memory_.saveIndexIfDue(failure.has_value()); !s)
     return s.error();
   if (failure)

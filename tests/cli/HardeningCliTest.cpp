@@ -46,8 +46,8 @@ std::vector<std::string> strayFiles(const fs::path &stateDir) {
     return out;
   for (const auto &e : fs::directory_iterator(stateDir)) {
     std::string name = e.path().filename().string();
-    if (name != "memory.jsonl" && name != "vectors.hnsw" && name != "vectors.json" && name != "story.json" &&
-        name != "calls.jsonl" && name != "short-term-memory.md" && name != "plans.md" && name != "history" &&
+    if (name != "memory.jsonl" && name != "vectors.hnsw" && name != "vectors.json" && name != "words.index" &&
+        name != "story.json" && name != "calls.jsonl" && name != "short-term-memory.md" && name != "plans.md" && name != "history" &&
         name.find(".corrupt-") == std::string::npos)
       out.push_back(name);
   }

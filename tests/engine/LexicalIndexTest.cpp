@@ -226,6 +226,20 @@ TEST_CASE("lexical index: serialised and read back, it answers the same, and bad
   CHECK(copy.size() == 2);
   CHECK(ids(copy.search("sleighs", 5)) == ids(index.search("sleighs", 5)));
   CHECK(copy.placedWith(2, {1, 0, 0, 0}));
+  CHECK(copy.placements() == 0); // the postings were read, not placed again
+  const auto before = index.search("Natasha stairs sleigh", 5), after = copy.search("Natasha stairs sleigh", 5);
+  REQUIRE(after.size() == before.size());
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    CHECK(after[i].id == before[i].id);
+    CHECK(after[i].score == before[i].score);
+  }
+  // A document read back can be taken out and placed again like any other.
+  CHECK(copy.remove(2));
+  CHECK(ids(copy.search("Natasha", 5)) == std::vector<std::uint64_t>{1}); // via its neighbour's words
+  copy.setText(2, "Natasha came down the stairs.");
+  copy.place(2, {1, 0, 0, 0});
+  copy.place(1, {0, 2, 0, 0});
+  CHECK(ids(copy.search("Natasha sleigh", 5)) == ids(index.search("Natasha sleigh", 5)));
   CHECK_FALSE(copy.deserialise(bytes.substr(0, bytes.size() - 3)));
   CHECK(copy.size() == 0);
   CHECK_FALSE(copy.deserialise("not an index"));

@@ -322,7 +322,7 @@ TEST_CASE("memory: the word index is rebuilt on reopen and follows edits, summar
   CountingSummarizer summarizer;
   f.index(book(12), summarizer);
 
-  // Reopened: the vectors come from the file, the word index from the manuscript.
+  // Reopened: the vectors and the word index come from their files.
   LongTermMemory::Options wordsOnly;
   wordsOnly.meaningWeight = 0;
   auto memory = f.open(wordsOnly);
@@ -354,6 +354,110 @@ TEST_CASE("memory: the word index is rebuilt on reopen and follows edits, summar
   CHECK(memory->search("Kellmouth", 5)->empty());
   CHECK(memory->search("Saltmere", 5)->at(0).paragraph == 1);
   CHECK(memory->search("caravan camels", 5)->empty());
+}
+
+namespace {
+
+std::vector<std::pair<std::size_t, float>> ranking(const LongTermMemory &memory, const std::string &query) {
+  std::vector<std::pair<std::size_t, float>> out;
+  auto hits = memory.search(query, 10);
+  REQUIRE(hits.ok());
+  for (const auto &h : *hits)
+    out.emplace_back(h.paragraph, h.fused);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("memory: the word index is saved beside the memory and read back instead of rebuilt") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto first = f.open();
+  f.index(book(20), summarizer, first.get());
+  REQUIRE(fs::exists(f.paths.wordIndex()));
+  const auto expected = ranking(*first, "Kellmouth harbour storm");
+  const auto expectedDrago = ranking(*first, "Captain Drago lost his ship");
+  first.reset();
+
+  auto memory = f.open();
+  CHECK(memory->loadWarnings().empty());
+  CHECK(memory->words().size() == 20); // searchable before any update
+  CHECK(ranking(*memory, "Kellmouth harbour storm") == expected);
+  auto report = f.index(book(20), summarizer, memory.get());
+  CHECK(report.summarisedNow == 0);
+  CHECK(memory->words().placements() == 0); // nothing placed again
+  CHECK(ranking(*memory, "Captain Drago lost his ship") == expectedDrago);
+}
+
+TEST_CASE("memory: a stale, corrupt or missing word index file is rebuilt, silently, with the same answers") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  const auto expected = ranking(*f.open(), "Kellmouth harbour storm"); // before the first index: nothing
+  CHECK(expected.empty());
+  auto built = f.open();
+  f.index(book(20), summarizer, built.get());
+  const auto fresh = ranking(*built, "Kellmouth harbour storm");
+  built.reset();
+  const std::string saved = readFile(f.paths.wordIndex()).value();
+  std::string text = book(20);
+
+  SUBCASE("stale: built from other entries") {
+    text += paragraph(20) + " The lighthouse of Vantor went dark.\n\n";
+    { // index the longer book without saving its word index, then put the old file back
+      f.index(text, summarizer);
+      REQUIRE(writeFileAtomically(f.paths.wordIndex(), saved).ok());
+    }
+  }
+  SUBCASE("garbage") { REQUIRE(writeFileAtomically(f.paths.wordIndex(), "not a word index at all").ok()); }
+  SUBCASE("flipped byte") {
+    std::string bad = saved;
+    bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0x20);
+    REQUIRE(writeFileAtomically(f.paths.wordIndex(), bad).ok());
+  }
+  SUBCASE("cut short") { REQUIRE(writeFileAtomically(f.paths.wordIndex(), saved.substr(0, saved.size() / 3)).ok()); }
+  SUBCASE("missing") { fs::remove(f.paths.wordIndex()); }
+
+  auto memory = f.open();
+  CHECK(memory->loadWarnings().empty()); // a cache: nothing for the writer to know
+  CHECK(memory->words().size() == 0);    // not loaded
+  f.index(text, summarizer, memory.get());
+  const std::size_t paragraphs = Manuscript(text).paragraphs().size();
+  CHECK(memory->words().placements() == paragraphs); // rebuilt
+  const auto rebuilt = ranking(*memory, "Kellmouth harbour storm");
+  REQUIRE_FALSE(rebuilt.empty());
+  if (paragraphs == 21)
+    CHECK(ranking(*memory, "Vantor lighthouse").front().first == 20);
+  else
+    CHECK(rebuilt == fresh); // the file changed nothing but the time it took
+  memory.reset();
+
+  // ... and written again: the next open reads it and answers the same.
+  auto again = f.open();
+  CHECK(again->words().size() == paragraphs);
+  CHECK(ranking(*again, "Kellmouth harbour storm") == rebuilt);
+  f.index(text, summarizer, again.get());
+  CHECK(again->words().placements() == 0);
+}
+
+TEST_CASE("memory: a word index that cannot be written is no error") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  auto memory = f.open();
+  f.index(book(6), summarizer, memory.get());
+  // A folder where the file should be: every write of it fails.
+  fs::remove(f.paths.wordIndex());
+  fs::create_directories(f.paths.wordIndex() / "in-the-way");
+  std::string text = book(6) + paragraph(6) + " Saltmere.\n\n";
+  MemoryIndexer indexer(*memory, summarizer);
+  auto report = indexer.update(Manuscript(text));
+  REQUIRE(report.ok());
+  CHECK(memory->flush().ok());
+  CHECK(memory->search("Saltmere", 1)->at(0).paragraph == 6);
+  memory.reset();
+  auto again = f.open();
+  CHECK(again->loadWarnings().empty());
+  f.index(text, summarizer, again.get());
+  CHECK(again->search("Saltmere", 1)->at(0).paragraph == 6);
 }
 
 TEST_CASE("memory: a corrupted memory file is set aside and rebuilt without a crash") {

@@ -275,3 +275,55 @@ TEST_CASE("VectorIndex: vectors of a later save beside the sidecar of an earlier
     CHECK(torn.error().message.find("interrupted") != std::string::npos);
   }
 }
+
+TEST_CASE("VectorIndex: a flat index of thousands answers exactly, through its 8-bit first pass too") {
+  constexpr int kDim = 64;
+  std::mt19937 rng(1607);
+  std::vector<std::uint64_t> ids;
+  std::vector<Vector> vectors;
+  for (std::uint64_t i = 0; i < 3000; ++i) {
+    ids.push_back(i + 1);
+    vectors.push_back(randomVector(rng, kDim));
+  }
+  VectorIndex index(options(kDim));
+  REQUIRE(index.add(ids, vectors, std::vector<std::uint64_t>(ids.size(), 0)).ok());
+  for (std::uint64_t id = 1; id <= 3000; id += 7)
+    index.remove(id);
+  auto exactTop = [&](const Vector &query, std::size_t k) {
+    std::vector<std::pair<double, std::uint64_t>> all;
+    double qn = 0;
+    for (float x : query)
+      qn += double(x) * x;
+    for (std::size_t i = 0; i < vectors.size(); ++i) {
+      if (ids[i] % 7 == 1)
+        continue; // removed
+      double dot = 0, vn = 0;
+      for (int j = 0; j < kDim; ++j) {
+        dot += double(query[static_cast<std::size_t>(j)]) * vectors[i][static_cast<std::size_t>(j)];
+        vn += double(vectors[i][static_cast<std::size_t>(j)]) * vectors[i][static_cast<std::size_t>(j)];
+      }
+      all.push_back({-dot / std::sqrt(qn * vn), ids[i]});
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<std::uint64_t> out;
+    for (std::size_t r = 0; r < k; ++r)
+      out.push_back(all[r].second);
+    return out;
+  };
+  test::TempDir dir;
+  REQUIRE(index.save(dir / "v.bin", dir / "v.json").ok());
+  auto loaded = VectorIndex::load(dir / "v.bin", dir / "v.json");
+  REQUIRE(loaded.ok());
+  for (int q = 0; q < 40; ++q) {
+    Vector query = randomVector(rng, kDim);
+    for (std::size_t k : {1, 10, 40}) {
+      auto expected = exactTop(query, k);
+      for (const VectorIndex *searched : {&index, loaded->get()}) {
+        std::vector<std::uint64_t> got;
+        for (const auto &h : searched->search(query, k))
+          got.push_back(h.id);
+        CHECK(got == expected);
+      }
+    }
+  }
+}
