@@ -49,19 +49,6 @@ struct Book {
   }
 };
 
-std::set<std::string> commandsOffered(LspTestClient &client, const std::string &uri) {
-  json actions = client
-                     .call("textDocument/codeAction",
-                           {{"textDocument", {{"uri", uri}}},
-                            {"range", {{"start", {{"line", 2}, {"character", 0}}}, {"end", {{"line", 2}, {"character", 0}}}}},
-                            {"context", {{"diagnostics", json::array()}}}})
-                     .take();
-  std::set<std::string> commands;
-  for (const auto &a : actions)
-    commands.insert(a["command"]["command"].get<std::string>());
-  return commands;
-}
-
 std::string promptText(const json &lastPrompt) {
   std::string all;
   for (const auto &m : lastPrompt["messages"])

@@ -109,16 +109,7 @@ TEST_CASE("opt-in: an arbitrary Markdown file gets outline and hover, no state a
     CHECK(state["counts"]["paragraphs"] == 3);
     CHECK(client.call("workspace/symbol", {{"query", "release"}}).take().empty());
     // The way in is offered, and offering it calls nothing.
-    json actions = client
-                       .call("textDocument/codeAction",
-                             {{"textDocument", {{"uri", uri}}},
-                              {"range", {{"start", {{"line", 2}, {"character", 0}}}, {"end", {{"line", 2}, {"character", 0}}}}},
-                              {"context", {{"diagnostics", json::array()}}}})
-                       .take();
-    std::set<std::string> commands;
-    for (const auto &a : actions)
-      commands.insert(a["command"]["command"].get<std::string>());
-    CHECK(commands == std::set<std::string>{"recurrent.adopt"});
+    CHECK(commandsOffered(client, uri) == std::set<std::string>{"recurrent.adopt"});
     client.takeNotifications("window/showMessage");
 
     CHECK_FALSE(fs::exists(dir / "docs" / ".recurrent"));

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
+#include <string>
 #include <thread>
 
 namespace recurrent::test {
@@ -45,6 +47,21 @@ inline bool storyMemoryReady(const nlohmann::json &state) {
 inline LspTestClient::CallResult runCommand(LspTestClient &client, const std::string &command,
                                             const nlohmann::json &args) {
   return client.call("workspace/executeCommand", {{"command", command}, {"arguments", {args}}});
+}
+
+/// The commands of the code actions offered on line 2 of `uri`.
+inline std::set<std::string> commandsOffered(LspTestClient &client, const std::string &uri) {
+  nlohmann::json actions =
+      client
+          .call("textDocument/codeAction",
+                {{"textDocument", {{"uri", uri}}},
+                 {"range", {{"start", {{"line", 2}, {"character", 0}}}, {"end", {{"line", 2}, {"character", 0}}}}},
+                 {"context", {{"diagnostics", nlohmann::json::array()}}}})
+          .take();
+  std::set<std::string> commands;
+  for (const auto &a : actions)
+    commands.insert(a["command"]["command"].get<std::string>());
+  return commands;
 }
 
 } // namespace recurrent::test

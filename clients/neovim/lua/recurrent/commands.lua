@@ -178,11 +178,12 @@ function M.suggest()
   end
 end
 
-function M.adopt(on_done)
+--- Runs an adopting command (recurrent.adopt, recurrent.makeBook) on this manuscript; `message` gets the count.
+local function adopt_with(command, message, on_done)
   local bufnr = manuscript()
   if bufnr then
-    lsp.execute(bufnr, "recurrent.adopt", { uri = uri(bufnr) }, function(r)
-      lsp.notify(string.format("adopted %d paragraphs; :RecurrentPlans to choose the next one", r and r.paragraphs or 0))
+    lsp.execute(bufnr, command, { uri = uri(bufnr) }, function(r)
+      lsp.notify(string.format(message, r and r.paragraphs or 0))
       if on_done then
         on_done(r)
       end
@@ -190,18 +191,13 @@ function M.adopt(on_done)
   end
 end
 
+function M.adopt(on_done)
+  adopt_with("recurrent.adopt", "adopted %d paragraphs; :RecurrentPlans to choose the next one", on_done)
+end
+
 --- The folder holding this file becomes a book (one memory for all its chapters), adopted once.
 function M.make_book(on_done)
-  local bufnr = manuscript()
-  if bufnr then
-    lsp.execute(bufnr, "recurrent.makeBook", { uri = uri(bufnr) }, function(r)
-      lsp.notify(string.format("this folder is a book now: %d paragraphs; :RecurrentBook lists its chapters",
-        r and r.paragraphs or 0))
-      if on_done then
-        on_done(r)
-      end
-    end)
-  end
+  adopt_with("recurrent.makeBook", "this folder is a book now: %d paragraphs; :RecurrentBook lists its chapters", on_done)
 end
 
 --- Creates the book's next chapter file (optional title) and opens it.
