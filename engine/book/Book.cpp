@@ -191,6 +191,18 @@ std::string Book::chapterSummary(const BookSnapshot &snapshot, std::size_t chapt
 
 namespace recurrent::engine {
 
+std::shared_ptr<const Bible> Book::bible() {
+  std::lock_guard lock(mutex_);
+  if (!bible_)
+    bible_ = std::make_shared<const Bible>(loadBible(bibleFolder(layout_)));
+  return bible_;
+}
+
+void Book::reloadBible() {
+  std::lock_guard lock(mutex_);
+  bible_.reset();
+}
+
 std::vector<ContextParagraph> Book::previouslyBefore(const BookSnapshot &snapshot, std::size_t chapter) {
   std::vector<ContextParagraph> out;
   chapter = std::min(chapter, snapshot.chapters().size());

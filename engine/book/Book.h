@@ -22,6 +22,9 @@
 //                                    cursor in the book's manuscript, and "previously"
 //                                    (summaries of the chapters before i); a step's
 //                                    insertAt maps back with snap.chapterOffset()
+//   book.bible()                     the book's story bible (BibleFile.h), read from its
+//                                    folder on first use and cached; reloadBible() makes
+//                                    the next call read it again (a bible file changed)
 //   book.session()                   the StorySession (steps, plans, undo, calls) on the
 //                                    book's state: one step counter, short-term memory
 //                                    and plans per book
@@ -37,6 +40,7 @@
 // which thread mutates (its main strand) and which jobs read snapshots (its pool).
 #pragma once
 
+#include "engine/bible/BibleFile.h"
 #include "engine/book/BookLayout.h"
 #include "engine/book/BookSnapshot.h"
 #include "engine/memory/MemoryIndexer.h"
@@ -105,6 +109,10 @@ public:
   void clearOverlay(const std::filesystem::path &chapter);
   void reloadFromDisk();
 
+  // --- The story bible ---
+  std::shared_ptr<const Bible> bible();
+  void reloadBible();
+
   // --- State and memory ---
   StorySession &session() const { return *session_; }
   std::shared_ptr<StorySession> sessionPtr() const { return session_; }
@@ -140,6 +148,7 @@ private:
   bool dirty_ = true;
   std::uint64_t version_ = 0;
   std::map<std::uint64_t, std::string> summaryCache_; ///< chapter text hash -> its summary
+  std::shared_ptr<const Bible> bible_;                ///< null until read, or after reloadBible()
 };
 
 } // namespace recurrent::engine

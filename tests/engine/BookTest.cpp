@@ -193,3 +193,18 @@ TEST_CASE("a continuation at the top of chapter 3 holds the end of chapter 2, an
   // The paragraph goes into chapter 3.
   CHECK(snap->chapterOffset(pending->insertAt).chapter == 2);
 }
+
+TEST_CASE("a book reads its bible once and again after reloadBible") {
+  test::TempDir dir;
+  put(dir / "b/ch1.md", chapterText(1, 1));
+  put(dir / "b/bible/marta.md", "# Marta\n\nThe miller's daughter.\n");
+  auto book = open(BookLayout::folder(dir / "b"), offlineConfig());
+  auto first = book->bible();
+  REQUIRE(first->entries.size() == 1);
+  CHECK(book->bible() == first); // cached
+  put(dir / "b/bible/mill.md", "---\ntype: place\n---\n# The Old Mill\n");
+  CHECK(book->bible()->entries.size() == 1);
+  book->reloadBible();
+  CHECK(book->bible()->entries.size() == 2);
+  CHECK(first->entries.size() == 1); // a reader's copy never changes under it
+}
