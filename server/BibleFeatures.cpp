@@ -95,6 +95,8 @@ struct BibleFeatures::Book {
   std::map<fs::path, std::string> openChapters;   ///< path -> the editor's URI
   std::map<fs::path, std::string> openBibleFiles; ///< path -> the editor's URI
   std::map<std::string, json> published;          ///< URI -> the diagnostics it shows now
+  /// A rename answered but not yet seen in the bible: {old name, new name}.
+  std::optional<std::pair<std::string, std::string>> pendingRename;
   std::unique_ptr<asio::steady_timer> timer;
 };
 
@@ -126,22 +128,34 @@ void BibleFeatures::documentOpened(const std::string &uri) {
   if (!path || engine::BookLayout::isStateFile(*path))
     return;
   auto file = normalised(*path);
-  auto owner = engine::bookOfBibleFile(file);
-  engine::BookLayout layout;
-  if (owner)
-    layout = *owner;
-  else if (auto found = engine::BookLayout::find(file); found && (!found->isFolder() || found->isChapter(file)))
-    layout = *found;
-  else
-    layout = engine::BookLayout::singleFile(file);
+  auto [layout, bibleFile] = layoutOf(file);
   auto &book = books_[layout.root().string()];
   if (!book)
     book = std::make_shared<Book>(layout);
-  (owner ? book->openBibleFiles : book->openChapters)[file] = uri;
-  if (!owner)
+  (bibleFile ? book->openBibleFiles : book->openChapters)[file] = uri;
+  if (!bibleFile)
     book->text.reloadFromDisk(); // the chapter may be new since the book last listed its files
   docs_[uri] = book;
   scheduleDiagnostics(*book);
+}
+
+std::pair<engine::BookLayout, bool> BibleFeatures::layoutOf(const fs::path &file) {
+  if (auto owner = engine::bookOfBibleFile(file))
+    return {*owner, true};
+  if (auto found = engine::BookLayout::find(file); found && (!found->isFolder() || found->isChapter(file)))
+    return {*found, false};
+  return {engine::BookLayout::singleFile(file), false};
+}
+
+void BibleFeatures::booksChanged() {
+  std::vector<std::string> moved;
+  for (const auto &[uri, book] : docs_)
+    if (auto path = protocol::uriToPath(uri); path && layoutOf(normalised(*path)).first.root() != book->layout.root())
+      moved.push_back(uri);
+  for (const auto &uri : moved) {
+    documentClosed(uri);
+    documentOpened(uri);
+  }
 }
 
 void BibleFeatures::documentChanged(const std::string &uri) {
@@ -212,9 +226,14 @@ engine::BookBible *BibleFeatures::current(Book &book) {
     if (const Document *doc = server_.documents().find(uri))
       book.text.setOverlay(path, doc->manuscript.text()); // a no-op when the text is the same
   auto snapshot = book.text.snapshot();
-  if (!book.index || book.index->biblePtr() != bible)
+  if (!book.index || book.index->biblePtr() != bible) {
     book.index = std::make_unique<engine::BookBible>(bible, *snapshot);
-  else
+    if (auto rename = book.pendingRename; rename && bible->find(rename->second) && !bible->find(rename->first)) {
+      book.pendingRename.reset();
+      if (renamed)
+        renamed(book.layout, rename->first, rename->second);
+    }
+  } else
     book.index->update(*snapshot);
   return book.index.get();
 }
@@ -495,6 +514,7 @@ void BibleFeatures::onRename(const RenameParams &params, ReplyOnce reply) {
     result["changes"] = std::move(changes);
   }
   spdlog::info("rename {} -> {}: {} certain, {} uncertain, {} left out", *oldName, newName, certain, uncertain, skipped);
+  book.pendingRename = std::make_pair(*oldName, newName);
   if (skipped > 0)
     server_.notify("window/showMessage",
                    json(protocol::ShowMessageParams{

@@ -28,6 +28,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -71,6 +72,8 @@ public:
   void documentOpened(const std::string &uri);
   void documentChanged(const std::string &uri);
   void documentClosed(const std::string &uri);
+  /// A folder became a book (Make Book): its open chapters move to the book's bible.
+  void booksChanged();
   /// Files created, changed or deleted on disk (workspace/didChangeWatchedFiles, or a save).
   void filesChanged(const std::vector<std::filesystem::path> &paths);
 
@@ -80,6 +83,10 @@ public:
   std::vector<protocol::SymbolInformation> symbols(const std::string &query);
   /// "14 mentions · first in 03-harbour.md" on each entry heading of a bible file.
   std::vector<protocol::CodeLens> codeLenses(const std::string &uri);
+
+  /// Called once the editor applied a rename (the bible now has the new name and not the old one), so the
+  /// story's own state can follow (CoWriter::nameRenamed).
+  std::function<void(const engine::BookLayout &book, const std::string &oldName, const std::string &newName)> renamed;
 
 private:
   struct Book;
@@ -100,6 +107,8 @@ private:
   void onBibleAt(const BibleAtParams &params, ReplyOnce reply);
 
   Book *bookOf(const std::string &uri);
+  /// The book a file belongs to now, and whether the file is one of its bible's.
+  static std::pair<engine::BookLayout, bool> layoutOf(const std::filesystem::path &file);
   /// The book's bible brought up to the editor's text (built on first use); null without entries.
   engine::BookBible *current(Book &book);
   std::optional<Target> targetAt(const std::string &uri, const protocol::Position &position);

@@ -336,6 +336,26 @@ void CoWriter::documentClosed(const std::string &uri) {
   scheduleIndex(*st->uris.begin(), options_.indexDebounce);
 }
 
+void CoWriter::nameRenamed(const engine::BookLayout &book, const std::string &oldName, const std::string &newName) {
+  auto it = books_.find(book.paths().dir.string());
+  if (it == books_.end() || !it->second->story || it->second->uris.empty()) {
+    // FIXME: with none of the book's chapters open the state is not opened here; the next index keeps the
+    // old name in old summaries until they are rewritten (hover shows them).
+    spdlog::info("renamed {} to {} in {}: no open story state to follow", oldName, newName, book.root().string());
+    return;
+  }
+  auto session = writableSession(*it->second->uris.begin());
+  if (!session) {
+    showError("renaming " + oldName + " in the story's memory", session.error());
+    return;
+  }
+  auto changed = (*session)->renameInState(oldName, newName);
+  if (!changed)
+    showError("renaming " + oldName + " in the story's memory", changed.error());
+  else
+    spdlog::info("renamed {} to {} in the story's state: {} pieces", oldName, newName, *changed);
+}
+
 void CoWriter::reportBadNotification(const std::string &method, const protocol::ParseIssue &issue) {
   server_.reportBadNotification(method, issue);
 }
@@ -1238,6 +1258,7 @@ void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
     documentClosed(open); // leaves its one-file state (kept on disk, unused) ...
     attach(open);         // ... for the book's
   }
+  server_.bible().booksChanged(); // its chapters now share the book's bible
   runAdopt(args, std::move(reply));
 }
 

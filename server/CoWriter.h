@@ -84,6 +84,8 @@ public:
   /// Called by HandlerTable when a notification's params do not parse.
   void reportBadNotification(const std::string &method, const protocol::ParseIssue &issue);
 
+  /// The editor applied a bible rename in `book`: the story's short-term memory, plans and summaries follow.
+  void nameRenamed(const engine::BookLayout &book, const std::string &oldName, const std::string &newName);
   /// The long-term memory summary of a paragraph (for hover), if indexed.
   std::optional<std::string> summaryFor(const std::string &uri, std::size_t paragraph) const;
   /// Stops pool work (cancels running jobs) before the server exits.

@@ -48,6 +48,9 @@ void LspServer::bindMethods() {
   handlers_.request("textDocument/hover", this, &LspServer::onHover);
   // The story bible: definition, references, rename, highlights, bibleAt (hover above adds to it).
   bible_->bind(handlers_);
+  bible_->renamed = [this](const engine::BookLayout &book, const std::string &from, const std::string &to) {
+    coWriter_->nameRenamed(book, from, to);
+  };
   // Co-writing: commands, code actions, code lenses, ghost text, memory search, story state.
   coWriter_->bind(handlers_);
 }

@@ -514,6 +514,29 @@ Status LongTermMemory::editSummary(std::size_t paragraph, std::string summary) {
   return appendChangesLocked(from, before);
 }
 
+Result<std::size_t> LongTermMemory::rewriteSummaries(const std::function<std::string(std::string_view)> &rewrite) {
+  std::unique_lock lock(mutex_);
+  std::optional<std::size_t> from;
+  std::size_t changed = 0;
+  std::vector<MemoryEntry> before = entries_;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    std::string next = rewrite(entries_[i].summary);
+    if (next == entries_[i].summary)
+      continue;
+    entries_[i].summary = std::move(next);
+    staleVectors_.insert(entries_[i].hash);
+    from = from.value_or(i);
+    ++changed;
+  }
+  if (!from)
+    return std::size_t{0};
+  wordsMatchEntries_ = false;
+  before.erase(before.begin(), before.begin() + static_cast<std::ptrdiff_t>(*from));
+  if (auto s = appendChangesLocked(*from, before); !s)
+    return s.error();
+  return changed;
+}
+
 namespace {
 
 void appendLine(std::string &out, const MemoryEntry &e) {

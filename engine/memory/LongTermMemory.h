@@ -44,6 +44,7 @@
 #include "support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -130,6 +131,9 @@ public:
   /// Replaces the summary of the paragraph at `paragraph` with the writer's text and saves.
   /// The vector is refreshed by the next update. InvalidArgument when there is no such entry.
   Status editSummary(std::size_t paragraph, std::string summary);
+  /// Rewrites every summary through `rewrite` (a bible rename) and saves the ones that changed; their
+  /// vectors are refreshed by the next update. Returns how many entries changed.
+  Result<std::size_t> rewriteSummaries(const std::function<std::string(std::string_view)> &rewrite);
 
   /// Saves the vector index if it changed since its last save (the destructor does too), and
   /// the word index when it matches the entries (a failure there only costs a rebuild: not reported).

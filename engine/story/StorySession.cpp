@@ -1,5 +1,6 @@
 #include "engine/story/StorySession.h"
 
+#include "engine/bible/RenameText.h"
 #include "engine/manuscript/Title.h"
 #include "engine/memory/LongTermMemory.h"
 #include "engine/story/Context.h"
@@ -505,6 +506,38 @@ Status StorySession::setShortTermMemory(std::string memory) {
   StoryState next = state();
   next.shortTermMemory = trimmed(memory);
   return saveLocked(std::move(next));
+}
+
+Result<std::size_t> StorySession::renameInState(const std::string &oldName, const std::string &newName) {
+  std::lock_guard op(operation_);
+  if (auto s = reloadLocked(); !s)
+    return s.error();
+  StoryState next = state();
+  std::size_t changed = 0;
+  auto rename = [&](std::string &text) {
+    std::string renamed = replaceName(text, oldName, newName);
+    changed += renamed != text;
+    text = std::move(renamed);
+  };
+  for (std::string *text : {&next.title, &next.topic, &next.premise, &next.outline, &next.synopsis,
+                            &next.shortTermMemory, &next.rationale, &next.lastPlan})
+    rename(*text);
+  for (auto &plan : next.plans)
+    rename(plan);
+  // The last step's undo record too, or undoing it would bring the old name back.
+  if (auto &journal = next.journal) {
+    for (std::string *text : {&journal->plan, &journal->summary, &journal->shortTermMemory, &journal->rationale})
+      rename(*text);
+    for (auto &plan : journal->plans)
+      rename(plan);
+  }
+  if (changed > 0)
+    if (auto s = saveLocked(std::move(next)); !s)
+      return s.error();
+  auto summaries = memory_->rewriteSummaries([&](std::string_view s) { return replaceName(s, oldName, newName); });
+  if (!summaries)
+    return summaries.error();
+  return changed + *summaries;
 }
 
 Result<SelectedPlan> StorySession::selectPlan(SelectMode mode, const Manuscript &manuscript, const CancelToken &cancel) {

@@ -160,6 +160,9 @@ public:
   Result<std::vector<std::string>> suggestPlans(const Manuscript &manuscript, const CancelToken &cancel);
   Status setPlans(std::vector<std::string> plans);
   Status setShortTermMemory(std::string memory);
+  /// A bible name was renamed in the manuscript: the story's own text follows (short-term memory, plans,
+  /// memory summaries), so the old name cannot come back through a prompt. Returns the pieces changed.
+  Result<std::size_t> renameInState(const std::string &oldName, const std::string &newName);
   /// The human simulator: picks one of the current plans (reloaded from plans.md).
   Result<SelectedPlan> selectPlan(SelectMode mode, const Manuscript &manuscript, const CancelToken &cancel);
 

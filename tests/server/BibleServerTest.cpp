@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <set>
 
 using namespace recurrent;
@@ -247,4 +248,64 @@ TEST_CASE("bible server: an entry file shows mention counts, is never a story, a
   for (const auto &e : bible["entries"])
     names.insert(e["name"].get<std::string>());
   CHECK(names == std::set<std::string>{"Ana", "Vell", "Broken"}); // the broken entry is used as far as it can be
+}
+
+TEST_CASE("bible server: once a rename is applied, the story's memory, short-term memory and plans follow") {
+  BibleBook book;
+  fs::remove_all(book.root / ".recurrent"); // Make Book makes it a book, and a story
+  LspTestClient client(storyClientOptions());
+  client.initialize(renameCapabilities(true));
+  const std::string arrival = book.uri(book.arrival), letter = book.uri(book.letter);
+  client.open(arrival, kArrival);
+  client.open(letter, kLetter);
+  runCommand(client, "recurrent.makeBook", {{"uri", arrival}}).take();
+  waitForStory(client, arrival, storyMemoryReady);
+  runCommand(client, "recurrent.setShortTermMemory", {{"uri", arrival}, {"text", "Ana is back in Vell."}}).take();
+  runCommand(client, "recurrent.setPlans", {{"uri", arrival}, {"plans", {"Ana finds the letter.", "Vell sleeps."}}})
+      .take();
+
+  json edit = client.call("textDocument/rename", with(at(letter, 2, 17), {{"newName", "Anna"}})).take();
+  // The editor applies it: the open chapters change, the closed files are written and watched.
+  std::int64_t version = 2;
+  json watched = json::array();
+  for (const auto &change : edit["documentChanges"]) {
+    std::string uri = change["textDocument"]["uri"];
+    auto path = *protocol::uriToPath(uri);
+    std::string text = applyEdits(*readFile(path), change["edits"]);
+    if (uri == arrival || uri == letter) {
+      std::string before = uri == arrival ? kArrival : kLetter;
+      text = applyEdits(before, change["edits"]);
+      client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", version++}}},
+                                               {"contentChanges", {{{"text", text}}}}});
+    }
+    REQUIRE(writeFileAtomically(path, text).ok());
+    watched.push_back({{"uri", uri}, {"type", 2}});
+  }
+  client.notify("workspace/didChangeWatchedFiles", {{"changes", watched}});
+
+  // memory.jsonl is a log (the last line of a paragraph wins): what counts is each paragraph's last line.
+  auto currentState = [&] {
+    std::map<std::size_t, std::string> entries;
+    std::istringstream log(*readFile(book.root / ".recurrent/book/memory.jsonl"));
+    for (std::string line; std::getline(log, line);)
+      if (auto j = json::parse(line, nullptr, false); j.is_object() && j.contains("paragraph"))
+        entries[j["paragraph"].get<std::size_t>()] = j.value("summary", "") + " | " + j.value("opening", "");
+    std::string all = *readFile(book.root / ".recurrent/book/story.json");
+    for (const auto &[paragraph, text] : entries)
+      all += "\n" + text;
+    return all;
+  };
+  const std::regex oldName("\\bAna\\b");
+  std::string state;
+  for (int i = 0; i < 300; ++i) {
+    state = currentState();
+    if (!std::regex_search(state, oldName))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::smatch hit;
+  if (std::regex_search(state, hit, oldName))
+    FAIL_CHECK("the old name is still in the state: ..." << state.substr(std::max<std::ptrdiff_t>(0, hit.position() - 200), 400));
+  CHECK(state.find("Anna is back in Vell.") != std::string::npos);
+  CHECK(state.find("Anna finds the letter.") != std::string::npos);
 }
