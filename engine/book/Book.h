@@ -25,6 +25,11 @@
 //   book.bible()                     the book's story bible (BibleFile.h), read from its
 //                                    folder on first use and cached; reloadBible() makes
 //                                    the next call read it again (a bible file changed)
+//   book.bibleAt(snap, i, offset)    the bible as it stands at byte `offset` of chapter i
+//                                    (BiblePrompt.h): the prompt's entries and facts there;
+//                                    null when the bible has no entries. stepRequest
+//                                    fills it; bibleAtEnd() (the end of the current
+//                                    snapshot) is what plans and select see
 //   book.session()                   the StorySession (steps, plans, undo, calls) on the
 //                                    book's state: one step counter, short-term memory
 //                                    and plans per book
@@ -41,6 +46,7 @@
 #pragma once
 
 #include "engine/bible/BibleFile.h"
+#include "engine/bible/BiblePrompt.h"
 #include "engine/book/BookLayout.h"
 #include "engine/book/BookSnapshot.h"
 #include "engine/memory/MemoryIndexer.h"
@@ -56,7 +62,9 @@
 
 namespace recurrent::engine {
 
+class BookFacts;
 class LongTermMemory;
+class MentionIndex;
 
 struct BookOptions {
   SessionOptions session;
@@ -112,6 +120,8 @@ public:
   // --- The story bible ---
   std::shared_ptr<const Bible> bible();
   void reloadBible();
+  std::shared_ptr<const BibleContext> bibleAt(const BookSnapshot &snapshot, std::size_t chapter, std::size_t offset);
+  std::shared_ptr<const BibleContext> bibleAtEnd();
 
   // --- State and memory ---
   StorySession &session() const { return *session_; }
@@ -149,6 +159,10 @@ private:
   std::uint64_t version_ = 0;
   std::map<std::uint64_t, std::string> summaryCache_; ///< chapter text hash -> its summary
   std::shared_ptr<const Bible> bible_;                ///< null until read, or after reloadBible()
+  std::shared_ptr<const MentionIndex> bibleNames_;    ///< bible_'s names, compiled with it
+  std::shared_ptr<const BookFacts> facts_;            ///< factsBible_'s facts in snapshot factsVersion_
+  std::shared_ptr<const Bible> factsBible_;
+  std::uint64_t factsVersion_ = 0;
 };
 
 } // namespace recurrent::engine
