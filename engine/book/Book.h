@@ -1,4 +1,5 @@
 // A book: its chapter files (disk plus the editor's open documents), one story state, one memory, one model.
+// Its texts (chapters and bible) are a BookText (BookText.h), which the methods under "The text" forward to.
 //
 // API summary (stable; later additions only):
 //   engine::openBook(layout, config, options)   (engine/Backends.h) the one way to open a book
@@ -24,7 +25,8 @@
 //                                    insertAt maps back with snap.chapterOffset()
 //   book.bible()                     the book's story bible (BibleFile.h), read from its
 //                                    folder on first use and cached; reloadBible() makes
-//                                    the next call read it again (a bible file changed)
+//                                    the next call read it again (a bible file changed);
+//                                    setBibleOverlay: an open entry file's editor text
 //   book.bibleAt(snap, i, offset)    the bible as it stands at byte `offset` of chapter i
 //                                    (BiblePrompt.h): the prompt's entries and facts there;
 //                                    null when the bible has no entries. stepRequest
@@ -49,6 +51,7 @@
 #include "engine/bible/BiblePrompt.h"
 #include "engine/book/BookLayout.h"
 #include "engine/book/BookSnapshot.h"
+#include "engine/book/BookText.h"
 #include "engine/memory/MemoryIndexer.h"
 #include "engine/story/StorySession.h"
 #include "support/Cancellation.h"
@@ -120,6 +123,8 @@ public:
   // --- The story bible ---
   std::shared_ptr<const Bible> bible();
   void reloadBible();
+  void setBibleOverlay(const std::filesystem::path &file, std::string text);
+  void clearBibleOverlay(const std::filesystem::path &file);
   std::shared_ptr<const BibleContext> bibleAt(const BookSnapshot &snapshot, std::size_t chapter, std::size_t offset);
   std::shared_ptr<const BibleContext> bibleAtEnd();
 
@@ -142,24 +147,17 @@ public:
 
 private:
   Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions options, bool paid);
-  std::vector<BookSnapshot::ChapterSource> sourcesLocked();
 
   BookLayout layout_;
   std::shared_ptr<StorySession> session_;
   BookOptions options_;
   bool paid_ = false;
 
-  mutable std::mutex mutex_; ///< guards everything below
-  std::map<std::filesystem::path, std::shared_ptr<const std::string>> overlays_;
-  std::map<std::filesystem::path, std::shared_ptr<const std::string>> disk_; ///< files read, by path
-  bool diskListed_ = false;
-  std::vector<ChapterFile> files_;
-  std::shared_ptr<const BookSnapshot> current_;
-  bool dirty_ = true;
-  std::uint64_t version_ = 0;
+  BookText text_;
+  mutable std::mutex mutex_; ///< guards summaryCache_ and the bible caches below
   std::map<std::uint64_t, std::string> summaryCache_; ///< chapter text hash -> its summary
-  std::shared_ptr<const Bible> bible_;                ///< null until read, or after reloadBible()
-  std::shared_ptr<const MentionIndex> bibleNames_;    ///< bible_'s names, compiled with it
+  std::shared_ptr<const Bible> namesBible_;          ///< the bible bibleNames_ was compiled from
+  std::shared_ptr<const MentionIndex> bibleNames_;
   std::shared_ptr<const BookFacts> facts_;            ///< factsBible_'s facts in snapshot factsVersion_
   std::shared_ptr<const Bible> factsBible_;
   std::uint64_t factsVersion_ = 0;
