@@ -12,6 +12,8 @@
 // Usage: bench_budget [STEPS] (default 200).
 #include "cli/Commands.h"
 #include "engine/StatePaths.h"
+#include "engine/bible/BiblePrompt.h"
+#include "engine/bible/MentionIndex.h"
 #include "engine/story/TokenBudget.h"
 #include "support/Files.h"
 #include "tests/support/FakeLlmServer.h"
@@ -105,6 +107,55 @@ struct RunResult {
   std::map<std::string, SentFigures> sent;       ///< by json_schema name
   double seconds = 0;
 };
+
+/// Microseconds per story-bible selection (40 entries with aliases; plan, three recent paragraphs and three
+/// memories scanned; the picks rendered): p50 and max over `rounds`.
+std::pair<double, double> bibleSelectionMicros(int rounds) {
+  const char *names[] = {"Pierre Bezukhov", "Natasha Rostova", "Andrew Bolkonsky", "Marya Bolkonskaya",
+                         "Nicholas Rostov", "Sonya", "Helene Kuragina", "Anatole Kuragin", "Vasili Kuragin",
+                         "Boris Drubetskoy", "Anna Pavlovna", "Dolokhov", "Denisov", "Kutuzov", "Napoleon",
+                         "Petya Rostov", "Vera Rostova", "Berg", "Julie Karagina", "Bilibin", "Bagration",
+                         "Tushin", "Timokhin", "Karataev", "Bazdeev", "Alpatych", "Tikhon", "Lavrushka",
+                         "Mademoiselle Bourienne", "Lise Bolkonskaya", "Prince Nikolay", "Count Ilya Rostov",
+                         "Countess Rostova", "Marya Dmitrievna", "Speransky", "Arakcheev", "Rostopchin",
+                         "Davout", "Murat", "Platon"};
+  std::vector<engine::BibleEntry> entries;
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    engine::BibleEntry e;
+    e.name = names[i];
+    e.aliases = {e.name.substr(0, e.name.find(' ')) + (i % 2 ? "" : "ka")};
+    e.description = std::string(names[i]) + ", " + prose(static_cast<int>(i), 2);
+    e.details = {{"status", "alive", 0}, {"home", "Moscow", 0}};
+    if (i % 5 == 0)
+      e.related = {names[(i + 7) % std::size(names)]};
+    if (i % 13 == 0)
+      e.include = engine::BibleInclude::Always;
+    entries.push_back(std::move(e));
+  }
+  engine::BibleContext context;
+  context.bible = std::make_shared<const engine::Bible>(engine::assembleBible("bible", std::move(entries), {}));
+  context.names = std::make_shared<const engine::MentionIndex>(*context.bible);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 7; ++i)
+    texts.push_back(prose(i, 10));
+  engine::BibleScanInput input;
+  input.plan = texts[0];
+  for (int i = 1; i < 4; ++i)
+    input.recent.push_back({texts[static_cast<std::size_t>(i)], "paragraph " + std::to_string(i)});
+  for (int i = 4; i < 7; ++i)
+    input.retrieved.push_back({texts[static_cast<std::size_t>(i)], "paragraph " + std::to_string(i)});
+  std::vector<double> micros;
+  std::size_t picked = 0;
+  for (int r = 0; r < rounds; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    picked += engine::selectBibleEntries(context, input).picks.size();
+    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (picked == 0)
+    die("the bible selection picked nothing");
+  std::sort(micros.begin(), micros.end());
+  return {micros[micros.size() / 2], micros.back()};
+}
 
 RunResult run(int budget, int steps) {
   test::FakeLlmServer model;
@@ -242,5 +293,8 @@ int main(int argc, char **argv) {
     std::printf("ROW\tprompts over budget %d (all %zu tasks, logged and sent)\t%d\t0\n", r.budget, r.tasks.size(),
                 overflows);
   }
+  auto [p50, max] = bibleSelectionMicros(2000);
+  std::printf("ROW\tstory-bible selection, 40 entries (plan, 3 recent, 3 memories) p50 / max\t%.0f / %.0f us\t-\n",
+              p50, max);
   return 0;
 }

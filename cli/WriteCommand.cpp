@@ -48,6 +48,7 @@ const std::vector<OptionSpec> &writeSpecs() {
         {"select", true, "who picks each plan: llm (the human simulator), random, first", "MODE"},
         {"language", true, "the story's language (default: detected, or English)", "NAME"},
         {"seed", true, "seed for plan selection and the new-character draw", "N"},
+        {"bible-share", true, "the story bible's share of each prompt, 0 to 1 (default 0.25)", "X"},
         {"mode", true, "novel or interactive (second-person interactive fiction)", "MODE"},
         {"context-tokens", true, "the model's context window; every prompt fits it (default 8192)", "N"},
     };
@@ -266,6 +267,11 @@ int runWrite(int argc, char **argv) {
   BookOptions options;
   options.session.prompt.contextTokens = static_cast<int>(*contextTokens);
   options.session.prompt.answerTokens = std::min(1800, static_cast<int>(*contextTokens) / 3);
+  auto bibleShare = args.getDouble("bible-share", options.session.prompt.bibleShare);
+  if (!bibleShare || *bibleShare < 0 || *bibleShare > 1)
+    return fail("--bible-share must be a number from 0 to 1");
+  options.session.prompt.bibleShare = *bibleShare;
+  options.session.onWarning = [](const std::string &m) { std::fprintf(stderr, "warning: %s\n", m.c_str()); };
   CancelSource cancel;
   gCancel = &cancel;
   auto previous = std::signal(SIGINT, onSigint);
@@ -310,6 +316,7 @@ int runWrite(int argc, char **argv) {
   };
   auto loadManuscript = [&]() -> Result<Manuscript> {
     if (!isBook) {
+      book.reloadFromDisk(); // the bible's facts are read from the book's copy
       auto text = readFile(out);
       if (!text)
         return text.error();

@@ -8,6 +8,7 @@
 #include "server/EditStream.h"
 #include "server/LspServer.h"
 #include "server/Progress.h"
+#include "server/PromptReport.h"
 #include "server/SummaryCost.h"
 #include "server/StateWritable.h"
 
@@ -447,6 +448,13 @@ Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::st
     sessionOptions.prompt.contextTokens = std::max(1024, *settings.contextTokens);
   if (settings.temperature)
     sessionOptions.prompt.temperature = *settings.temperature;
+  if (settings.bibleShare)
+    sessionOptions.prompt.bibleShare = *settings.bibleShare;
+  sessionOptions.onWarning = [this](const std::string &message) { // once per message, from a pool thread
+    server_.post([this, message] {
+      server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning, message}));
+    });
+  };
   claimWriter(*st, st->layout.paths().dir);
   engine::BookOptions bookOptions;
   bookOptions.session = sessionOptions;
@@ -1856,10 +1864,8 @@ void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
   if (!call->reasoning.empty())
     result["reasoning"] = call->reasoning;
   if (call->budget) {
-    json trimmed = json::array();
-    for (const auto &item : call->budget->trimmed)
-      trimmed.push_back({{"label", item.label}, {"tokens", item.tokens}});
-    result["budget"] = {{"limit", call->budget->limit}, {"used", call->budget->used}, {"trimmed", trimmed}};
+    result["budget"] = budgetJson(*call->budget);
+    result["bible"] = bibleJson(*call->budget);
   }
   reply(result);
 }

@@ -41,6 +41,12 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
   read(section, "confirmSummariesAbove", s.confirmSummariesAbove, warnings, &J::is_number_integer, "an integer");
   read(section, "undoStepWithText", s.undoStepWithText, warnings, &J::is_string, "a string");
   read(section, "automaticGhostText", s.automaticGhostText, warnings, &J::is_boolean, "a boolean");
+  read(section, "bibleShare", s.bibleShare, warnings, &J::is_number, "a number");
+  if (s.bibleShare && !(*s.bibleShare >= 0 && *s.bibleShare <= 1)) {
+    warnings.push_back("recurrent.bibleShare: expected a share from 0 to 1 (0.25 is a quarter of the prompt), got " +
+                       std::to_string(*s.bibleShare));
+    s.bibleShare.reset();
+  }
   if (s.undoStepWithText && *s.undoStepWithText != "ask" && *s.undoStepWithText != "always" &&
       *s.undoStepWithText != "never") {
     warnings.push_back("recurrent.undoStepWithText: expected \"ask\", \"always\" or \"never\", got \"" +
@@ -58,7 +64,8 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
 
 bool Settings::sameSession(const Settings &o) const {
   return provider == o.provider && baseUrl == o.baseUrl && model == o.model && embedModel == o.embedModel &&
-         topK == o.topK && temperature == o.temperature && contextTokens == o.contextTokens;
+         topK == o.topK && temperature == o.temperature && contextTokens == o.contextTokens &&
+         bibleShare == o.bibleShare;
 }
 
 } // namespace recurrent::server

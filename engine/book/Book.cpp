@@ -1,7 +1,10 @@
 #include "engine/book/Book.h"
 
+#include "engine/bible/BookFacts.h"
+#include "engine/bible/MentionIndex.h"
 #include "engine/memory/ExtractiveSummarizer.h"
 #include "engine/memory/LongTermMemory.h"
+#include "engine/story/Context.h"
 #include "engine/story/StoryState.h"
 #include "engine/story/TokenBudget.h"
 #include "support/Files.h"
@@ -47,9 +50,13 @@ Result<std::unique_ptr<Book>> Book::open(BookLayout layout, std::shared_ptr<Chat
 }
 
 Book::Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions options, bool paid)
-    : layout_(layout), text_(std::move(layout)), session_(std::move(session)), options_(std::move(options)), paid_(paid) {}
+    : layout_(layout), text_(std::move(layout)), session_(std::move(session)), options_(std::move(options)), paid_(paid) {
+  // Plans, select and a step at the end of the book see the bible as it stands at the end.
+  session_->setBibleSource([this] { return bibleAtEnd(); });
+}
 
-Book::~Book() = default;
+// The session may outlive the book (a job holds it): it must not call back into a book that is gone.
+Book::~Book() { session_->setBibleSource({}); }
 
 const LongTermMemory &Book::memory() const { return session_->memory(); }
 
@@ -137,6 +144,46 @@ std::string Book::chapterSummary(const BookSnapshot &snapshot, std::size_t chapt
   return summary;
 }
 
+std::shared_ptr<const BibleContext> Book::bibleAt(const BookSnapshot &snapshot, std::size_t chapter,
+                                                  std::size_t offset) {
+  auto context = std::make_shared<BibleContext>();
+  context->bible = bible();
+  if (context->bible->entries.empty())
+    return nullptr;
+  context->chapter = chapter;
+  context->offset = offset;
+  {
+    std::lock_guard lock(mutex_);
+    if (namesBible_ == context->bible)
+      context->names = bibleNames_;
+    if (factsBible_ == context->bible && factsVersion_ == snapshot.version())
+      context->facts = facts_;
+  }
+  if (!context->names) { // compiled once per bible read
+    context->names = std::make_shared<const MentionIndex>(*context->bible);
+    std::lock_guard lock(mutex_);
+    bibleNames_ = context->names;
+    namesBible_ = context->bible;
+  }
+  if (!context->facts) {
+    // Facts are read from every chapter: once per snapshot, shared by the prompts made on it.
+    context->facts = std::make_shared<const BookFacts>(BookFacts::collect(*context->bible, snapshot));
+    std::lock_guard lock(mutex_);
+    facts_ = context->facts;
+    factsBible_ = context->bible;
+    factsVersion_ = snapshot.version();
+  }
+  return context;
+}
+
+std::shared_ptr<const BibleContext> Book::bibleAtEnd() {
+  auto snap = snapshot();
+  if (snap->chapters().empty())
+    return nullptr;
+  std::size_t last = snap->chapters().size() - 1;
+  return bibleAt(*snap, last, snap->chapterText(last).size());
+}
+
 std::vector<ContextParagraph> Book::previouslyBefore(const BookSnapshot &snapshot, std::size_t chapter) {
   std::vector<ContextParagraph> out;
   chapter = std::min(chapter, snapshot.chapters().size());
@@ -157,6 +204,9 @@ StorySession::StepRequest Book::stepRequest(const BookSnapshot &snapshot, std::s
     r.cursor = snapshot.bookOffset(chapter, offset.value_or(snapshot.chapterText(chapter).size()));
     if (layout_.isFolder())
       r.previously = previouslyBefore(snapshot, chapter);
+    // The bible as it stands where the paragraph goes (after the cursor's paragraph), as the step computes it.
+    auto point = snapshot.chapterOffset(recentContext(snapshot.manuscript(), r.cursor, 1).insertAt);
+    r.bible = bibleAt(snapshot, point.chapter, point.offset);
   }
   return r;
 }

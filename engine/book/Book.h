@@ -27,6 +27,11 @@
 //                                    folder on first use and cached; reloadBible() makes
 //                                    the next call read it again (a bible file changed);
 //                                    setBibleOverlay: an open entry file's editor text
+//   book.bibleAt(snap, i, offset)    the bible as it stands at byte `offset` of chapter i
+//                                    (BiblePrompt.h): the prompt's entries and facts there;
+//                                    null when the bible has no entries. stepRequest
+//                                    fills it; bibleAtEnd() (the end of the current
+//                                    snapshot) is what plans and select see
 //   book.session()                   the StorySession (steps, plans, undo, calls) on the
 //                                    book's state: one step counter, short-term memory
 //                                    and plans per book
@@ -43,6 +48,7 @@
 #pragma once
 
 #include "engine/bible/BibleFile.h"
+#include "engine/bible/BiblePrompt.h"
 #include "engine/book/BookLayout.h"
 #include "engine/book/BookSnapshot.h"
 #include "engine/book/BookText.h"
@@ -59,7 +65,9 @@
 
 namespace recurrent::engine {
 
+class BookFacts;
 class LongTermMemory;
+class MentionIndex;
 
 struct BookOptions {
   SessionOptions session;
@@ -117,6 +125,8 @@ public:
   void reloadBible();
   void setBibleOverlay(const std::filesystem::path &file, std::string text);
   void clearBibleOverlay(const std::filesystem::path &file);
+  std::shared_ptr<const BibleContext> bibleAt(const BookSnapshot &snapshot, std::size_t chapter, std::size_t offset);
+  std::shared_ptr<const BibleContext> bibleAtEnd();
 
   // --- State and memory ---
   StorySession &session() const { return *session_; }
@@ -144,8 +154,13 @@ private:
   bool paid_ = false;
 
   BookText text_;
-  mutable std::mutex mutex_; ///< guards summaryCache_
+  mutable std::mutex mutex_; ///< guards summaryCache_ and the bible caches below
   std::map<std::uint64_t, std::string> summaryCache_; ///< chapter text hash -> its summary
+  std::shared_ptr<const Bible> namesBible_;          ///< the bible bibleNames_ was compiled from
+  std::shared_ptr<const MentionIndex> bibleNames_;
+  std::shared_ptr<const BookFacts> facts_;            ///< factsBible_'s facts in snapshot factsVersion_
+  std::shared_ptr<const Bible> factsBible_;
+  std::uint64_t factsVersion_ = 0;
 };
 
 } // namespace recurrent::engine

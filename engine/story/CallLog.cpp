@@ -29,8 +29,14 @@ std::string utcNow() {
 json budgetJson(const BudgetReport &b) {
   auto items = [](const std::vector<BudgetItem> &list) {
     json out = json::array();
-    for (const auto &i : list)
-      out.push_back({{"kind", sourceKindName(i.kind)}, {"label", i.label}, {"tokens", i.tokens}, {"truncated", i.truncated}});
+    for (const auto &i : list) {
+      json item = {{"kind", sourceKindName(i.kind)}, {"label", i.label}, {"tokens", i.tokens}, {"truncated", i.truncated}};
+      if (!i.reason.empty())
+        item["reason"] = i.reason;
+      if (!i.cutReason.empty())
+        item["cutReason"] = i.cutReason;
+      out.push_back(std::move(item));
+    }
     return out;
   };
   return {{"limit", b.limit},
@@ -63,6 +69,10 @@ void appendLine(const std::filesystem::path &path, const std::string &line) {
 }
 
 } // namespace
+
+std::string budgetReportJson(const BudgetReport &report) {
+  return budgetJson(report).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string callRecordJson(const CallRecord &r) {
   json messages = json::array();

@@ -49,6 +49,9 @@ struct CallTotals {
 
 /// The JSON line logged for a call (pure; tests and the server reuse it).
 std::string callRecordJson(const CallRecord &record);
+/// A prompt's budget as JSON text: {limit, reservedForAnswer, used, included, trimmed}, each item {kind,
+/// label, tokens, truncated, reason?, cutReason?} (pure; the call log's `budget`, the server's lastPrompt).
+std::string budgetReportJson(const BudgetReport &report);
 
 class RecordingChatModel final : public ChatModel {
 public:

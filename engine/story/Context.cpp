@@ -36,8 +36,10 @@ Result<StoryContext> gatherContext(const Manuscript &manuscript, const LongTermM
     auto hits = memory->search(request.query, request.topK, exclude, cancel, request.excludeAround);
     if (!hits)
       return hits.error();
-    for (const auto &h : *hits)
+    for (const auto &h : *hits) {
       out.retrieved.push_back({h.summary, paragraphLabel(h.paragraph)});
+      out.retrievedParagraphs.push_back(h.paragraph);
+    }
   }
   out.previously = request.previously;
   return out;

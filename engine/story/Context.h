@@ -44,6 +44,7 @@ struct StoryContext {
   std::vector<std::size_t> recentParagraphs; ///< their indices in the manuscript
   std::size_t insertAt = 0;                  ///< where a new paragraph goes (after the cursor's paragraph)
   std::vector<ContextParagraph> retrieved;   ///< best first
+  std::vector<std::size_t> retrievedParagraphs; ///< the manuscript paragraph each summarises
   std::vector<ContextParagraph> previously;  ///< oldest first
 };
 

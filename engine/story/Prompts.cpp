@@ -137,6 +137,29 @@ void addRecent(PromptBuilder &b, const std::vector<ContextParagraph> &recent, co
   }
 }
 
+/// The story bible's entries: whole entries dropped lowest first, `always` ones last, all of them within
+/// the bible's share of `promptTokens`; candidates left out before the budget are reported with why.
+void addBible(PromptBuilder &b, const BibleSelection *bible, const PromptOptions &options, int promptTokens) {
+  if (!bible)
+    return;
+  const char *section = "Story bible (characters, places and facts as they stand at this point)";
+  int rank = 0, alwaysRank = 0;
+  for (const auto &pick : bible->picks) {
+    int priority = pick.always ? 90 - std::min(alwaysRank++, 9) : pick.related ? 1 : std::max(2, 20 - rank++);
+    std::string reason = pick.cut ? pick.reason + "; shortened to " + std::to_string(options.bibleEntryTokens) +
+                                        " tokens"
+                                  : pick.reason;
+    b.add({SourceKind::BibleEntry, section, pick.text, pick.name, Trim::Drop, priority, std::move(reason)});
+  }
+  double share = std::clamp(options.bibleShare, 0.0, 1.0);
+  int cap = static_cast<int>(share * std::max(0, promptTokens));
+  b.capKind(SourceKind::BibleEntry, cap,
+            "over the story bible's share of the prompt (" + std::to_string(static_cast<int>(share * 100 + 0.5)) +
+                "%, " + std::to_string(cap) + " tokens)");
+  for (const auto &l : bible->leftOut)
+    b.addLeftOut({SourceKind::BibleEntry, l.name, 0, false, l.reason, l.why});
+}
+
 std::shared_ptr<TaskPayload> basePayload(const char *task, const StoryState &s, std::uint64_t seed) {
   auto p = std::make_shared<TaskPayload>();
   p->task = task;
@@ -355,6 +378,7 @@ Result<PreparedRequest> makeStepRequest(const StepInput &in, const PromptOptions
   for (std::size_t i = 0; i < in.retrieved.size(); ++i)
     b.add({SourceKind::RetrievedMemory, "Related earlier passages (long-term memory)", "- " + in.retrieved[i].text,
            in.retrieved[i].label, Trim::Drop, -static_cast<int>(i)});
+  addBible(b, in.bible, options, options.contextTokens - options.answerTokens);
   b.add({SourceKind::ShortTermMemory, "Short-term memory (the story so far)",
          s.shortTermMemory.empty() ? std::string("(empty: the story has just begun)") : s.shortTermMemory,
          "short-term memory", Trim::Never, 100});
@@ -431,6 +455,7 @@ Result<PreparedRequest> makeSelectRequest(const SelectInput &in, const PromptOpt
   b.setSystem(systemMessage(s.language, s.mode));
   b.setPreamble(fiction ? "You are a curious reader of an interactive story, choosing what to do next."
                         : "You are helping a novelist decide how the story continues. " + storyLine(s));
+  addBible(b, in.bible, options, options.contextTokens - selectAnswerTokens(options));
   b.add({SourceKind::ShortTermMemory, "Short-term memory (the story so far)", s.shortTermMemory, "short-term memory",
          Trim::KeepHead, 100});
   addRecent(b, in.recent, "The latest paragraphs");
@@ -482,6 +507,7 @@ Result<PreparedRequest> makePlansRequest(const PlansInput &in, const PromptOptio
   b.setSystem(systemMessage(s.language, s.mode));
   b.setPreamble(storyLine(s));
   addStoryContext(b, s);
+  addBible(b, in.bible, options, options.contextTokens - plansAnswerTokens(options));
   b.add({SourceKind::ShortTermMemory, "Short-term memory (the story so far)", s.shortTermMemory, "short-term memory",
          Trim::Never, 100});
   addRecent(b, in.recent, "The latest paragraphs");

@@ -17,6 +17,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include "engine/bible/BiblePrompt.h"
 #include "engine/llm/ChatModel.h"
 #include "engine/story/StoryState.h"
 #include "engine/story/TaskPayload.h"
@@ -34,6 +35,8 @@ struct PromptOptions {
   int contextTokens = 8192;
   int answerTokens = 1800;   ///< kept free for the answer (the step's answer is the longest)
   double temperature = 0.8;
+  double bibleShare = 0.25;  ///< the story bible's cap, as a share of the prompt (context minus answer)
+  int bibleEntryTokens = 300;///< the cap on one bible entry
 };
 
 /// A request and what its prompt holds.
@@ -70,6 +73,7 @@ struct StepInput {
   std::vector<ContextParagraph> previously;     ///< earlier chapters' summaries, oldest first (folder books)
   bool inviteNewCharacter = false;
   std::shared_ptr<const std::string> corpus;
+  const BibleSelection *bible = nullptr;        ///< story-bible entries for the prompt; null: none
   std::uint64_t seed = 0;
 };
 struct StepAnswer {
@@ -84,6 +88,7 @@ struct SelectInput {
   const StoryState *state = nullptr;
   std::vector<ContextParagraph> recent;
   std::vector<std::string> plans;
+  const BibleSelection *bible = nullptr;        ///< story-bible entries for the prompt; null: none
   std::uint64_t seed = 0;
 };
 struct SelectAnswer {
@@ -98,6 +103,7 @@ struct PlansInput {
   const StoryState *state = nullptr;
   std::vector<ContextParagraph> recent;
   std::shared_ptr<const std::string> corpus;
+  const BibleSelection *bible = nullptr;        ///< story-bible entries for the prompt; null: none
   std::uint64_t seed = 0;
 };
 Result<PreparedRequest> makePlansRequest(const PlansInput &in, const PromptOptions &options);

@@ -32,6 +32,31 @@ std::uint64_t splitmix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+/// What the bible's entries are chosen by: the plan, the recent text, and the memories of paragraphs
+/// before the insertion point (retrieval searches the whole book; a later chapter's names stay out).
+BibleScanInput bibleScanInput(std::string_view plan, const std::vector<ContextParagraph> &recent,
+                              const StoryContext *retrieval, const Manuscript &manuscript) {
+  BibleScanInput in;
+  in.plan = plan;
+  for (const auto &r : recent)
+    in.recent.push_back({r.text, r.label});
+  if (!retrieval)
+    return in;
+  const auto &paragraphs = manuscript.paragraphs();
+  for (std::size_t i = 0; i < retrieval->retrieved.size() && i < retrieval->retrievedParagraphs.size(); ++i) {
+    std::size_t p = retrieval->retrievedParagraphs[i];
+    if (p < paragraphs.size() && paragraphs[p].end <= retrieval->insertAt)
+      in.retrieved.push_back({retrieval->retrieved[i].text, retrieval->retrieved[i].label});
+  }
+  return in;
+}
+
+BibleSelectOptions bibleSelectOptions(const PromptOptions &o) {
+  BibleSelectOptions out;
+  out.entryTokens = o.bibleEntryTokens;
+  return out;
+}
+
 } // namespace
 
 ManuscriptMark markOf(const Manuscript &m) {
@@ -365,6 +390,11 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
   auto context = gatherContext(manuscript, memory_.get(), wanted, cancel);
   if (!context)
     return context.error();
+  auto bible = request.bible ? request.bible : request.cursor ? nullptr : bibleAtEnd();
+  BibleSelection entries;
+  if (bible)
+    entries = selectBibleEntries(*bible, bibleScanInput(plan, context->recent, &*context, manuscript),
+                                 bibleSelectOptions(options_.prompt));
   StepInput in;
   in.state = &current;
   in.plan = plan;
@@ -372,6 +402,8 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
   in.retrieved = std::move(context->retrieved);
   in.previously = std::move(context->previously);
   pending.insertAt = context->insertAt;
+  if (bible)
+    in.bible = &entries;
   std::mt19937_64 rng(stepSeed(pending.step, 'c'));
   in.inviteNewCharacter = std::bernoulli_distribution(options_.newCharacterProbability)(rng);
   pending.newCharacterInvited = in.inviteNewCharacter;
@@ -382,6 +414,7 @@ Result<PendingStep> StorySession::prepareStep(const Manuscript &manuscript, cons
   auto prepared = makeStepRequest(in, promptOptions());
   if (!prepared)
     return prepared.error();
+  warnAboutCutEntries(prepared->payload->budget);
   auto result = call(*prepared, cancel, stream, "paragraph");
   if (!result)
     return result.error();
@@ -469,12 +502,19 @@ Result<std::vector<std::string>> StorySession::suggestPlans(const Manuscript &ma
   PlansInput in;
   in.state = &current;
   in.recent = recentContext(manuscript, std::nullopt, options_.recentParagraphs).recent;
+  BibleSelection entries;
+  if (auto bible = bibleAtEnd()) {
+    entries = selectBibleEntries(*bible, bibleScanInput({}, in.recent, nullptr, manuscript),
+                                 bibleSelectOptions(options_.prompt));
+    in.bible = &entries;
+  }
   if (model_->isOffline())
     in.corpus = std::make_shared<const std::string>(manuscript.text());
   in.seed = stepSeed(current.step + 1, 'p' + static_cast<std::uint64_t>(model_->totals().calls));
   auto prepared = makePlansRequest(in, promptOptions());
   if (!prepared)
     return prepared.error();
+  warnAboutCutEntries(prepared->payload->budget);
   auto result = call(*prepared, cancel, {}, nullptr);
   if (!result)
     return result.error();
@@ -561,10 +601,21 @@ Result<SelectedPlan> StorySession::selectPlan(SelectMode mode, const Manuscript 
     if (in.recent.size() > 2)
       in.recent.erase(in.recent.begin(), in.recent.end() - 2);
     in.plans = current.plans;
+    std::string candidates;
+    for (const auto &p : in.plans)
+      candidates += p + "\n";
+    BibleSelection entries;
+    if (auto bible = bibleAtEnd()) {
+      entries = selectBibleEntries(
+          *bible, bibleScanInput(candidates, in.recent, nullptr, manuscript),
+          bibleSelectOptions(options_.prompt));
+      in.bible = &entries;
+    }
     in.seed = stepSeed(current.step + 1, 's');
     auto prepared = makeSelectRequest(in, promptOptions());
     if (!prepared)
       return prepared.error();
+    warnAboutCutEntries(prepared->payload->budget);
     auto result = call(*prepared, cancel, {}, nullptr);
     if (!result)
       return result.error();
@@ -576,6 +627,40 @@ Result<SelectedPlan> StorySession::selectPlan(SelectMode mode, const Manuscript 
   }
   out.plan = current.plans[static_cast<std::size_t>(out.index)];
   return out;
+}
+
+// --- The story bible ----------------------------------------------------------------------------
+
+void StorySession::setBibleSource(BibleSource source) {
+  std::lock_guard lock(bibleMutex_);
+  bibleSource_ = std::move(source);
+}
+
+std::shared_ptr<const BibleContext> StorySession::bibleAtEnd() const {
+  std::lock_guard lock(bibleMutex_);
+  return bibleSource_ ? bibleSource_() : nullptr;
+}
+
+void StorySession::warnAboutCutEntries(const BudgetReport &report) {
+  std::vector<const BudgetItem *> cut;
+  for (const auto &item : report.trimmed)
+    if (item.kind == SourceKind::BibleEntry && item.reason == kBibleAlwaysReason && !item.truncated)
+      cut.push_back(&item);
+  if (cut.empty() || !options_.onWarning)
+    return;
+  std::string names;
+  for (std::size_t i = 0; i < cut.size(); ++i)
+    names += (i == 0 ? "" : i + 1 == cut.size() ? " and " : ", ") + cut[i]->label;
+  std::string message = "the story bible's 'always' entr" + std::string(cut.size() == 1 ? "y " : "ies ") + names +
+                        (cut.size() == 1 ? " was" : " were") + " left out of the prompt: " + cut.front()->cutReason +
+                        "; raise recurrent.bibleShare (recurrent write --bible-share) or shorten " +
+                        (cut.size() == 1 ? "it" : "them");
+  {
+    std::lock_guard lock(stateMutex_);
+    if (!warned_.insert(message).second)
+      return;
+  }
+  options_.onWarning(message);
 }
 
 // --- Crash safety -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 #pragma once
 
 #include "engine/StatePaths.h"
+#include "engine/bible/BiblePrompt.h"
 #include "engine/llm/ChatModel.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/memory/Embedder.h"
@@ -37,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,9 @@ struct SessionOptions {
   std::size_t topK = 3;                  ///< long-term memories retrieved per step
   int recentParagraphs = 3;              ///< paragraphs before the cursor put in the prompt
   double newCharacterProbability = 0.1;  ///< the paper's chance of inviting a new character
+  /// A message the writer must see once (an `always` bible entry cut from a prompt). Called on the thread
+  /// of the operation, at most once per distinct message in the session's life. May be empty.
+  std::function<void(const std::string &message)> onWarning;
 };
 
 /// A step written by the model and not yet applied.
@@ -145,6 +150,9 @@ public:
     std::string plan;                  ///< empty: the first current plan
     /// Summaries of the chapters before the cursor's (a folder book's; Book::stepRequest fills it).
     std::vector<ContextParagraph> previously;
+    /// The story bible where the paragraph goes (Book::stepRequest fills it). Null with no cursor: the
+    /// bible source's (the end of the book); null with a cursor: no bible.
+    std::shared_ptr<const BibleContext> bible;
   };
   Result<PendingStep> prepareStep(const Manuscript &manuscript, const StepRequest &request, const CancelToken &cancel,
                                   const StreamCallbacks &stream = {});
@@ -179,6 +187,11 @@ public:
   Result<IndexReport> indexMemory(const Manuscript &manuscript, const CancelToken &cancel,
                                   const std::function<void(const IndexProgress &)> &progress = {});
 
+  /// Where plans, select and a step at the end of the book find the story bible (the book sets it; it is
+  /// called on the operation's thread, and clearing it waits for a call in progress). Empty: no bible.
+  using BibleSource = std::function<std::shared_ptr<const BibleContext>()>;
+  void setBibleSource(BibleSource source);
+
   // --- For the context viewer and summaries ---
   std::optional<CallRecord> lastCall() const;
   CallTotals totals() const;
@@ -201,6 +214,9 @@ private:
   Result<ChatResult> call(const PreparedRequest &prepared, const CancelToken &cancel, const StreamCallbacks &stream,
                           const char *streamField);
   void addStatsLocked(StoryState &next);
+  std::shared_ptr<const BibleContext> bibleAtEnd() const;
+  /// The writer's one message when an `always` bible entry was cut from the prompt.
+  void warnAboutCutEntries(const BudgetReport &report);
 
   StatePaths paths_;
   StateStore store_;
@@ -214,6 +230,9 @@ private:
   StoryState state_;
   std::vector<std::string> notes_;
   CallTotals savedTotals_; ///< totals already added to state_.stats
+  std::set<std::string> warned_; ///< onWarning messages already given (guarded by stateMutex_)
+  mutable std::mutex bibleMutex_; ///< guards bibleSource_, held while it runs
+  BibleSource bibleSource_;
 };
 
 ManuscriptMark markOf(const Manuscript &manuscript);

@@ -49,10 +49,7 @@ const char *sourceKindName(SourceKind kind) {
 
 PromptBuilder::PromptBuilder(Options options) : options_(options) {}
 
-namespace {
-
-/// Cuts `text` to about `tokens` tokens, at a word boundary, marking the cut with an ellipsis.
-std::string cutTo(std::string_view text, int tokens, bool keepTail) {
+std::string cutToTokens(std::string_view text, int tokens, bool keepTail) {
   if (tokens <= 0)
     return {};
   // Shrink by bytes until the estimate fits; estimates are monotone in length.
@@ -77,8 +74,6 @@ std::string cutTo(std::string_view text, int tokens, bool keepTail) {
     piece = piece.substr(0, space);
   return std::string(piece) + "…";
 }
-
-} // namespace
 
 Result<BuiltPrompt> PromptBuilder::build() const {
   const int limit = options_.contextTokens;
@@ -145,27 +140,47 @@ Result<BuiltPrompt> PromptBuilder::build() const {
     used += costs[i];
   }
 
-  // 1. Drop droppable sources, lowest priority first (later-added first on ties).
-  if (used > available) {
-    std::vector<std::size_t> order;
+  std::vector<std::string> cutReasons(n);
+  // Droppable sources, lowest priority first (later-added first on ties).
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < n; ++i)
+    if (sources_[i].trim == Trim::Drop)
+      order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (sources_[a].priority != sources_[b].priority)
+      return sources_[a].priority < sources_[b].priority;
+    return a > b;
+  });
+  auto drop = [&](std::size_t victim, const std::string &why) {
+    kept[victim] = false;
+    cutReasons[victim] = why;
+    used -= costs[victim];
+    if (--keptInSection[sectionOf[victim]] == 0)
+      used -= sectionHeading[sectionOf[victim]];
+  };
+  // 1. Kinds over their own cap give up their lowest sources first.
+  for (const auto &cap : caps_) {
+    int kindUsed = 0;
     for (std::size_t i = 0; i < n; ++i)
-      if (sources_[i].trim == Trim::Drop)
-        order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      if (sources_[a].priority != sources_[b].priority)
-        return sources_[a].priority < sources_[b].priority;
-      return a > b;
-    });
+      if (sources_[i].kind == cap.kind)
+        kindUsed += costs[i];
     for (std::size_t victim : order) {
-      if (used <= available)
+      if (kindUsed <= cap.tokens)
         break;
-      kept[victim] = false;
-      used -= costs[victim];
-      if (--keptInSection[sectionOf[victim]] == 0)
-        used -= sectionHeading[sectionOf[victim]];
+      if (sources_[victim].kind != cap.kind || !kept[victim])
+        continue;
+      kindUsed -= costs[victim];
+      drop(victim, cap.why);
     }
   }
-  // 2. Cut truncatable sources, the largest first, until the prompt fits.
+  // 2. Drop droppable sources until the prompt fits.
+  for (std::size_t victim : order) {
+    if (used <= available)
+      break;
+    if (kept[victim])
+      drop(victim, "the prompt was full");
+  }
+  // 3. Cut truncatable sources, the largest first, until the prompt fits.
   while (used > available) {
     int victim = -1;
     for (std::size_t i = 0; i < n; ++i) {
@@ -178,7 +193,7 @@ Result<BuiltPrompt> PromptBuilder::build() const {
     if (victim < 0)
       break;
     int target = std::max(48, costs[victim] - (used - available) - 8);
-    texts[victim] = cutTo(sources_[victim].text, target, sources_[victim].trim == Trim::KeepTail);
+    texts[victim] = cutToTokens(sources_[victim].text, target, sources_[victim].trim == Trim::KeepTail);
     truncated[victim] = true;
     int newCost = estimateTokens(texts[victim]) + 1;
     used -= costs[victim] - newCost;
@@ -203,15 +218,18 @@ Result<BuiltPrompt> PromptBuilder::build() const {
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     std::string label = sources_[i].label.empty() ? sources_[i].section : sources_[i].label;
     int whole = estimateTokens(sources_[i].text);
+    const std::string &reason = sources_[i].reason;
     if (!kept[i]) {
-      out.report.trimmed.push_back({sources_[i].kind, label, whole, false});
+      out.report.trimmed.push_back({sources_[i].kind, label, whole, false, reason, cutReasons[i]});
       continue;
     }
     int tokens = estimateTokens(texts[i]);
-    out.report.included.push_back({sources_[i].kind, label, tokens, truncated[i]});
+    out.report.included.push_back({sources_[i].kind, label, tokens, truncated[i], reason, {}});
     if (truncated[i])
-      out.report.trimmed.push_back({sources_[i].kind, label, whole - tokens, true});
+      out.report.trimmed.push_back({sources_[i].kind, label, whole - tokens, true, reason, "cut to fit the prompt"});
   }
+  for (const auto &item : leftOut_)
+    out.report.trimmed.push_back(item);
   return out;
 }
 

@@ -8,7 +8,9 @@
 // (callers give retrieved memories the lowest priorities, older recent text the
 // next), then truncatable ones are cut. If even the essentials do not fit, build()
 // fails with a message naming the numbers: never a silent overflow. The report says
-// what was included and what was trimmed (the editor's context viewer shows it).
+// what was included and what was trimmed, and why (the editor's context viewer shows it).
+// A kind may also be capped as a whole (capKind: the story bible's share of the prompt);
+// its droppable sources then go first, lowest priority first, whatever else fits.
 //
 // Token estimate (no tokenizer is bundled, so it is a documented heuristic, tuned to
 // err on the high side): ASCII counts one token per 4 bytes, each CJK character
@@ -33,6 +35,9 @@ namespace recurrent::engine {
 int estimateTokens(std::string_view text);
 /// Estimated tokens of a whole chat prompt (content plus per-message framing).
 int estimateTokens(const std::vector<ChatMessage> &messages);
+/// `text` cut to about `tokens` tokens at a word boundary, the cut marked with an ellipsis (keepTail: the
+/// start is cut instead of the end).
+std::string cutToTokens(std::string_view text, int tokens, bool keepTail = false);
 
 /// What a prompt source is (the context viewer names it; the budget report counts it).
 /// ChapterSummary: the "previously" of a folder book, one per earlier chapter.
@@ -63,6 +68,7 @@ struct PromptSource {
   std::string label;     ///< for the report ("paragraph 41", "memory #12")
   Trim trim = Trim::Drop;
   int priority = 0;      ///< among droppables, the lowest goes first
+  std::string reason;    ///< why it is in the prompt, for the writer ("alias Anya in the plan"); may be empty
 };
 
 struct BudgetItem {
@@ -70,6 +76,8 @@ struct BudgetItem {
   std::string label;
   int tokens = 0;
   bool truncated = false;
+  std::string reason;    ///< the source's reason (PromptSource::reason)
+  std::string cutReason; ///< trimmed only: why it was left out or cut ("the prompt was full")
 };
 
 struct BudgetReport {
@@ -77,7 +85,7 @@ struct BudgetReport {
   int reservedForAnswer = 0;
   int used = 0;              ///< estimated prompt tokens (messages + schema)
   std::vector<BudgetItem> included;
-  std::vector<BudgetItem> trimmed;
+  std::vector<BudgetItem> trimmed; ///< left out whole (truncated false) or cut (true), each with its cutReason
 };
 
 struct BuiltPrompt {
@@ -102,6 +110,11 @@ public:
   void setSchema(std::string_view schema) { schemaTokens_ = estimateTokens(schema); }
   /// Sections render in the order their first source was added.
   void add(PromptSource source) { sources_.push_back(std::move(source)); }
+  /// Caps the sources of one kind at `tokens` in all (the story bible's share): droppable ones of that kind
+  /// go first, lowest priority first, before anything else is trimmed; `why` is their cutReason.
+  void capKind(SourceKind kind, int tokens, std::string why) { caps_.push_back({kind, tokens, std::move(why)}); }
+  /// Something the caller left out before the budget (a `never` bible entry), reported as trimmed.
+  void addLeftOut(BudgetItem item) { leftOut_.push_back(std::move(item)); }
 
   Result<BuiltPrompt> build() const;
 
@@ -110,6 +123,13 @@ private:
   std::string system_, preamble_, instructions_;
   int schemaTokens_ = 0;
   std::vector<PromptSource> sources_;
+  struct KindCap {
+    SourceKind kind;
+    int tokens = 0;
+    std::string why;
+  };
+  std::vector<KindCap> caps_;
+  std::vector<BudgetItem> leftOut_;
 };
 
 } // namespace recurrent::engine
