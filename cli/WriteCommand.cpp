@@ -7,14 +7,18 @@
 // `--resume` neither loses nor duplicates a paragraph: the step is journalled in
 // story.json, then the manuscript is replaced atomically, then the state is
 // committed; on resume, the journal is finished or dropped by comparing the
-// manuscript with the marks it recorded.
+// manuscript with the marks it recorded. With --check, each new paragraph is then checked by the model against
+// the bible and the memory (engine/continuity/ModelCheck.h); findings print like compiler warnings and stay in
+// the state's check cache.
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "cli/ResumeFlags.h"
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
 #include "engine/book/StateLock.h"
+#include "engine/continuity/ModelCheck.h"
 #include "engine/llm/BackendConfig.h"
+#include "engine/story/CallLog.h"
 #include "engine/story/StorySession.h"
 #include "engine/story/opening/BundledOpening.h"
 #include "support/Files.h"
@@ -50,6 +54,7 @@ const std::vector<OptionSpec> &writeSpecs() {
         {"seed", true, "seed for plan selection and the new-character draw", "N"},
         {"mode", true, "novel or interactive (second-person interactive fiction)", "MODE"},
         {"context-tokens", true, "the model's context window; every prompt fits it (default 8192)", "N"},
+        {"check", false, "check each new paragraph for contradictions of the bible and memory (one model call each)"},
     };
     for (const auto &b : backendOptionSpecs())
       s.push_back(b);
@@ -67,6 +72,9 @@ constexpr const char *kUsage =
     "chapter, and --chapter-steps N starts a new chapter file every N steps (named like the others).\n"
     "Edit .recurrent/NAME.md/short-term-memory.md or plans.md (a book: DIR/.recurrent/book/) between\n"
     "runs: the next step uses them.\n"
+    "--check asks the model, after each step, whether the new paragraph contradicts the story bible, earlier\n"
+    "paragraphs or the short-term memory, prints what it finds as `file:line:col: warning: ...` and keeps it in\n"
+    "the state (model-checks.json); the offline stand-in cannot judge this and skips it.\n"
     "\n"
     "options:\n";
 
@@ -184,6 +192,43 @@ Status startChapterIfDue(const BookLayout &layout, long step, long every) {
   if (auto made = layout.createNextChapter(); !made)
     return made.error();
   return okStatus();
+}
+
+/// `file:line:col: warning: message [code]`, then a note line per source (lines and columns 1-based).
+std::string compilerStyle(const Finding &f, const BookSnapshot &snapshot) {
+  std::string_view text = snapshot.chapterText(f.chapter);
+  std::size_t line = 1, lineStart = 0;
+  for (std::size_t i = 0; i < f.begin && i < text.size(); ++i)
+    if (text[i] == '\n') {
+      ++line;
+      lineStart = i + 1;
+    }
+  const char *level = f.severity == FindingSeverity::Warning ? "warning"
+                      : f.severity == FindingSeverity::Information ? "info"
+                                                                   : "hint";
+  std::string out = snapshot.chapters()[f.chapter].file.path.string() + ":" + std::to_string(line) + ":" +
+                    std::to_string(f.begin - lineStart + 1) + ": " + level + ": " + f.message + " [" + f.code + "]";
+  for (const auto &s : f.sources)
+    out += "\n" + s.file.string() + ":" + std::to_string(s.line + 1) + ": note: " +
+           (s.quote.empty() ? std::string("contradicted here") : "\u2018" + s.quote + "\u2019");
+  if (f.replacement)
+    out += "\n  suggestion: \u2018" + *f.replacement + "\u2019";
+  return out;
+}
+
+/// The paragraphs `paragraph` became in `chapter` of the book (appended at its end).
+std::vector<std::size_t> newParagraphs(const BookSnapshot &snapshot, const fs::path &chapter, const std::string &paragraph) {
+  auto index = snapshot.chapterIndex(chapter);
+  if (!index)
+    return {};
+  std::string_view text = snapshot.chapterText(*index);
+  std::string_view trimmed = paragraph;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' '))
+    trimmed.remove_suffix(1);
+  auto at = text.rfind(trimmed);
+  if (at == std::string_view::npos || trimmed.empty())
+    return {};
+  return paragraphsIn(snapshot, *index, at, at + trimmed.size());
 }
 
 } // namespace
@@ -429,6 +474,22 @@ int runWrite(int argc, char **argv) {
       return fail(adopted.error().message);
   }
 
+  // --- The continuity check of each new paragraph (--check) ---
+  const bool checkSteps = args.has("check");
+  std::unique_ptr<ModelChecker> checker;
+  std::shared_ptr<RecordingChatModel> checkModel;
+  if (checkSteps && session.offline()) {
+    std::fprintf(stderr, "note: --check needs a model (--base-url, RECURRENT_API_KEY): the offline stand-in cannot "
+                         "judge continuity; writing without it\n");
+  } else if (checkSteps) {
+    checkModel = std::make_shared<RecordingChatModel>(makeBackends(*config).chat, paths.callLog());
+    ModelCheckOptions checkOptions;
+    checkOptions.contextTokens = static_cast<int>(*contextTokens);
+    checkOptions.answerTokens = std::min(1200, static_cast<int>(*contextTokens) / 4);
+    checker = std::make_unique<ModelChecker>(checkModel, CheckCache::open(CheckCache::fileFor(paths)), checkOptions);
+  }
+  std::size_t checkFindings = 0, checkCalls = 0;
+
   // --- The recurrence ---
   Progress progress(*iterations);
   long stepsDone = 0, wordsAdded = 0;
@@ -519,6 +580,21 @@ int runWrite(int argc, char **argv) {
     wordsAdded += static_cast<long>(committed->words);
     progress.stepDone(static_cast<long>(committed->words), static_cast<long>(after.totalWords()),
                       session.totals().completionTokens);
+    if (checker) {
+      // A failed check is reported and the story goes on: the paragraph is written and saved already.
+      book.reloadFromDisk();
+      auto snapshot = book.snapshot();
+      auto report = checker->check(checkBookOf(book, snapshot), newParagraphs(*snapshot, *target, paragraph),
+                                   cancel.token());
+      if (!report) {
+        progress.note("  check failed: " + report.error().message);
+      } else {
+        checkCalls += report->calls;
+        checkFindings += report->findings.size();
+        for (const auto &f : report->findings)
+          progress.note(compilerStyle(f, *snapshot));
+      }
+    }
   }
   progress.finish();
 
@@ -534,6 +610,13 @@ int runWrite(int argc, char **argv) {
   std::printf("LLM calls: %ld (%ld failed), tokens: %s in / %s out, retries: %ld, time: %.1f s (model %.1f s)\n",
               totals.calls, totals.failed, thousands(totals.promptTokens).c_str(),
               thousands(totals.completionTokens).c_str(), totals.retries, seconds, totals.seconds);
+  if (checker) {
+    auto checkTotals = checkModel->totals();
+    std::printf("continuity check: %zu finding%s in %ld new paragraph%s, %zu model call%s, %s tokens in (kept in %s)\n",
+                checkFindings, checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s", checkCalls,
+                checkCalls == 1 ? "" : "s", thousands(checkTotals.promptTokens).c_str(),
+                CheckCache::fileFor(paths).string().c_str());
+  }
   std::printf("model: %s\n", session.modelDescription().c_str());
   if (session.offline())
     std::printf("offline stand-in: the prose is a statistical sketch learnt from the manuscript, not a model's "
