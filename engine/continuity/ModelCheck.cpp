@@ -40,7 +40,7 @@ struct Prepared {
   ParagraphPlace place;
   std::string_view text;
   std::vector<std::pair<std::size_t, std::size_t>> entries; ///< (entry, mentions), first mentioned first
-  std::size_t factsBefore = 0;     ///< facts of its chapter ending before it (a batch shares this)
+  std::size_t factsBefore = 0;     ///< facts of the book ending before it (a batch shares this)
   CheckKey key;
 };
 
@@ -101,6 +101,8 @@ std::vector<Prepared> prepare(const Scan &scan, std::vector<std::size_t> paragra
       else
         ++it->second;
     }
+    for (std::size_t c = 0; c < place->chapter; ++c)
+      p.factsBefore += scan.facts.chapter(c).size();
     for (const auto &f : scan.facts.chapter(place->chapter))
       if (f.end <= place->begin)
         ++p.factsBefore;
@@ -117,14 +119,13 @@ std::vector<Prepared> prepare(const Scan &scan, std::vector<std::size_t> paragra
   return out;
 }
 
-/// Consecutive paragraphs of one chapter on one side of every fact comment, up to the batch size.
+/// Paragraphs in book order on one side of every fact comment, up to the batch size.
 std::vector<std::vector<const Prepared *>> batches(const std::vector<const Prepared *> &pending, int batchTokens) {
   std::vector<std::vector<const Prepared *>> out;
   int tokens = 0;
   for (const Prepared *p : pending) {
     int t = estimateTokens(p->text);
-    bool fresh = out.empty() || out.back().back()->place.chapter != p->place.chapter ||
-                 out.back().back()->factsBefore != p->factsBefore || tokens + t > batchTokens;
+    bool fresh = out.empty() || out.back().back()->factsBefore != p->factsBefore || tokens + t > batchTokens;
     if (fresh) {
       out.emplace_back();
       tokens = 0;
