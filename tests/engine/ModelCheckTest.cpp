@@ -242,3 +242,31 @@ TEST_CASE("check answer parser: issues, a malformed answer is retried with the r
   CHECK_FALSE(parseCheckAnswer(R"({"problems": []})"));
   CHECK_FALSE(parseCheckAnswer("not json"));
 }
+
+TEST_CASE("model check: an earlier paragraph from memory is evidence, and contradicting it is information") {
+  Fixture fx;
+  const std::string later = "Natasha said she had never laughed at the old count in her life.";
+  fx.writeChapter(kP1 + "\n\n" + kP2 + "\n\n" + later);
+  auto in = fx.current();
+  REQUIRE(fx.book->refreshMemory(*in.snapshot, {}));
+  fx.answers.onPassage("never laughed", json::array({CheckAnswers::issue("P1", "never laughed", "timeline and plot",
+                                                                         "01.md:3", "laughed at the old count",
+                                                                         "She laughed at him in the hall.")}));
+  ModelChecker checker(fx.model, CheckCache::inMemory());
+  auto last = chapterParagraphs(*in.snapshot, 0).back();
+  auto report = checker.check(in, {last});
+  REQUIRE(report);
+  const std::string prompt = fx.answers.checkPrompts().back();
+  CHECK(prompt.find("[01.md:3] " + kP1) != std::string::npos); // the source paragraph in full, room permitting
+  CHECK(prompt.find("[P1] " + later) != std::string::npos);
+  REQUIRE(report->findings.size() == 1);
+  const Finding &f = report->findings[0];
+  CHECK(spanOf(in, f) == "never laughed");
+  CHECK(f.code == "timeline-and-plot");
+  CHECK(f.severity == FindingSeverity::Information);
+  CHECK(f.entry.empty());
+  REQUIRE(f.sources.size() == 1);
+  CHECK(f.sources[0].kind == FindingSource::Kind::Paragraph);
+  CHECK(f.sources[0].file.filename() == "01.md");
+  CHECK(f.sources[0].line == 2);
+}
