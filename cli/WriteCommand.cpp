@@ -35,6 +35,7 @@
 namespace recurrent::cli {
 namespace fs = std::filesystem;
 using namespace recurrent::engine;
+using namespace recurrent::engine::continuity;
 
 namespace {
 

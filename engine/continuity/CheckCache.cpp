@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-namespace recurrent::engine {
+namespace recurrent::engine::continuity {
 using nlohmann::json;
 
 namespace {
@@ -170,4 +170,4 @@ Status CheckCache::save() {
   return okStatus();
 }
 
-} // namespace recurrent::engine
+} // namespace recurrent::engine::continuity

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-namespace recurrent::engine {
+namespace recurrent::engine::continuity {
 
 struct CheckKey {
   std::uint64_t paragraph = 0;     ///< hashParagraphText of the paragraph
@@ -65,4 +65,4 @@ private:
   bool corrupted_ = false;
 };
 
-} // namespace recurrent::engine
+} // namespace recurrent::engine::continuity

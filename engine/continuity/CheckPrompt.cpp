@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace recurrent::engine {
+namespace recurrent::engine::continuity {
 using nlohmann::json;
 
 namespace {
@@ -161,4 +161,4 @@ Result<std::vector<CheckIssue>> parseCheckAnswer(std::string_view text) {
   return out;
 }
 
-} // namespace recurrent::engine
+} // namespace recurrent::engine::continuity

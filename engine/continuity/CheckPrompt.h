@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-namespace recurrent::engine {
+namespace recurrent::engine::continuity {
 
 /// Bumped whenever the prompt's meaning changes: cached results of an older prompt are checked again.
 inline constexpr int kCheckPromptVersion = 1;
@@ -71,4 +71,4 @@ Result<ChatRequest> makeCheckRequest(const CheckRequestInput &in);
 /// The issues of an answer. BadAnswer when it is not `{"issues": [objects]}`; unknown fields are ignored.
 Result<std::vector<CheckIssue>> parseCheckAnswer(std::string_view json);
 
-} // namespace recurrent::engine
+} // namespace recurrent::engine::continuity

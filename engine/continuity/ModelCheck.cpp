@@ -12,7 +12,7 @@
 #include <set>
 #include <tuple>
 
-namespace recurrent::engine {
+namespace recurrent::engine::continuity {
 
 namespace {
 
@@ -532,4 +532,4 @@ ModelCheckEstimate ModelChecker::estimate(const CheckBook &book, std::vector<std
   return out;
 }
 
-} // namespace recurrent::engine
+} // namespace recurrent::engine::continuity

@@ -51,9 +51,11 @@
 #include <vector>
 
 namespace recurrent::engine {
-
 class Book;
 class LongTermMemory;
+} // namespace recurrent::engine
+
+namespace recurrent::engine::continuity {
 
 struct ModelCheckOptions {
   int contextTokens = 8192;        ///< the model's context window
@@ -133,4 +135,4 @@ private:
 /// A hash of everything in the bible a check reads (names, types, descriptions, details, files and lines).
 std::uint64_t bibleVersion(const Bible &bible);
 
-} // namespace recurrent::engine
+} // namespace recurrent::engine::continuity

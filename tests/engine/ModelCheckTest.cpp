@@ -14,6 +14,7 @@
 
 using namespace recurrent;
 using namespace recurrent::engine;
+using namespace recurrent::engine::continuity;
 using recurrent::test::CheckAnswers;
 using nlohmann::json;
 
