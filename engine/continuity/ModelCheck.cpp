@@ -226,9 +226,16 @@ Evidence gatherEvidence(const Scan &scan, const ModelCheckOptions &o, const std:
                         std::string(mentioning->text.substr(0, std::min(kQuerySnippet, mentioning->text.size())));
     auto hits = scan.book.memory->search(query, o.summariesPerEntry + 6, inBatch, cancel);
     std::vector<MemoryHit> kept;
+    const auto &bookParagraphs = snap.manuscript().paragraphs();
+    // A memory not refreshed since an edit may hold a summary of text that is no longer there: skipped.
+    auto current = [&](const MemoryHit &h) {
+      auto entry = scan.book.memory->entryAt(h.paragraph);
+      return entry && h.paragraph < bookParagraphs.size() && entry->hash == bookParagraphs[h.paragraph].hash;
+    };
     if (hits)
       for (auto &h : *hits)
-        if (h.paragraph < first.index && kept.size() < o.summariesPerEntry && seen.insert(h.paragraph).second)
+        if (h.paragraph < first.index && kept.size() < o.summariesPerEntry && current(h) &&
+            seen.insert(h.paragraph).second)
           kept.push_back(std::move(h));
     perEntry.push_back(std::move(kept));
   }
