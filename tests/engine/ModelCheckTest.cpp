@@ -5,6 +5,7 @@
 #include "engine/continuity/CheckCache.h"
 #include "engine/continuity/CheckPrompt.h"
 #include "engine/continuity/ModelCheck.h"
+#include "engine/story/TokenBudget.h"
 #include "support/Files.h"
 #include "tests/support/CheckAnswers.h"
 #include "tests/support/FakeLlmServer.h"
@@ -270,4 +271,47 @@ TEST_CASE("model check: an earlier paragraph from memory is evidence, and contra
   CHECK(f.sources[0].kind == FindingSource::Kind::Paragraph);
   CHECK(f.sources[0].file.filename() == "01.md");
   CHECK(f.sources[0].line == 2);
+}
+
+TEST_CASE("model check: a whole-book check's prompts stay within 1.5 times the book, however large the bible") {
+  Fixture fx;
+  // Twelve entries with long descriptions, all mentioned everywhere: unbounded, the evidence would dwarf the text.
+  std::string prose;
+  for (int e = 0; e < 12; ++e) {
+    std::string name = "Person" + std::string(1, static_cast<char>('A' + e));
+    std::string description;
+    for (int w = 0; w < 60; ++w)
+      description += "trait" + std::to_string(w) + " ";
+    REQUIRE(writeFileAtomically(fx.dir / ("bible/" + name + ".md"), "# " + name + "\n\n" + description + "\n"));
+  }
+  for (int p = 0; p < 150; ++p) {
+    std::string paragraph = "PersonA met PersonB and PersonC near PersonD, PersonE, PersonF, PersonG, PersonH, "
+                            "PersonI, PersonJ, PersonK and PersonL in scene " + std::to_string(p) + ".";
+    for (int s = 0; s < 6; ++s)
+      paragraph += " They talked about the weather and the road for a while, then parted.";
+    prose += (p ? "\n\n" : "") + paragraph;
+  }
+  fx.writeChapter(prose);
+  auto in = fx.current();
+  REQUIRE(fx.book->refreshMemory(*in.snapshot, {}));
+  ModelChecker checker(fx.model, CheckCache::inMemory());
+  auto report = checker.check(in, allParagraphs(*in.snapshot));
+  REQUIRE(report);
+  long promptTokens = 0;
+  for (const auto &r : fx.server.requests("/v1/chat/completions")) {
+    if (!CheckAnswers::isCheckRequest(r))
+      continue;
+    std::vector<ChatMessage> messages;
+    for (const auto &m : r.json["messages"])
+      messages.push_back({m.value("role", ""), m.value("content", "")});
+    promptTokens += estimateTokens(messages) + estimateTokens(r.json["response_format"]["json_schema"]["schema"].dump());
+  }
+  const long bookTokens = estimateTokens(in.snapshot->manuscript().text());
+  INFO("prompt tokens " << promptTokens << ", book tokens " << bookTokens << ", calls " << report->calls);
+  CHECK(report->calls >= 3);
+  CHECK(report->calls == static_cast<std::size_t>(fx.answers.checkRequests()));
+  CHECK(static_cast<double>(promptTokens) <= 1.5 * static_cast<double>(bookTokens));
+  // The bible still reached every call.
+  for (const auto &prompt : fx.answers.checkPrompts())
+    CHECK(prompt.find("[PersonA] PersonA") != std::string::npos);
 }
