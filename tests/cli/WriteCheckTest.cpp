@@ -68,9 +68,9 @@ TEST_CASE("write --check: a contradicting new paragraph is reported with its sou
     CHECK(prompt.find("[story.md:3] Natasha stood by the window") != std::string::npos);
   }
   // Lines 7 and 9 of story.md hold the two steps; "green eyes" starts at byte 28 of each.
-  CHECK(r.err.find("story.md:7:28: warning: Natasha's eyes are dark grey. [factual-detail]") != std::string::npos);
-  CHECK(r.err.find("story.md:9:28: warning: Natasha's eyes are dark grey. [factual-detail]") != std::string::npos);
-  CHECK(r.err.find("natasha.md:8: note: \u2018dark grey\u2019") != std::string::npos);
+  CHECK(r.err.find("\nstory.md:7:28: warning: Natasha's eyes are dark grey. [factual-detail]") != std::string::npos);
+  CHECK(r.err.find("\nstory.md:9:28: warning: Natasha's eyes are dark grey. [factual-detail]") != std::string::npos);
+  CHECK(r.err.find("story.bible/natasha.md:8: note: dark grey\n  suggestion: \u2018dark grey eyes\u2019") != std::string::npos);
   CHECK(r.err.find("violet hair") == std::string::npos);
   CHECK(r.out.find("continuity check: 2 findings in 2 new paragraphs, 2 model calls") != std::string::npos);
 
