@@ -352,6 +352,24 @@ std::filesystem::path bibleFolder(const BookLayout &layout) {
   return layout.root().parent_path() / (layout.root().stem().string() + ".bible");
 }
 
+std::optional<BookLayout> bookOfBibleFile(const std::filesystem::path &file) {
+  auto path = std::filesystem::absolute(file).lexically_normal();
+  if (auto found = BookLayout::find(path); found && found->isFolder()) {
+    auto rel = path.lexically_relative(bibleFolder(*found));
+    if (!rel.empty() && *rel.begin() != "..")
+      return found;
+  }
+  for (auto dir = path.parent_path(); dir.has_relative_path(); dir = dir.parent_path())
+    if (dir.extension() == ".bible") {
+      auto story = dir.parent_path() / (dir.stem().string() + ".md");
+      std::error_code ec;
+      if (auto markdown = dir.parent_path() / (dir.stem().string() + ".markdown"); std::filesystem::exists(markdown, ec))
+        story = markdown;
+      return BookLayout::singleFile(story);
+    }
+  return std::nullopt;
+}
+
 std::vector<BibleEntry> parseBibleFile(const std::filesystem::path &file, std::string_view text,
                                        bool multiEntry, std::vector<BibleDiagnostic> &diagnostics) {
   Sink sink{file, diagnostics};
@@ -466,13 +484,30 @@ Bible assembleBible(std::filesystem::path folder, std::vector<BibleEntry> entrie
   return bible;
 }
 
-Bible loadBible(const std::filesystem::path &folder) {
+namespace {
+
+bool isBibleText(const std::filesystem::path &file) {
+  auto ext = asciiFold(file.extension().string());
+  return ext == ".md" || ext == ".markdown";
+}
+
+bool isUnder(const std::filesystem::path &file, const std::filesystem::path &folder) {
+  auto rel = file.lexically_relative(folder);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+} // namespace
+
+Bible loadBible(const std::filesystem::path &folder, const BibleOverlays &overlays) {
   std::error_code ec;
   std::vector<BibleEntry> entries;
   std::vector<BibleDiagnostic> diagnostics;
-  if (!std::filesystem::is_directory(folder, ec))
-    return assembleBible(folder, {}, {});
   std::vector<std::filesystem::path> files;
+  for (const auto &[path, text] : overlays)
+    if (isUnder(path, folder) && isBibleText(path))
+      files.push_back(path);
+  if (!std::filesystem::is_directory(folder, ec) && files.empty())
+    return assembleBible(folder, {}, {});
   std::filesystem::recursive_directory_iterator it(
       folder, std::filesystem::directory_options::skip_permission_denied, ec),
       end;
@@ -483,15 +518,15 @@ Bible loadBible(const std::filesystem::path &folder) {
         it.disable_recursion_pending();
       continue;
     }
-    auto ext = asciiFold(it->path().extension().string());
-    if (it->is_regular_file(ec) && (ext == ".md" || ext == ".markdown"))
+    if (it->is_regular_file(ec) && isBibleText(it->path()) && !overlays.count(it->path()))
       files.push_back(it->path());
   }
-  if (ec)
+  if (ec && std::filesystem::exists(folder))
     diagnostics.push_back({folder, 0, Severity::Error, "could not list the bible folder: " + ec.message()});
   std::sort(files.begin(), files.end());
   for (const auto &f : files) {
-    auto text = readFile(f);
+    auto overlay = overlays.find(f);
+    auto text = overlay != overlays.end() ? Result<std::string>(overlay->second) : readFile(f);
     if (!text) {
       diagnostics.push_back({f, 0, Severity::Error, text.error().message});
       continue;

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,14 +105,22 @@ struct Bible {
 /// Where a book's bible lives: `ROOT/bible/` for a folder book, `DIR/NAME.bible/` for `DIR/NAME.md`.
 std::filesystem::path bibleFolder(const BookLayout &layout);
 
+/// The book a bible file belongs to: `ROOT/bible/...` of a folder book, `DIR/NAME.bible/...` of `DIR/NAME.md`
+/// (nullopt: `file` is in no bible folder).
+std::optional<BookLayout> bookOfBibleFile(const std::filesystem::path &file);
+
 /// The entries of one file's text. `multiEntry`: the `bible.md` form (`## Name` sections). Pure.
 std::vector<BibleEntry> parseBibleFile(const std::filesystem::path &file, std::string_view text, bool multiEntry,
                                        std::vector<BibleDiagnostic> &diagnostics);
 
+/// Texts that replace files of the bible folder (the editor's unsaved entry files), by path.
+using BibleOverlays = std::map<std::filesystem::path, std::string>;
+
 /// Reads every `*.md` file under `folder` (sorted by path, hidden files skipped) and checks names across
 /// entries: a name or alias already owned by an earlier entry gets a diagnostic and is dropped from the
 /// later one (a duplicated name marks it nameShadowed). A missing folder is an empty bible, no diagnostic.
-Bible loadBible(const std::filesystem::path &folder);
+/// An overlay under `folder` is read instead of its file (or as a file, if it is not on disk yet).
+Bible loadBible(const std::filesystem::path &folder, const BibleOverlays &overlays = {});
 /// The entries of parsed files, checked across entries as loadBible does (for text not on disk).
 Bible assembleBible(std::filesystem::path folder, std::vector<BibleEntry> entries,
                     std::vector<BibleDiagnostic> diagnostics);

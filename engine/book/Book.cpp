@@ -13,8 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path normalised(const fs::path &p) { return fs::absolute(p).lexically_normal(); }
-
 std::string withThousands(std::size_t n) {
   std::string digits = std::to_string(n), out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -49,7 +47,7 @@ Result<std::unique_ptr<Book>> Book::open(BookLayout layout, std::shared_ptr<Chat
 }
 
 Book::Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions options, bool paid)
-    : layout_(std::move(layout)), session_(std::move(session)), options_(std::move(options)), paid_(paid) {}
+    : layout_(layout), text_(std::move(layout)), session_(std::move(session)), options_(std::move(options)), paid_(paid) {}
 
 Book::~Book() = default;
 
@@ -59,67 +57,19 @@ bool Book::isStory() const { return session_->state().initialised(); }
 
 // --- The text -------------------------------------------------------------------------------
 
-std::vector<BookSnapshot::ChapterSource> Book::sourcesLocked() {
-  if (!diskListed_) {
-    files_ = layout_.chapters();
-    diskListed_ = true;
-  }
-  std::vector<BookSnapshot::ChapterSource> out;
-  out.reserve(files_.size());
-  for (const auto &f : files_) {
-    if (auto o = overlays_.find(f.path); o != overlays_.end()) {
-      out.push_back({f, o->second, true});
-      continue;
-    }
-    auto d = disk_.find(f.path);
-    if (d == disk_.end()) {
-      auto text = readFile(f.path); // a chapter that vanished meanwhile reads as empty
-      d = disk_.emplace(f.path, std::make_shared<const std::string>(text ? std::move(*text) : std::string())).first;
-    }
-    out.push_back({f, d->second, false});
-  }
-  return out;
-}
+std::shared_ptr<const BookSnapshot> Book::snapshot() { return text_.snapshot(); }
+void Book::setOverlay(const fs::path &chapter, std::string text) { text_.setOverlay(chapter, std::move(text)); }
+void Book::clearOverlay(const fs::path &chapter) { text_.clearOverlay(chapter); }
+void Book::reloadFromDisk() { text_.reloadFromDisk(); }
+std::shared_ptr<const Bible> Book::bible() { return text_.bible(); }
+void Book::reloadBible() { text_.reloadBible(); }
+void Book::setBibleOverlay(const fs::path &file, std::string text) { text_.setBibleOverlay(file, std::move(text)); }
+void Book::clearBibleOverlay(const fs::path &file) { text_.clearBibleOverlay(file); }
 
-std::shared_ptr<const BookSnapshot> Book::snapshot() {
-  std::lock_guard lock(mutex_);
-  if (!current_ || dirty_) {
-    current_ = BookSnapshot::build(layout_, sourcesLocked(), ++version_, current_);
-    dirty_ = false;
-  }
-  return current_;
-}
 
-void Book::setOverlay(const fs::path &chapter, std::string text) {
-  auto p = normalised(chapter);
-  std::lock_guard lock(mutex_);
-  auto &slot = overlays_[p];
-  if (slot && *slot == text)
-    return;
-  slot = std::make_shared<const std::string>(std::move(text));
-  bool known = false;
-  for (const auto &f : files_)
-    known = known || f.path == p;
-  if (!known)
-    diskListed_ = false; // a chapter created since the last listing
-  dirty_ = true;
-}
 
-void Book::clearOverlay(const fs::path &chapter) {
-  auto p = normalised(chapter);
-  std::lock_guard lock(mutex_);
-  if (overlays_.erase(p) > 0) {
-    disk_.erase(p); // the editor may have saved it: read it again
-    dirty_ = true;
-  }
-}
 
-void Book::reloadFromDisk() {
-  std::lock_guard lock(mutex_);
-  diskListed_ = false;
-  disk_.clear();
-  dirty_ = true;
-}
+
 
 // --- Memory ---------------------------------------------------------------------------------
 
@@ -185,22 +135,6 @@ std::string Book::chapterSummary(const BookSnapshot &snapshot, std::size_t chapt
   std::lock_guard lock(mutex_);
   summaryCache_[key] = summary;
   return summary;
-}
-
-} // namespace recurrent::engine
-
-namespace recurrent::engine {
-
-std::shared_ptr<const Bible> Book::bible() {
-  std::lock_guard lock(mutex_);
-  if (!bible_)
-    bible_ = std::make_shared<const Bible>(loadBible(bibleFolder(layout_)));
-  return bible_;
-}
-
-void Book::reloadBible() {
-  std::lock_guard lock(mutex_);
-  bible_.reset();
 }
 
 std::vector<ContextParagraph> Book::previouslyBefore(const BookSnapshot &snapshot, std::size_t chapter) {

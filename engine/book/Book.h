@@ -1,4 +1,5 @@
 // A book: its chapter files (disk plus the editor's open documents), one story state, one memory, one model.
+// Its texts (chapters and bible) are a BookText (BookText.h), which the methods under "The text" forward to.
 //
 // API summary (stable; later additions only):
 //   engine::openBook(layout, config, options)   (engine/Backends.h) the one way to open a book
@@ -24,7 +25,8 @@
 //                                    insertAt maps back with snap.chapterOffset()
 //   book.bible()                     the book's story bible (BibleFile.h), read from its
 //                                    folder on first use and cached; reloadBible() makes
-//                                    the next call read it again (a bible file changed)
+//                                    the next call read it again (a bible file changed);
+//                                    setBibleOverlay: an open entry file's editor text
 //   book.session()                   the StorySession (steps, plans, undo, calls) on the
 //                                    book's state: one step counter, short-term memory
 //                                    and plans per book
@@ -43,6 +45,7 @@
 #include "engine/bible/BibleFile.h"
 #include "engine/book/BookLayout.h"
 #include "engine/book/BookSnapshot.h"
+#include "engine/book/BookText.h"
 #include "engine/memory/MemoryIndexer.h"
 #include "engine/story/StorySession.h"
 #include "support/Cancellation.h"
@@ -112,6 +115,8 @@ public:
   // --- The story bible ---
   std::shared_ptr<const Bible> bible();
   void reloadBible();
+  void setBibleOverlay(const std::filesystem::path &file, std::string text);
+  void clearBibleOverlay(const std::filesystem::path &file);
 
   // --- State and memory ---
   StorySession &session() const { return *session_; }
@@ -132,23 +137,15 @@ public:
 
 private:
   Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions options, bool paid);
-  std::vector<BookSnapshot::ChapterSource> sourcesLocked();
 
   BookLayout layout_;
   std::shared_ptr<StorySession> session_;
   BookOptions options_;
   bool paid_ = false;
 
-  mutable std::mutex mutex_; ///< guards everything below
-  std::map<std::filesystem::path, std::shared_ptr<const std::string>> overlays_;
-  std::map<std::filesystem::path, std::shared_ptr<const std::string>> disk_; ///< files read, by path
-  bool diskListed_ = false;
-  std::vector<ChapterFile> files_;
-  std::shared_ptr<const BookSnapshot> current_;
-  bool dirty_ = true;
-  std::uint64_t version_ = 0;
+  BookText text_;
+  mutable std::mutex mutex_; ///< guards summaryCache_
   std::map<std::uint64_t, std::string> summaryCache_; ///< chapter text hash -> its summary
-  std::shared_ptr<const Bible> bible_;                ///< null until read, or after reloadBible()
 };
 
 } // namespace recurrent::engine
