@@ -5,13 +5,14 @@
 // Usage: bench_continuity [FILE]   (default: War and Peace from the shared corpus).
 // Reports: findings per 10,000 words on the clean book (all of them counted as false: the corpus is
 // assumed clean, and the first ones are printed to read), precision and recall of the injected errors, and
-// the time of a whole-book check (indexes built, every chapter checked), median of runs.
+// the time of a whole-book check (the BookBible's mentions and facts and the checker's word counts built, every chapter checked), median of runs.
 // Misspellings: one word of a random mention (5+ letters) gets one typing slip (a swap of neighbours, a
 // letter dropped, doubled or changed) past its first letter, the check's own rule; a slip that makes a
 // dictionary word or another mention of the bible cannot be told from the real thing and is drawn again,
 // and so is a slip already made elsewhere (each slip once: three times, a spelling is the writer's choice).
 #include "bench/BenchBook.h"
 #include "bench/BenchCast.h"
+#include "engine/bible/BookBible.h"
 #include "engine/book/BookSnapshot.h"
 #include "engine/continuity/ContinuityChecker.h"
 #include "engine/continuity/EditDistance.h"
@@ -143,10 +144,10 @@ int main(int argc, char **argv) {
   double buildMs = 0;
   for (int r = 0; r < 5; ++r) {
     auto t0 = Clock::now();
-    ContinuityChecker checker(bible);
-    checker.build(*clean);
+    BookBible names(bible, *clean);
+    ContinuityChecker checker(names, *clean);
     auto t1 = Clock::now();
-    cleanFindings = checker.checkBook(*clean);
+    cleanFindings = checker.checkBook(names, *clean);
     runs.push_back(millis(Clock::now() - t0));
     if (r == 0)
       buildMs = millis(t1 - t0);
@@ -161,8 +162,7 @@ int main(int argc, char **argv) {
     std::printf("  clean finding: %s [%s]\n", cleanFindings[i].message.c_str(), cleanFindings[i].code.c_str());
 
   // --- Inject: misspellings of mentioned names, and dead characters speaking after their death.
-  ContinuityChecker cleanChecker(bible);
-  cleanChecker.build(*clean);
+  BookBible cleanNames(bible, *clean);
   std::mt19937 rng(14);
   std::vector<Injected> injected;
   std::map<std::size_t, std::vector<std::pair<std::size_t, std::string>>> edits; // chapter -> (offset, text)
@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
   std::set<std::string> usedSlips; // a slip the book repeats three times reads as the writer's spelling
   for (int want = 0; want < 300;) {
     auto c = rng() % chapters.size();
-    const auto &ms = cleanChecker.mentions().chapterMentions(c);
+    const auto &ms = cleanNames.mentions().chapterMentions(c);
     if (ms.empty())
       continue;
     const auto &m = ms[rng() % ms.size()];
@@ -195,7 +195,7 @@ int main(int argc, char **argv) {
     auto original = chapters[c].substr(b, e - b);
     auto typo = slip(toCodePoints(original), rng);
     // What cannot be told from a real word or name: drawn again.
-    bool tellable = usedSlips.insert(typo).second && !(dict && dict->contains(typo)) && !cleanChecker.mentions().scan(typo).size() &&
+    bool tellable = usedSlips.insert(typo).second && !(dict && dict->contains(typo)) && !cleanNames.mentions().scan(typo).size() &&
                     probe.nearestName(typo, dict).has_value();
     if (!tellable) {
       ++redrawn;
@@ -240,9 +240,9 @@ int main(int argc, char **argv) {
     }
   }
   auto dirty = snapshotOf(chapters);
-  ContinuityChecker checker(bible);
-  checker.build(*dirty);
-  auto findings = checker.checkBook(*dirty);
+  BookBible names(bible, *dirty);
+  ContinuityChecker checker(names, *dirty);
+  auto findings = checker.checkBook(names, *dirty);
   std::size_t truePositives = 0;
   std::map<std::string, std::pair<std::size_t, std::size_t>> recallByCode; // found, injected
   for (const auto &f : findings) {

@@ -13,6 +13,7 @@
 #include "cli/BookOfPath.h"
 #include "cli/Commands.h"
 #include "engine/bible/BibleFile.h"
+#include "engine/bible/BookBible.h"
 #include "engine/book/BookSnapshot.h"
 #include "engine/continuity/ContinuityChecker.h"
 #include "support/Files.h"
@@ -82,12 +83,12 @@ Result<CheckTarget> loadTarget(const fs::path &given) {
 }
 
 void deterministicPass(const CheckTarget &target, CheckRun &run) {
-  continuity::ContinuityChecker checker(target.bible);
-  checker.build(*target.book);
+  BookBible names(target.bible, *target.book);
+  continuity::ContinuityChecker checker(names, *target.book);
   if (!checker.dictionaryNotice().empty())
     run.notices.push_back(checker.dictionaryNotice());
   for (auto c : target.chapters) {
-    auto found = checker.checkChapter(*target.book, c);
+    auto found = checker.checkChapter(names, *target.book, c);
     run.findings.insert(run.findings.end(), std::make_move_iterator(found.begin()),
                         std::make_move_iterator(found.end()));
   }

@@ -16,60 +16,45 @@ std::shared_ptr<const NameDictionary> chooseDictionary(const ContinuityChecker::
   return system.dictionary;
 }
 
-std::vector<std::string_view> textsOf(const BookSnapshot &book) {
-  std::vector<std::string_view> texts;
-  for (std::size_t i = 0; i < book.chapters().size(); ++i)
-    texts.push_back(book.chapterText(i));
-  return texts;
-}
-
 } // namespace
 
-ContinuityChecker::ContinuityChecker(std::shared_ptr<const Bible> bible, Options options)
-    : bible_(bible ? std::move(bible) : std::make_shared<const Bible>()),
-      dictionary_(chooseDictionary(options, dictionaryNotice_)), mentions_(*bible_),
-      names_(*bible_, dictionary_.get(), options.names) {}
-
-void ContinuityChecker::build(const BookSnapshot &book) {
-  auto texts = textsOf(book);
-  mentions_.build(texts);
-  facts_ = BookFacts::collect(*bible_, texts);
-  census_.build(texts);
-  chapterFiles_.clear();
-  for (const auto &c : book.chapters())
-    chapterFiles_.push_back(c.file.path);
+ContinuityChecker::ContinuityChecker(const BookBible &bible, const BookSnapshot &snapshot, Options options)
+    : dictionary_(chooseDictionary(options, dictionaryNotice_)),
+      names_(bible.bible(), dictionary_.get(), options.names) {
+  recount(snapshot);
 }
 
-void ContinuityChecker::updateChapter(const BookSnapshot &book, std::size_t chapter) {
-  if (book.chapters().size() != mentions_.chapterCount() || chapter >= book.chapters().size()) {
-    build(book);
+void ContinuityChecker::recount(const BookSnapshot &snapshot) {
+  files_.clear();
+  texts_.clear();
+  std::vector<std::string_view> views;
+  for (const auto &c : snapshot.chapters()) {
+    files_.push_back(c.file.path);
+    texts_.push_back(c.text);
+    views.push_back(*c.text);
+  }
+  census_.build(views);
+}
+
+void ContinuityChecker::update(const BookSnapshot &snapshot) {
+  const auto &chapters = snapshot.chapters();
+  bool sameFiles = chapters.size() == files_.size();
+  for (std::size_t i = 0; sameFiles && i < chapters.size(); ++i)
+    sameFiles = chapters[i].file.path == files_[i];
+  if (!sameFiles) {
+    recount(snapshot);
     return;
   }
-  auto text = book.chapterText(chapter);
-  mentions_.updateChapter(chapter, text);
-  facts_.updateChapter(*bible_, chapter, text);
-  census_.updateChapter(chapter, text);
-  chapterFiles_[chapter] = book.chapters()[chapter].file.path;
-}
-
-void ContinuityChecker::applyEdit(const BookSnapshot &book, std::size_t chapter, std::size_t begin,
-                                  std::size_t oldLength, std::size_t newLength) {
-  if (book.chapters().size() != mentions_.chapterCount() || chapter >= book.chapters().size()) {
-    build(book);
-    return;
+  for (std::size_t i = 0; i < chapters.size(); ++i) {
+    const auto &now = chapters[i].text;
+    if (now != texts_[i] && *now != *texts_[i])
+      census_.updateChapter(i, *now);
+    texts_[i] = now;
   }
-  auto text = book.chapterText(chapter);
-  mentions_.applyEdit(chapter, text, begin, oldLength, newLength);
-  facts_.updateChapter(*bible_, chapter, text);
-  census_.updateChapter(chapter, text);
 }
 
-CheckContext ContinuityChecker::context() const {
-  return CheckContext{*bible_, mentions_, facts_, census_, dictionary_.get(), chapterFiles_};
-}
-
-std::vector<Finding> ContinuityChecker::check(const ChapterView &view) const {
-  auto ctx = context();
+std::vector<Finding> ContinuityChecker::check(const BookBible &bible, const ChapterView &view) const {
+  CheckContext ctx{bible.bible(), bible.mentions(), bible.facts(), census_, dictionary_.get(), bible.chapterFiles()};
   auto out = names_.check(ctx, view);
   auto append = [&](std::vector<Finding> more) {
     out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
@@ -82,21 +67,23 @@ std::vector<Finding> ContinuityChecker::check(const ChapterView &view) const {
   return out;
 }
 
-std::vector<Finding> ContinuityChecker::checkParagraphs(const BookSnapshot &book, std::size_t chapter,
-                                                        std::size_t firstLocal, std::size_t count) const {
-  if (chapter >= book.chapters().size() || chapter >= mentions_.chapterCount())
+std::vector<Finding> ContinuityChecker::checkParagraphs(const BookBible &bible, const BookSnapshot &book,
+                                                        std::size_t chapter, std::size_t firstLocal,
+                                                        std::size_t count) const {
+  if (chapter >= book.chapters().size() || chapter >= bible.mentions().chapterCount())
     return {};
-  return check(chapterView(book, chapter, firstLocal, count));
+  return check(bible, chapterView(book, chapter, firstLocal, count));
 }
 
-std::vector<Finding> ContinuityChecker::checkChapter(const BookSnapshot &book, std::size_t chapter) const {
-  return checkParagraphs(book, chapter, 0, static_cast<std::size_t>(-1));
+std::vector<Finding> ContinuityChecker::checkChapter(const BookBible &bible, const BookSnapshot &book,
+                                                     std::size_t chapter) const {
+  return checkParagraphs(bible, book, chapter, 0, static_cast<std::size_t>(-1));
 }
 
-std::vector<Finding> ContinuityChecker::checkBook(const BookSnapshot &book) const {
+std::vector<Finding> ContinuityChecker::checkBook(const BookBible &bible, const BookSnapshot &book) const {
   std::vector<Finding> out;
   for (std::size_t c = 0; c < book.chapters().size(); ++c) {
-    auto found = checkChapter(book, c);
+    auto found = checkChapter(bible, book, c);
     out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   }
   return out;

@@ -1,32 +1,31 @@
-// The deterministic continuity checks of a book, kept current with its edits: the entry point for the
+// The deterministic continuity checks of a book, kept current with its snapshots: the entry point for the
 // server and `recurrent check`.
 //
-// Three checks, each in its own file, all offline and instant (War and Peace whole in well under a second):
+// Three checks, each in its own file, all offline and instant (War and Peace whole in a quarter second):
 //   name-misspelling     NearMissNames.h      Warning, replacement = the bible's spelling
 //   dead-character-acts  DeadCharacterActs.h  Warning, source = the fact comment (or bible detail)
 //   pov-drift            PovDrift.h           Hint, source = the chapter's `pov:` line
 // Findings are in chapter byte offsets (Finding.h); the caller maps them to lines or LSP ranges.
 //
-// How the server uses it (one checker per book, owned by the book's strand):
-//   ContinuityChecker checker(book.bible());         // a new checker when the bible changes (reloadBible)
-//   checker.build(*snapshot);                        // once: mentions, facts, the book's word counts
-//   auto all = checker.checkBook(*snapshot);         // a book-wide pass (closed chapters too)
-//   // on didChange of chapter i (bytes [begin, begin+oldLength) became newLength bytes):
-//   checker.applyEdit(*snapshot, i, begin, oldLength, newLength);   // `snapshot` already holds the new text
-//   auto some = checker.checkParagraphs(*snapshot, i, firstLocal, count); // the edited paragraphs only
-//   // a chapter file re-read, added or removed: updateChapter(snapshot, i), or build(snapshot) again
-// A check of a paragraph range looks only at those paragraphs' text, but reads the whole book's indexes
-// (a fact three chapters back, how often a word occurs), so an edit elsewhere can change a verdict: a
-// word used a third time becomes a name of its own. A full chapter check after an edit is cheap too.
+// Mentions and facts come from the book's BookBible (the one the editor's bible navigation keeps); the
+// checker adds what only it needs: the book's capitalised-word counts and the compiled name words. Both
+// follow the same snapshots. How the server uses it (one per book, on the book's strand):
+//   BookBible names(bible, *snapshot);                // already there for hover, references, ...
+//   ContinuityChecker checker(names, *snapshot);      // a new one with each new BookBible (bible changed)
+//   auto all = checker.checkBook(names, *snapshot);   // a book-wide pass (closed chapters too)
+//   // after an edit: snapshot = book.snapshot();
+//   names.update(*snapshot); checker.update(*snapshot);      // both re-read only changed chapters
+//   auto some = checker.checkParagraphs(names, *snapshot, chapter, firstLocal, count); // edited paragraphs
+// A check of a paragraph range reads only those paragraphs' text, but the whole book's indexes (a fact
+// three chapters back, how often a word occurs), so an edit elsewhere can change a verdict: a word used a
+// third time becomes a name of its own. Re-checking a whole chapter after an edit is cheap too (~0.1 ms).
 // The model checks (Model*.h) run after this pass and append their own findings.
 //
-// Thread-safety: not synchronised. One owner calls build/update/applyEdit; the const check methods may run
-// on several threads at once while nobody updates.
+// Thread-safety: not synchronised. One owner calls update; the const check methods may run on several
+// threads at once while neither the checker nor the BookBible is updated.
 #pragma once
 
-#include "engine/bible/BibleFile.h"
-#include "engine/bible/BookFacts.h"
-#include "engine/bible/MentionIndex.h"
+#include "engine/bible/BookBible.h"
 #include "engine/continuity/CheckContext.h"
 #include "engine/continuity/DeadCharacterActs.h"
 #include "engine/continuity/Finding.h"
@@ -35,7 +34,6 @@
 #include "engine/continuity/NearMissNames.h"
 #include "engine/continuity/PovDrift.h"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,42 +52,35 @@ public:
     std::shared_ptr<const NameDictionary> dictionary;
     bool useSystemDictionary = true;
   };
-  explicit ContinuityChecker(std::shared_ptr<const Bible> bible) : ContinuityChecker(std::move(bible), Options{}) {}
-  ContinuityChecker(std::shared_ptr<const Bible> bible, Options options);
+  /// Compiles `bible`'s names and counts the words of `snapshot`'s chapters. Check with this BookBible
+  /// (or another of the same bible) only.
+  ContinuityChecker(const BookBible &bible, const BookSnapshot &snapshot)
+      : ContinuityChecker(bible, snapshot, Options{}) {}
+  ContinuityChecker(const BookBible &bible, const BookSnapshot &snapshot, Options options);
 
-  /// Indexes every chapter of `book` (mentions, facts, word counts).
-  void build(const BookSnapshot &book);
-  /// Chapter `chapter` of `book` changed (re-read from disk, replaced by the editor's text).
-  void updateChapter(const BookSnapshot &book, std::size_t chapter);
-  /// Chapter `chapter` had bytes [begin, begin + oldLength) replaced by `newLength` bytes; `book` holds the
-  /// new text. Mentions are re-scanned around the edit only; facts and word counts for the chapter.
-  void applyEdit(const BookSnapshot &book, std::size_t chapter, std::size_t begin, std::size_t oldLength,
-                 std::size_t newLength);
+  /// Brings the word counts to `snapshot`: chapters whose text changed are re-counted; a changed chapter
+  /// list re-counts all.
+  void update(const BookSnapshot &snapshot);
 
   /// Every chapter, in book order.
-  std::vector<Finding> checkBook(const BookSnapshot &book) const;
-  std::vector<Finding> checkChapter(const BookSnapshot &book, std::size_t chapter) const;
+  std::vector<Finding> checkBook(const BookBible &bible, const BookSnapshot &book) const;
+  std::vector<Finding> checkChapter(const BookBible &bible, const BookSnapshot &book, std::size_t chapter) const;
   /// The chapter's prose paragraphs [firstLocal, firstLocal + count) (its own paragraph indices).
-  std::vector<Finding> checkParagraphs(const BookSnapshot &book, std::size_t chapter, std::size_t firstLocal,
-                                       std::size_t count) const;
+  std::vector<Finding> checkParagraphs(const BookBible &bible, const BookSnapshot &book, std::size_t chapter,
+                                       std::size_t firstLocal, std::size_t count) const;
   /// The paragraphs of `view` (see CheckContext.h): findings sorted by position.
-  std::vector<Finding> check(const ChapterView &view) const;
+  std::vector<Finding> check(const BookBible &bible, const ChapterView &view) const;
 
-  const Bible &bible() const { return *bible_; }
-  const MentionIndex &mentions() const { return mentions_; }
-  const BookFacts &facts() const { return facts_; }
   /// Non-empty when there is no word list: say it once ("name checks run without the dictionary filter").
   const std::string &dictionaryNotice() const { return dictionaryNotice_; }
 
 private:
-  CheckContext context() const;
-  std::shared_ptr<const Bible> bible_;
+  void recount(const BookSnapshot &snapshot);
   std::string dictionaryNotice_; ///< before dictionary_: chooseDictionary() fills it
   std::shared_ptr<const NameDictionary> dictionary_;
-  MentionIndex mentions_;
-  BookFacts facts_;
   NameCensus census_;
-  std::vector<std::filesystem::path> chapterFiles_;
+  std::vector<std::filesystem::path> files_;
+  std::vector<std::shared_ptr<const std::string>> texts_;
   NearMissNames names_;
   DeadCharacterActs dead_;
   PovDrift pov_;

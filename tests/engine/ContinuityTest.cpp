@@ -1,5 +1,6 @@
 // The deterministic continuity checks on generated books: injected slips and a dead character speaking are
 // found; the clean book (names, aliases, inflections, CJK) gives none.
+#include "engine/bible/BookBible.h"
 #include "engine/book/BookSnapshot.h"
 #include "engine/continuity/ChapterFrontMatter.h"
 #include "engine/continuity/ContinuityChecker.h"
@@ -89,9 +90,9 @@ std::shared_ptr<const BookSnapshot> bookOf(const std::vector<std::string> &chapt
 std::vector<Finding> checkAll(const Bible &bible, const std::vector<std::string> &chapters,
                               ContinuityChecker::Options options = testOptions()) {
   auto book = bookOf(chapters);
-  ContinuityChecker checker(std::make_shared<const Bible>(bible), options);
-  checker.build(*book);
-  return checker.checkBook(*book);
+  BookBible names(std::make_shared<const Bible>(bible), *book);
+  ContinuityChecker checker(names, *book, options);
+  return checker.checkBook(names, *book);
 }
 
 std::string quoteOf(const std::vector<std::string> &chapters, const Finding &f) {
@@ -292,30 +293,40 @@ TEST_CASE("continuity: one paragraph can be checked alone, and edits keep the ch
   chapters[1] += "Elizabteh sat down.\n\nDracy stood up.\n";
   auto book = bookOf(chapters);
   auto bible = std::make_shared<const Bible>(cast());
-  ContinuityChecker checker(bible, testOptions());
-  checker.build(*book);
+  BookBible names(bible, *book);
+  ContinuityChecker checker(names, *book, testOptions());
   auto paragraphs = book->chapters()[1].paragraphCount;
-  auto last = checker.checkParagraphs(*book, 1, paragraphs - 1, 1);
+  auto last = checker.checkParagraphs(names, *book, 1, paragraphs - 1, 1);
   REQUIRE(last.size() == 1);
   CHECK(quoteOf(chapters, last[0]) == "Dracy");
-  CHECK(checker.checkParagraphs(*book, 1, 0, 3).empty());
+  CHECK(checker.checkParagraphs(names, *book, 1, 0, 3).empty());
 
-  // Fix the slip in the editor: only that chapter is re-read, and the finding goes.
+  // Fix the slip in the editor: the next snapshot shares the unchanged chapter, and the finding goes.
   auto at = chapters[1].find("Dracy");
   chapters[1].replace(at, 5, "Darcy");
   auto edited = bookOf(chapters);
-  checker.applyEdit(*edited, 1, at, 5, 5);
-  auto after = checker.checkChapter(*edited, 1);
+  names.update(*edited);
+  checker.update(*edited);
+  auto after = checker.checkChapter(names, *edited, 1);
   REQUIRE(after.size() == 1);
   CHECK(quoteOf(chapters, after[0]) == "Elizabteh");
-  ContinuityChecker fresh(bible, testOptions());
-  fresh.build(*edited);
-  CHECK(fresh.checkBook(*edited) == checker.checkBook(*edited));
+  BookBible freshNames(bible, *edited);
+  ContinuityChecker fresh(freshNames, *edited, testOptions());
+  CHECK(fresh.checkBook(freshNames, *edited) == checker.checkBook(names, *edited));
   // A third use anywhere makes the slip the writer's spelling, in every chapter.
   chapters[0] += "\nElizabteh, Elizabteh.\n";
   auto thrice = bookOf(chapters);
-  checker.updateChapter(*thrice, 0);
-  CHECK(checker.checkBook(*thrice).empty());
+  names.update(*thrice);
+  checker.update(*thrice);
+  CHECK(checker.checkBook(names, *thrice).empty());
+  // A chapter added: the counts follow the new chapter list.
+  chapters.push_back("# New\n\nDracy again.\n");
+  auto longer = bookOf(chapters);
+  names.update(*longer);
+  checker.update(*longer);
+  auto added = checker.checkBook(names, *longer);
+  REQUIRE(added.size() == 1);
+  CHECK(added[0].chapter == 2);
 }
 
 TEST_CASE("continuity: fingerprints are stable across runs and edits elsewhere, distinct per word") {
