@@ -86,7 +86,7 @@ TEST_CASE("check cli: --json lists each finding with its range, quote, replaceme
   CHECK(j["findings"][2]["severity"] == "hint");
 }
 
-TEST_CASE("check cli: a clean book exits 0 and prints nothing; errors exit 2") {
+TEST_CASE("check cli: a clean book exits 0 and prints nothing, errors exit 2") {
   test::TempDir dir;
   put(dir / "clean/bible/ana.md", "---\naliases: [Ana]\n---\n# Ana Petrova\n");
   put(dir / "clean/01.md", "# One\n\nAna Petrova flew. Ana's boat, the Anas of the world.\n");

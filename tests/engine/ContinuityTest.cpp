@@ -202,7 +202,7 @@ TEST_CASE("continuity: CJK names are never flagged, nor the text around them") {
   CHECK(checkAll(bible, chapters, bare).empty());
 }
 
-TEST_CASE("continuity: a dead character who speaks or acts after the fact is found; memories and reports are not") {
+TEST_CASE("continuity: a dead character who speaks or acts after the fact is found, memories and reports are not") {
   std::mt19937 rng(9);
   std::vector<std::string> chapters = {cleanChapter(1, rng),
                                        "# Two\n\nAna Petrova fell from the sky.\n\n"
@@ -242,7 +242,7 @@ TEST_CASE("continuity: a dead character who speaks or acts after the fact is fou
     CHECK(f.code != "dead-character-acts");
 }
 
-TEST_CASE("continuity: a status in the bible itself counts from the start; away counts as gone") {
+TEST_CASE("continuity: a status in the bible itself counts from the start, and away counts as gone") {
   auto bible = bibleOf({{"ghost.md", "---\naliases: [Marley]\n---\n# Jacob Marley\n- status: dead, seven years\n"},
                         {"tom.md", "# Tom Sawyer\n- status: away at sea\n"}});
   std::vector<std::string> chapters = {"# One\n\nMarley nodded. Then Tom Sawyer smiled.\n"};
@@ -256,7 +256,7 @@ TEST_CASE("continuity: a status in the bible itself counts from the start; away 
   CHECK(DeadCharacterActs::classify("elsewhere: Paris") == DeadCharacterActs::Status::Away);
 }
 
-TEST_CASE("continuity: first-person narration in a third-person chapter is a hint; dialogue and italics are not") {
+TEST_CASE("continuity: first-person narration in a third-person chapter is a hint, dialogue and italics are not") {
   std::string third = "---\ntitle: Storm\npov: third\n---\n# Storm\n\n"
                       "\xE2\x80\x9CI will go,\xE2\x80\x9D Ana said. She left.\n\n"
                       "She thought: *I must not fail.* Alexander I was emperor.\n\n"
