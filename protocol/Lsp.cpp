@@ -113,6 +113,8 @@ bool fromJson(const json &v, Position &out, const std::string &path, ParseIssue 
   FieldReader o(v, path, issue);
   return o.required("line", out.line) && o.required("character", out.character);
 }
+
+void to_json(json &j, const Location &l) { j = json{{"uri", l.uri}, {"range", l.range}}; }
 bool fromJson(const json &v, Range &out, const std::string &path, ParseIssue &issue) {
   FieldReader o(v, path, issue);
   return o.required("start", out.start) && o.required("end", out.end);
@@ -161,6 +163,8 @@ bool fromJson(const json &v, ClientCapabilities &out, const std::string &path, P
   out.applyEdit = digBool(v, {"workspace", "applyEdit"});
   out.showDocument = digBool(v, {"window", "showDocument", "support"});
   out.didChangeWatchedFilesDynamic = digBool(v, {"workspace", "didChangeWatchedFiles", "dynamicRegistration"});
+  out.documentChanges = digBool(v, {"workspace", "workspaceEdit", "documentChanges"});
+  out.changeAnnotations = dig(v, {"workspace", "workspaceEdit", "changeAnnotationSupport"}).is_object();
   return true;
 }
 

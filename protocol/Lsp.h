@@ -119,6 +119,10 @@ struct Range {
   Position start, end;
   bool operator==(const Range &) const = default;
 };
+struct Location {
+  std::string uri;
+  Range range;
+};
 struct TextDocumentIdentifier {
   std::string uri;
 };
@@ -139,6 +143,7 @@ struct TextDocumentPositionParams {
 
 void to_json(json &j, const Position &p);
 void to_json(json &j, const Range &r);
+void to_json(json &j, const Location &l);
 bool fromJson(const json &v, Position &out, const std::string &path, ParseIssue &issue);
 bool fromJson(const json &v, Range &out, const std::string &path, ParseIssue &issue);
 bool fromJson(const json &v, TextDocumentIdentifier &out, const std::string &path, ParseIssue &issue);
@@ -160,6 +165,8 @@ struct ClientCapabilities {
   bool applyEdit = false;                     ///< workspace.applyEdit
   bool showDocument = false;                  ///< window.showDocument.support
   bool didChangeWatchedFilesDynamic = false;  ///< workspace.didChangeWatchedFiles.dynamicRegistration
+  bool documentChanges = false;               ///< workspace.workspaceEdit.documentChanges
+  bool changeAnnotations = false;             ///< workspace.workspaceEdit.changeAnnotationSupport
 };
 struct ClientInfo {
   std::string name;
@@ -229,7 +236,7 @@ using HoverParams = TextDocumentPositionParams;
 bool fromJson(const json &v, DocumentSymbolParams &out, const std::string &path, ParseIssue &issue);
 bool fromJson(const json &v, FoldingRangeParams &out, const std::string &path, ParseIssue &issue);
 
-enum class SymbolKind { File = 1, Module = 2, Namespace = 3, Package = 4, Class = 5, String = 15 };
+enum class SymbolKind { File = 1, Module = 2, Namespace = 3, Package = 4, Class = 5, String = 15, Object = 19, Key = 20, Event = 24 };
 struct DocumentSymbol {
   std::string name;
   std::optional<std::string> detail;

@@ -142,6 +142,12 @@ Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &ma
   return session.adopt(manuscript, "", language, engine::StoryMode::Novel, cancel);
 }
 
+/// An entry file of a book's bible: the bible's navigation serves it (BibleFeatures); it is never a story.
+bool isBibleFile(const std::string &uri) {
+  auto path = protocol::uriToPath(uri);
+  return path && engine::bookOfBibleFile(*path).has_value();
+}
+
 } // namespace
 
 bool fromJson(const json &v, UriParams &out, const std::string &path, protocol::ParseIssue &issue) {
@@ -274,6 +280,8 @@ void CoWriter::attach(const std::string &uri) {
 }
 
 void CoWriter::documentOpened(const std::string &uri) {
+  if (isBibleFile(uri))
+    return;
   if (!docs_.count(uri))
     attach(uri);
   if (BookState *st = bookOf(uri); st->book && st->layout.isFolder())
@@ -333,6 +341,11 @@ void CoWriter::reportBadNotification(const std::string &method, const protocol::
 }
 
 void CoWriter::onWatchedFilesChanged(const WatchedFilesParams &params) {
+  std::vector<fs::path> paths;
+  for (const auto &uri : params.uris)
+    if (auto path = protocol::uriToPath(uri))
+      paths.push_back(*path);
+  server_.bible().filesChanged(paths);
   std::set<BookState *> touched;
   for (const auto &uri : params.uris) {
     auto path = protocol::uriToPath(uri);
@@ -1471,7 +1484,11 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
     command("Continue from my plan: " + shorten(*plan, 60), kContinue,
             {{"uri", uri}, {"position", position}, {"plan", *plan}});
   BookState *st = bookOf(uri);
-  if (st && !st->story) {
+  if (!st) { // an entry file of the bible: never a story
+    reply(actions);
+    return;
+  }
+  if (!st->story) {
     // Not a story: offer to make it one (nothing runs until the writer picks it).
     auto path = protocol::uriToPath(uri);
     if (path && !insideStateFolder(*path) && !doc->manuscript.paragraphs().empty())
@@ -1501,6 +1518,8 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
   const std::string &uri = params.textDocument.uri;
   const Document *doc = server_.documents().find(uri);
   json lenses = json::array();
+  for (const auto &lens : server_.bible().codeLenses(uri)) // an entry file's mention counts
+    lenses.push_back(json(lens));
   BookState *st = bookOf(uri);
   if (!doc || !st || !st->story || doc->manuscript.paragraphs().empty()) {
     reply(lenses); // a file that is not a story shows no lenses: it may be any Markdown file
@@ -1636,6 +1655,9 @@ void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, 
     std::map<fs::path, std::string> openUris; ///< the URIs the editor uses for the open chapters
   };
   auto sources = std::make_shared<std::vector<Source>>();
+  json entries = json::array(); // the bible's names first: they are what a writer searches for most
+  for (const auto &symbol : server_.bible().symbols(params.query))
+    entries.push_back(json(symbol));
   for (auto &[key, state] : books_) {
     if (!state->story || params.query.empty())
       continue;
@@ -1649,13 +1671,13 @@ void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, 
     sources->push_back(std::move(source));
   }
   if (sources->empty()) {
-    reply(json::array());
+    reply(entries);
     return;
   }
   auto encoding = server_.positionEncoding();
   background<json>(
-      [sources, query = params.query, token = reply.token(), encoding] {
-        json symbols = json::array();
+      [sources, query = params.query, token = reply.token(), encoding, entries] {
+        json symbols = entries;
         for (const auto &source : *sources) {
           auto hits = source.session->memory().search(query, 10, {}, token);
           if (!hits)
@@ -1704,10 +1726,13 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
               {"memoryEntries", 0},
               {"words", m.totalWords()},
               {"chapters", m.chapters().size()}};
-  if (st && !st->story) {
-    // Not a story yet: the same shape, empty, so a status bar can say "not a story".
+  const bool bibleFile = !st && isBibleFile(params.uri);
+  if ((st && !st->story) || bibleFile) {
+    // Not a story (yet, or ever: an entry file of the bible): the same shape, empty, so a status bar
+    // can say "not a story".
     reply(json{{"adopted", false}, {"step", 0}, {"plans", json::array()}, {"shortTermMemory", ""},
-               {"counts", counts}, {"busy", false}, {"indexing", false}, {"readOnly", false}});
+               {"counts", counts}, {"busy", false}, {"indexing", false}, {"readOnly", false},
+               {"bibleFile", bibleFile}});
     return;
   }
   auto session = sessionFor(params.uri);

@@ -33,6 +33,14 @@ void LspServer::onHover(const protocol::HoverParams &params, ReplyOnce reply) {
   const auto &formats = client_.hoverContentFormat;
   bool markdown = formats.empty() || std::find(formats.begin(), formats.end(), "markdown") != formats.end();
   auto hover = paragraphHover(doc->manuscript, params.position, encoding_, markdown);
+  // A bible name: its entry as true at this point comes first.
+  if (auto entry = bible_->hover(doc->uri, params.position, markdown)) {
+    protocol::Hover named;
+    named.contents.kind = markdown ? "markdown" : "plaintext";
+    named.contents.value = *entry + (hover ? (markdown ? "\n\n---\n\n" : "\n\n") + hover->contents.value : "");
+    reply(named);
+    return;
+  }
   if (hover) {
     // The long-term memory's summary of the paragraph, once indexed.
     std::size_t offset = toOffset(doc->manuscript, params.position, encoding_);

@@ -1,6 +1,8 @@
 // LspServer: lifecycle, dispatch, outgoing calls, documents and settings (see LspServer.h).
 #include "server/LspServer.h"
 
+#include "protocol/Uri.h"
+
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -13,13 +15,14 @@ using protocol::ResponseError;
 
 LspServer::LspServer(Transport &transport, Options options)
     : transport_(transport), options_(std::move(options)), writer_(transport),
-      coWriter_(std::make_unique<CoWriter>(*this, options_.coWriter)) {
+      bible_(std::make_unique<BibleFeatures>(*this)), coWriter_(std::make_unique<CoWriter>(*this, options_.coWriter)) {
   bindMethods();
 }
 
 LspServer::~LspServer() {
   parentWatch_.reset();
   coWriter_.reset(); // joins its pool before the strand goes away
+  bible_.reset();
   writer_.stop();
 }
 
@@ -43,6 +46,8 @@ void LspServer::bindMethods() {
   handlers_.request("textDocument/documentSymbol", this, &LspServer::onDocumentSymbol);
   handlers_.request("textDocument/foldingRange", this, &LspServer::onFoldingRange);
   handlers_.request("textDocument/hover", this, &LspServer::onHover);
+  // The story bible: definition, references, rename, highlights, bibleAt (hover above adds to it).
+  bible_->bind(handlers_);
   // Co-writing: commands, code actions, code lenses, ghost text, memory search, story state.
   coWriter_->bind(handlers_);
 }
@@ -281,6 +286,7 @@ void LspServer::onInitialize(const protocol::InitializeParams &params, ReplyOnce
       {"hoverProvider", true},
   };
   capabilities.update(coWriter_->capabilities());
+  capabilities.update(bible_->capabilities());
   reply(json{{"capabilities", capabilities},
              {"serverInfo", {{"name", "recurrent"}, {"version", options_.serverVersion}}}});
 }
@@ -349,6 +355,7 @@ void LspServer::onDidOpen(const protocol::DidOpenTextDocumentParams &params) {
                 doc.manuscript.paragraphs().size());
   if (client_.workspaceConfiguration)
     pullSettings(doc.uri);
+  bible_->documentOpened(doc.uri);
   coWriter_->documentOpened(doc.uri);
 }
 
@@ -356,6 +363,7 @@ void LspServer::onDidChange(const protocol::DidChangeTextDocumentParams &params)
   Status status = documents_.change(params, encoding_);
   if (!status.ok())
     logToClient(protocol::MessageType::Warning, "textDocument/didChange: " + status.error().message);
+  bible_->documentChanged(params.textDocument.uri);
   coWriter_->documentChanged(params.textDocument.uri);
 }
 
@@ -364,12 +372,16 @@ void LspServer::onDidClose(const protocol::DidCloseTextDocumentParams &params) {
   if (!documents_.close(params.textDocument.uri))
     spdlog::warn("didClose for a document that is not open: {}", params.textDocument.uri);
   documentSettings_.erase(params.textDocument.uri);
+  bible_->documentClosed(params.textDocument.uri);
   coWriter_->documentClosed(params.textDocument.uri);
 }
 
 void LspServer::onDidSave(const protocol::DidSaveTextDocumentParams &params) {
   if (!documents_.find(params.textDocument.uri))
     spdlog::warn("didSave for a document that is not open: {}", params.textDocument.uri);
+  // Clients without file watching (Neovim 0.7) tell of a saved entry or chapter only here.
+  if (auto path = protocol::uriToPath(params.textDocument.uri))
+    bible_->filesChanged({*path});
 }
 
 void LspServer::onDidChangeConfiguration(const protocol::DidChangeConfigurationParams &params) {

@@ -12,6 +12,7 @@
 
 #include "protocol/JsonRpc.h"
 #include "protocol/Lsp.h"
+#include "server/BibleFeatures.h"
 #include "server/CoWriter.h"
 #include "server/DocumentStore.h"
 #include "server/HandlerTable.h"
@@ -68,6 +69,7 @@ public:
   /// Settings for a document (its scoped settings if the client gave some, else the global ones).
   const Settings &settingsFor(const std::string &uri) const;
   const Settings &globalSettings() const { return globalSettings_; }
+  BibleFeatures &bible() { return *bible_; }
   /// Called by HandlerTable when a notification's params do not parse.
   void reportBadNotification(const std::string &method, const protocol::ParseIssue &issue);
 
@@ -141,6 +143,8 @@ private:
   std::int64_t nextProgressId_ = 1;
   /// Exits when the editor is gone (processId from initialize); reset before io_ goes.
   std::unique_ptr<ParentWatch> parentWatch_;
+  /// The story bible's navigation; reset in ~LspServer, before the strand its timers use.
+  std::unique_ptr<BibleFeatures> bible_;
   /// Declared last: destroyed first, while the strand and the documents it reads still exist.
   std::unique_ptr<CoWriter> coWriter_;
   /// Destroyed before every other member (~LspServer resets coWriter_ first): handlers still queued

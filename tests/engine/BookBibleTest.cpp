@@ -28,7 +28,7 @@ fs::path smallBook(const test::TempDir &dir) {
 
 } // namespace
 
-TEST_CASE("a bible file knows its book; a chapter or a stray file does not") {
+TEST_CASE("a bible file knows its book, a chapter or a stray file does not") {
   test::TempDir dir;
   auto root = smallBook(dir);
   auto owner = bookOfBibleFile(root / "bible/ana.md");

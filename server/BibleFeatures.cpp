@@ -1,0 +1,709 @@
+// BibleFeatures: hover, definition, references, rename and the rest for the bible's names (see BibleFeatures.h).
+#include "server/BibleFeatures.h"
+
+#include "protocol/Uri.h"
+#include "engine/manuscript/LineRules.h"
+#include "server/LineMap.h"
+#include "server/LspServer.h"
+#include "support/Files.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace recurrent::server {
+namespace fs = std::filesystem;
+using protocol::json;
+
+namespace {
+
+constexpr auto kDiagnosticsDelay = std::chrono::milliseconds(300);
+const char *kReferencesCommand = "recurrent.bibleReferences";
+
+fs::path normalised(const fs::path &p) { return fs::absolute(p).lexically_normal(); }
+
+/// ASCII case folding: how the bible compares names (Bible::find).
+std::string folded(std::string_view s) {
+  std::string out(s);
+  for (char &c : out)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string plural(std::size_t n, const char *word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+protocol::ResponseError invalidParams(std::string message) {
+  return protocol::ResponseError{protocol::InvalidParams, std::move(message), std::nullopt};
+}
+
+protocol::SymbolKind symbolKind(engine::BibleEntryType type) {
+  switch (type) {
+  case engine::BibleEntryType::Character: return protocol::SymbolKind::Class;
+  case engine::BibleEntryType::Place: return protocol::SymbolKind::Namespace;
+  case engine::BibleEntryType::Object: return protocol::SymbolKind::Object;
+  case engine::BibleEntryType::Lore: return protocol::SymbolKind::Key;
+  case engine::BibleEntryType::Other: break;
+  }
+  return protocol::SymbolKind::String;
+}
+
+} // namespace
+
+bool fromJson(const json &v, ReferenceParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  if (!protocol::fromJson(v, out.at, path, issue))
+    return false;
+  if (const auto context = v.find("context"); context != v.end() && context->is_object())
+    out.includeDeclaration = context->value("includeDeclaration", false);
+  return true;
+}
+
+bool fromJson(const json &v, RenameParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  if (!protocol::fromJson(v, out.at, path, issue))
+    return false;
+  const auto name = v.find("newName");
+  if (name == v.end() || !name->is_string()) {
+    issue = {path + ".newName", "expected a string"};
+    return false;
+  }
+  out.newName = name->get<std::string>();
+  return true;
+}
+
+bool fromJson(const json &v, BibleAtParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  if (!v.is_object() || !v.contains("uri") || !v["uri"].is_string()) {
+    issue = {path + ".uri", "expected a string"};
+    return false;
+  }
+  out.uri = v["uri"].get<std::string>();
+  if (v.contains("position") && !v["position"].is_null()) {
+    protocol::Position p;
+    if (!protocol::fromJson(v["position"], p, path + ".position", issue))
+      return false;
+    out.position = p;
+  }
+  return true;
+}
+
+struct BibleFeatures::Book {
+  explicit Book(const engine::BookLayout &layout) : layout(layout), text(layout) {}
+  engine::BookLayout layout;
+  engine::BookText text;
+  std::unique_ptr<engine::BookBible> index;
+  std::map<fs::path, std::string> openChapters;   ///< path -> the editor's URI
+  std::map<fs::path, std::string> openBibleFiles; ///< path -> the editor's URI
+  std::map<std::string, json> published;          ///< URI -> the diagnostics it shows now
+  std::unique_ptr<asio::steady_timer> timer;
+};
+
+BibleFeatures::BibleFeatures(LspServer &server) : server_(server) {}
+BibleFeatures::~BibleFeatures() = default;
+
+void BibleFeatures::bind(HandlerTable &table) {
+  table.request("textDocument/definition", this, &BibleFeatures::onDefinition);
+  table.request("textDocument/declaration", this, &BibleFeatures::onDeclaration);
+  table.request("textDocument/references", this, &BibleFeatures::onReferences);
+  table.request("textDocument/documentHighlight", this, &BibleFeatures::onDocumentHighlight);
+  table.request("textDocument/prepareRename", this, &BibleFeatures::onPrepareRename);
+  table.request("textDocument/rename", this, &BibleFeatures::onRename);
+  table.request("recurrent/bibleAt", this, &BibleFeatures::onBibleAt);
+}
+
+json BibleFeatures::capabilities() const {
+  return json{{"definitionProvider", true},
+              {"declarationProvider", true},
+              {"referencesProvider", true},
+              {"documentHighlightProvider", true},
+              {"renameProvider", {{"prepareProvider", true}}}};
+}
+
+// --- Documents -------------------------------------------------------------------------------
+
+void BibleFeatures::documentOpened(const std::string &uri) {
+  auto path = protocol::uriToPath(uri);
+  if (!path || engine::BookLayout::isStateFile(*path))
+    return;
+  auto file = normalised(*path);
+  auto owner = engine::bookOfBibleFile(file);
+  engine::BookLayout layout;
+  if (owner)
+    layout = *owner;
+  else if (auto found = engine::BookLayout::find(file); found && (!found->isFolder() || found->isChapter(file)))
+    layout = *found;
+  else
+    layout = engine::BookLayout::singleFile(file);
+  auto &book = books_[layout.root().string()];
+  if (!book)
+    book = std::make_shared<Book>(layout);
+  (owner ? book->openBibleFiles : book->openChapters)[file] = uri;
+  if (!owner)
+    book->text.reloadFromDisk(); // the chapter may be new since the book last listed its files
+  docs_[uri] = book;
+  scheduleDiagnostics(*book);
+}
+
+void BibleFeatures::documentChanged(const std::string &uri) {
+  if (Book *book = bookOf(uri))
+    scheduleDiagnostics(*book);
+}
+
+void BibleFeatures::documentClosed(const std::string &uri) {
+  auto it = docs_.find(uri);
+  if (it == docs_.end())
+    return;
+  auto book = it->second;
+  docs_.erase(it);
+  for (auto *open : {&book->openChapters, &book->openBibleFiles})
+    for (auto f = open->begin(); f != open->end();)
+      if (f->second == uri) {
+        // Back to the file on disk: unsaved edits are gone.
+        (open == &book->openChapters ? book->text.clearOverlay(f->first) : book->text.clearBibleOverlay(f->first));
+        f = open->erase(f);
+      } else
+        ++f;
+  if (book->openChapters.empty() && book->openBibleFiles.empty()) {
+    for (const auto &[uri, shown] : book->published)
+      server_.notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", json::array()}});
+    if (book->timer)
+      book->timer->cancel();
+    std::erase_if(books_, [&](const auto &entry) { return entry.second == book; });
+    return;
+  }
+  scheduleDiagnostics(*book);
+}
+
+void BibleFeatures::filesChanged(const std::vector<fs::path> &paths) {
+  std::set<Book *> touched;
+  for (const auto &p : paths) {
+    auto file = normalised(p);
+    for (auto &[root, book] : books_) {
+      auto rel = file.lexically_relative(engine::bibleFolder(book->layout));
+      if (!rel.empty() && *rel.begin() != "..") {
+        book->text.reloadBible();
+        touched.insert(book.get());
+      } else if (auto inBook = file.lexically_relative(book->layout.root());
+                 book->layout.isFolder() ? !inBook.empty() && *inBook.begin() != ".." : file == book->layout.root()) {
+        book->text.reloadFromDisk();
+        touched.insert(book.get());
+      }
+    }
+  }
+  for (Book *book : touched)
+    scheduleDiagnostics(*book);
+}
+
+BibleFeatures::Book *BibleFeatures::bookOf(const std::string &uri) {
+  auto it = docs_.find(uri);
+  return it == docs_.end() ? nullptr : it->second.get();
+}
+
+engine::BookBible *BibleFeatures::current(Book &book) {
+  for (const auto &[path, uri] : book.openBibleFiles)
+    if (const Document *doc = server_.documents().find(uri))
+      book.text.setBibleOverlay(path, doc->manuscript.text());
+  auto bible = book.text.bible();
+  if (bible->entries.empty()) {
+    book.index.reset();
+    return nullptr;
+  }
+  for (const auto &[path, uri] : book.openChapters)
+    if (const Document *doc = server_.documents().find(uri))
+      book.text.setOverlay(path, doc->manuscript.text()); // a no-op when the text is the same
+  auto snapshot = book.text.snapshot();
+  if (!book.index || book.index->biblePtr() != bible)
+    book.index = std::make_unique<engine::BookBible>(bible, *snapshot);
+  else
+    book.index->update(*snapshot);
+  return book.index.get();
+}
+
+// --- Positions -------------------------------------------------------------------------------
+
+std::string BibleFeatures::uriOf(const Book &book, const fs::path &file) const {
+  auto p = normalised(file);
+  for (const auto *open : {&book.openChapters, &book.openBibleFiles})
+    if (auto it = open->find(p); it != open->end())
+      return it->second;
+  return protocol::pathToUri(p);
+}
+
+std::string BibleFeatures::bibleFileText(const Book &book, const fs::path &file) const {
+  if (auto it = book.openBibleFiles.find(normalised(file)); it != book.openBibleFiles.end())
+    if (const Document *doc = server_.documents().find(it->second))
+      return doc->manuscript.text();
+  auto text = readFile(file);
+  return text ? *text : std::string();
+}
+
+protocol::Location BibleFeatures::entryLocation(const Book &book, std::size_t entry) const {
+  const auto &e = book.index->bible().entries.at(entry);
+  std::string text = bibleFileText(book, e.file);
+  LineMap lines(text);
+  auto start = lines.offset({e.line, 0}, server_.positionEncoding());
+  auto end = text.find('\n', start);
+  return {uriOf(book, e.file), lines.range(start, end == std::string::npos ? text.size() : end, server_.positionEncoding())};
+}
+
+protocol::Location BibleFeatures::mentionLocation(const Book &book, const engine::Mention &m) const {
+  LineMap lines(book.index->chapterText(m.chapter));
+  return {uriOf(book, book.index->chapterFiles().at(m.chapter)), lines.range(m.begin, m.end, server_.positionEncoding())};
+}
+
+std::optional<BibleFeatures::Target> BibleFeatures::targetAt(const std::string &uri, const protocol::Position &position) {
+  Book *book = bookOf(uri);
+  auto path = protocol::uriToPath(uri);
+  if (!book || !path)
+    return std::nullopt;
+  engine::BookBible *bible = current(*book);
+  if (!bible)
+    return std::nullopt;
+  auto file = normalised(*path);
+  if (book->openBibleFiles.count(file)) {
+    if (auto entry = bible->entryAtHeading(file, position.line))
+      return Target{book, *entry, std::nullopt, position.line};
+    return std::nullopt;
+  }
+  const auto &files = bible->chapterFiles();
+  auto chapter = std::find(files.begin(), files.end(), file);
+  if (chapter == files.end())
+    return std::nullopt;
+  auto index = static_cast<std::size_t>(chapter - files.begin());
+  LineMap lines(bible->chapterText(index));
+  auto mention = bible->mentionAt(index, lines.offset(position, server_.positionEncoding()));
+  if (!mention)
+    return std::nullopt;
+  return Target{book, mention->entry, mention, std::nullopt};
+}
+
+// --- Navigation ------------------------------------------------------------------------------
+
+void BibleFeatures::onDefinition(const protocol::TextDocumentPositionParams &params, ReplyOnce reply) {
+  auto target = targetAt(params.textDocument.uri, params.position);
+  if (!target || !target->mention) {
+    reply(nullptr);
+    return;
+  }
+  reply(json(entryLocation(*target->book, target->entry)));
+}
+
+void BibleFeatures::onDeclaration(const protocol::TextDocumentPositionParams &params, ReplyOnce reply) {
+  auto target = targetAt(params.textDocument.uri, params.position);
+  if (!target) {
+    reply(nullptr);
+    return;
+  }
+  auto first = target->book->index->mentions().firstAppearance(target->entry);
+  if (!first) {
+    reply(nullptr);
+    return;
+  }
+  reply(json(mentionLocation(*target->book, *first)));
+}
+
+void BibleFeatures::onReferences(const ReferenceParams &params, ReplyOnce reply) {
+  auto target = targetAt(params.at.textDocument.uri, params.at.position);
+  json out = json::array();
+  if (!target) {
+    reply(out);
+    return;
+  }
+  const Book &book = *target->book;
+  if (params.includeDeclaration)
+    out.push_back(json(entryLocation(book, target->entry)));
+  // One LineMap per chapter, built once: mentions come in book order.
+  std::optional<std::size_t> mapped;
+  std::optional<LineMap> lines;
+  std::string uri;
+  for (const auto &m : book.index->mentions().mentionsOf(target->entry)) {
+    if (m.excluded)
+      continue;
+    if (mapped != m.chapter) {
+      lines.emplace(book.index->chapterText(m.chapter));
+      uri = uriOf(book, book.index->chapterFiles()[m.chapter]);
+      mapped = m.chapter;
+    }
+    out.push_back(json(protocol::Location{uri, lines->range(m.begin, m.end, server_.positionEncoding())}));
+  }
+  reply(out);
+}
+
+void BibleFeatures::onDocumentHighlight(const protocol::TextDocumentPositionParams &params, ReplyOnce reply) {
+  auto target = targetAt(params.textDocument.uri, params.position);
+  json out = json::array();
+  if (!target || !target->mention) {
+    reply(out);
+    return;
+  }
+  const auto &index = *target->book->index;
+  LineMap lines(index.chapterText(target->mention->chapter));
+  for (const auto &m : index.mentions().chapterMentions(target->mention->chapter))
+    if (m.entry == target->entry && !m.excluded)
+      out.push_back({{"range", lines.range(m.begin, m.end, server_.positionEncoding())}, {"kind", 1}});
+  reply(out);
+}
+
+// --- Rename ----------------------------------------------------------------------------------
+
+namespace {
+
+/// The name or alias a mention's text is (what a rename replaces), or nullopt for a key's match.
+std::optional<std::string> spelledName(const engine::BibleEntry &entry, std::string_view text) {
+  auto f = folded(text);
+  if (folded(entry.name) == f)
+    return entry.name;
+  for (const auto &alias : entry.aliases)
+    if (folded(alias) == f)
+      return alias;
+  return std::nullopt;
+}
+
+/// Where `name` sits in a heading line ("# Ana Petrova", "## Ana"): its byte range in the line.
+std::optional<std::pair<std::size_t, std::size_t>> nameInHeading(std::string_view line, std::string_view name) {
+  auto at = line.find(name);
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  return std::make_pair(at, at + name.size());
+}
+
+} // namespace
+
+void BibleFeatures::onPrepareRename(const protocol::TextDocumentPositionParams &params, ReplyOnce reply) {
+  auto target = targetAt(params.textDocument.uri, params.position);
+  if (!target) {
+    reply.error(invalidParams("rename works on the story bible's names: put the cursor on a name or alias of an "
+                              "entry, or on an entry's heading"));
+    return;
+  }
+  const auto &index = *target->book->index;
+  const auto &entry = index.bible().entries[target->entry];
+  if (target->mention) {
+    const auto &m = *target->mention;
+    auto text = index.chapterText(m.chapter).substr(m.begin, m.end - m.begin);
+    if (!spelledName(entry, text)) {
+      reply.error(invalidParams("‘" + std::string(text) + "’ is found by a key pattern of " + entry.name +
+                                ": rename the entry's name or an alias instead"));
+      return;
+    }
+    LineMap lines(index.chapterText(m.chapter));
+    reply({{"range", lines.range(m.begin, m.end, server_.positionEncoding())}, {"placeholder", std::string(text)}});
+    return;
+  }
+  std::string text = bibleFileText(*target->book, entry.file);
+  LineMap lines(text);
+  auto start = lines.offset({entry.line, 0}, server_.positionEncoding());
+  auto end = std::min(text.find('\n', start), text.size());
+  auto at = nameInHeading(std::string_view(text).substr(start, end - start), entry.name);
+  if (!at) {
+    reply(nullptr);
+    return;
+  }
+  reply({{"range", lines.range(start + at->first, start + at->second, server_.positionEncoding())},
+         {"placeholder", entry.name}});
+}
+
+void BibleFeatures::onRename(const RenameParams &params, ReplyOnce reply) {
+  auto target = targetAt(params.at.textDocument.uri, params.at.position);
+  if (!target) {
+    reply.error(invalidParams("rename works on the story bible's names: put the cursor on a name or alias"));
+    return;
+  }
+  Book &book = *target->book;
+  const auto &index = *book.index;
+  const auto &bible = index.bible();
+  const auto &entry = bible.entries[target->entry];
+  std::optional<std::string> oldName = entry.name;
+  if (target->mention)
+    oldName = spelledName(entry, index.chapterText(target->mention->chapter)
+                                     .substr(target->mention->begin, target->mention->end - target->mention->begin));
+  std::string newName(engine::lines::trim(params.newName));
+  if (!oldName) {
+    reply.error(invalidParams("this mention is found by a key pattern of " + entry.name + ": rename a name instead"));
+    return;
+  }
+  if (newName.empty() || newName.find_first_of("\r\n") != std::string::npos) {
+    reply.error(invalidParams("a new name is one line of text"));
+    return;
+  }
+  if (auto other = bible.find(newName); other && *other != target->entry) {
+    reply.error(invalidParams("‘" + newName + "’ is already a name of " + bible.entries[*other].name +
+                              " in the bible: choose another name"));
+    return;
+  }
+  const bool annotate = server_.clientCapabilities().documentChanges && server_.clientCapabilities().changeAnnotations;
+  const auto enc = server_.positionEncoding();
+  const auto oldFolded = folded(*oldName);
+  std::map<std::string, json> editsByUri; // uri -> TextEdit[] (in file order)
+  std::size_t certain = 0, uncertain = 0, skipped = 0;
+  auto addEdit = [&](const std::string &uri, const protocol::Range &range, bool sure) {
+    if (!sure && !annotate) {
+      ++skipped;
+      return;
+    }
+    json edit = {{"range", range}, {"newText", newName}};
+    if (!sure)
+      edit["annotationId"] = "uncertain";
+    (sure ? certain : uncertain)++;
+    editsByUri[uri].push_back(std::move(edit));
+  };
+  // The chapters, open or closed: every mention spelled as the renamed name.
+  std::optional<std::size_t> mapped;
+  std::optional<LineMap> chapterLines;
+  for (const auto &m : index.mentions().mentionsOf(target->entry)) {
+    auto text = index.chapterText(m.chapter).substr(m.begin, m.end - m.begin);
+    if (folded(text) != oldFolded)
+      continue;
+    if (mapped != m.chapter) {
+      chapterLines.emplace(index.chapterText(m.chapter));
+      mapped = m.chapter;
+    }
+    addEdit(uriOf(book, index.chapterFiles()[m.chapter]), chapterLines->range(m.begin, m.end, enc),
+            !m.caseFolded && !m.excluded);
+  }
+  // The bible's own files: the heading or alias, and the name wherever another entry's text uses it.
+  std::set<fs::path> bibleFiles;
+  for (const auto &e : bible.entries)
+    bibleFiles.insert(e.file);
+  for (const auto &file : bibleFiles) {
+    std::string text = bibleFileText(book, file);
+    LineMap lines(text);
+    for (const auto &m : index.mentions().scan(text))
+      if (m.entry == target->entry && folded(std::string_view(text).substr(m.begin, m.end - m.begin)) == oldFolded)
+        addEdit(uriOf(book, file), lines.range(m.begin, m.end, enc), !m.caseFolded && !m.excluded);
+  }
+  json result = json::object();
+  if (annotate) {
+    json changes = json::array();
+    for (auto &[uri, edits] : editsByUri) {
+      json version = nullptr;
+      if (const Document *doc = server_.documents().find(uri))
+        version = doc->version;
+      changes.push_back({{"textDocument", {{"uri", uri}, {"version", version}}}, {"edits", std::move(edits)}});
+    }
+    result["documentChanges"] = std::move(changes);
+    if (uncertain > 0)
+      result["changeAnnotations"] = {
+          {"uncertain",
+           {{"label", "Uncertain mention of " + *oldName},
+            {"description", "the case differs, or it is inside an exclusion of " + entry.name},
+            {"needsConfirmation", true}}}};
+  } else {
+    json changes = json::object();
+    for (auto &[uri, edits] : editsByUri)
+      changes[uri] = std::move(edits);
+    result["changes"] = std::move(changes);
+  }
+  spdlog::info("rename {} -> {}: {} certain, {} uncertain, {} left out", *oldName, newName, certain, uncertain, skipped);
+  if (skipped > 0)
+    server_.notify("window/showMessage",
+                   json(protocol::ShowMessageParams{
+                       protocol::MessageType::Info,
+                       "recurrent: renamed " + plural(certain, "mention") + " of ‘" + *oldName + "’; left " +
+                           plural(skipped, "uncertain mention") +
+                           " as they were (the case differs, or they sit inside an exclusion): Find All References "
+                           "lists them"}));
+  reply(std::move(result));
+}
+
+// --- Hover, symbols, lenses, bibleAt ---------------------------------------------------------
+
+namespace {
+
+std::string describeState(const engine::BibleEntry &entry, const engine::EntryState &state, bool markdown) {
+  std::string out = markdown ? "**" + entry.name + "** · " + engine::bibleEntryTypeName(entry.type)
+                             : entry.name + " (" + engine::bibleEntryTypeName(entry.type) + ")";
+  if (!entry.aliases.empty()) {
+    out += markdown ? "  \n*also* " : "\nalso ";
+    for (std::size_t i = 0; i < entry.aliases.size(); ++i)
+      out += (i ? ", " : "") + entry.aliases[i];
+  }
+  if (!state.description.empty())
+    out += "\n\n" + state.description;
+  if (!state.details.empty()) {
+    out += "\n";
+    for (const auto &d : state.details)
+      out += "\n- " + d.key + ": " + d.value;
+  }
+  if (!state.facts.empty()) {
+    out += markdown ? "\n\n**Facts so far:**" : "\n\nFacts so far:";
+    for (const auto &f : state.facts)
+      out += "\n- " + f.text;
+  }
+  return out;
+}
+
+} // namespace
+
+std::optional<std::string> BibleFeatures::hover(const std::string &uri, const protocol::Position &position,
+                                                bool markdown) {
+  auto target = targetAt(uri, position);
+  if (!target)
+    return std::nullopt;
+  const auto &index = *target->book->index;
+  const auto &entry = index.bible().entries[target->entry];
+  engine::EntryState state =
+      target->mention ? index.facts().at(index.bible(), target->entry, target->mention->chapter, target->mention->end)
+                      : index.facts().at(index.bible(), target->entry, index.chapterFiles().size(), 0);
+  std::string out = describeState(entry, state, markdown);
+  std::size_t count = index.mentions().mentionCount(target->entry);
+  out += "\n\n" + plural(count, "mention");
+  if (auto first = index.mentions().firstAppearance(target->entry))
+    out += " · first in " + index.chapterFiles()[first->chapter].filename().string() + ", line " +
+           std::to_string(LineMap(index.chapterText(first->chapter)).position(first->begin, server_.positionEncoding()).line + 1);
+  return out;
+}
+
+std::vector<protocol::SymbolInformation> BibleFeatures::symbols(const std::string &query) {
+  std::vector<protocol::SymbolInformation> out;
+  auto q = folded(query);
+  for (auto &[root, book] : books_) {
+    engine::BookBible *bible = current(*book);
+    if (!bible)
+      continue;
+    for (std::size_t i = 0; i < bible->bible().entries.size(); ++i) {
+      const auto &e = bible->bible().entries[i];
+      bool match = folded(e.name).find(q) != std::string::npos;
+      for (const auto &alias : e.aliases)
+        match = match || folded(alias).find(q) != std::string::npos;
+      if (!match)
+        continue;
+      auto location = entryLocation(*book, i);
+      out.push_back({e.name, symbolKind(e.type), location.uri, location.range, std::string("story bible")});
+    }
+  }
+  return out;
+}
+
+std::vector<protocol::CodeLens> BibleFeatures::codeLenses(const std::string &uri) {
+  std::vector<protocol::CodeLens> out;
+  Book *book = bookOf(uri);
+  auto path = protocol::uriToPath(uri);
+  if (!book || !path || !book->openBibleFiles.count(normalised(*path)))
+    return out;
+  engine::BookBible *bible = current(*book);
+  if (!bible)
+    return out;
+  auto file = normalised(*path);
+  for (std::size_t i = 0; i < bible->bible().entries.size(); ++i) {
+    const auto &e = bible->bible().entries[i];
+    if (e.file != file)
+      continue;
+    std::size_t count = bible->mentions().mentionCount(i);
+    std::string title = count == 0 ? "no mentions yet" : plural(count, "mention");
+    if (auto first = bible->mentions().firstAppearance(i))
+      title += " · first in " + bible->chapterFiles()[first->chapter].filename().string();
+    protocol::Range range{{e.line, 0}, {e.line, 0}};
+    out.push_back({range, protocol::Command{title, kReferencesCommand,
+                                            json::array({{{"uri", uri}, {"position", protocol::Position{e.line, 0}}}})}});
+  }
+  return out;
+}
+
+void BibleFeatures::onBibleAt(const BibleAtParams &params, ReplyOnce reply) {
+  Book *book = bookOf(params.uri);
+  if (!book) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  engine::BookBible *bible = current(*book);
+  json entries = json::array();
+  json here = json::array();
+  if (!bible) {
+    reply({{"folder", engine::bibleFolder(book->layout).string()}, {"entries", entries}, {"here", here}});
+    return;
+  }
+  // The point: a position in a chapter, else the end of the book.
+  std::size_t chapter = bible->chapterFiles().size(), offset = 0;
+  if (auto path = protocol::uriToPath(params.uri); path && params.position) {
+    const auto &files = bible->chapterFiles();
+    if (auto it = std::find(files.begin(), files.end(), normalised(*path)); it != files.end()) {
+      chapter = static_cast<std::size_t>(it - files.begin());
+      offset = LineMap(bible->chapterText(chapter)).offset(*params.position, server_.positionEncoding());
+      // The entries named in the paragraph around the point.
+      auto text = bible->chapterText(chapter);
+      auto from = text.rfind("\n\n", offset);
+      auto to = text.find("\n\n", offset);
+      from = from == std::string_view::npos ? 0 : from;
+      to = to == std::string_view::npos ? text.size() : to;
+      std::set<std::size_t> named;
+      for (const auto &m : bible->mentions().chapterMentions(chapter))
+        if (m.begin >= from && m.end <= to && !m.excluded && named.insert(m.entry).second)
+          here.push_back(bible->bible().entries[m.entry].name);
+    }
+  }
+  for (std::size_t i = 0; i < bible->bible().entries.size(); ++i) {
+    const auto &e = bible->bible().entries[i];
+    auto state = bible->facts().at(bible->bible(), i, chapter, offset);
+    json details = json::array(), facts = json::array();
+    for (const auto &d : state.details)
+      details.push_back({{"key", d.key}, {"value", d.value}});
+    for (const auto &f : state.facts)
+      facts.push_back({{"text", f.text}, {"file", bible->chapterFiles()[f.chapter].filename().string()},
+                       {"line", f.line}});
+    json item = {{"name", e.name},
+                 {"type", engine::bibleEntryTypeName(e.type)},
+                 {"aliases", e.aliases},
+                 {"include", engine::bibleIncludeName(e.include)},
+                 {"description", state.description},
+                 {"details", details},
+                 {"facts", facts},
+                 {"mentions", bible->mentions().mentionCount(i)},
+                 {"location", json(entryLocation(*book, i))}};
+    if (auto first = bible->mentions().firstAppearance(i))
+      item["first"] = json(mentionLocation(*book, *first));
+    entries.push_back(std::move(item));
+  }
+  reply({{"folder", engine::bibleFolder(book->layout).string()}, {"entries", entries}, {"here", here}});
+}
+
+// --- Diagnostics -----------------------------------------------------------------------------
+
+void BibleFeatures::scheduleDiagnostics(Book &book) {
+  if (!book.timer)
+    book.timer = std::make_unique<asio::steady_timer>(server_.ioContext());
+  book.timer->expires_after(kDiagnosticsDelay);
+  book.timer->async_wait([this, root = book.layout.root().string()](const std::error_code &ec) {
+    if (ec)
+      return;
+    if (auto it = books_.find(root); it != books_.end())
+      publishDiagnostics(*it->second);
+  });
+}
+
+void BibleFeatures::publishDiagnostics(Book &book) {
+  engine::BookBible *bible = current(book);
+  std::map<std::string, json> byUri;
+  const auto enc = server_.positionEncoding();
+  auto add = [&](std::string_view text, const std::string &uri, const engine::BibleDiagnostic &d, const char *code) {
+    LineMap lines(text);
+    auto start = lines.offset({d.line, 0}, enc);
+    auto end = std::min(text.find('\n', start), text.size());
+    byUri[uri].push_back({{"range", lines.range(start, end, enc)},
+                          {"severity", d.severity == engine::BibleDiagnostic::Severity::Error ? 1 : 2},
+                          {"source", "recurrent"},
+                          {"code", code},
+                          {"message", d.message}});
+  };
+  auto bibleNow = book.text.bible();
+  for (const auto &d : bibleNow->diagnostics)
+    add(bibleFileText(book, d.file), uriOf(book, d.file), d, "bible-entry");
+  if (bible)
+    for (std::size_t c = 0; c < bible->facts().problems().size(); ++c)
+      for (const auto &d : bible->facts().problems()[c])
+        add(bible->chapterText(c), uriOf(book, bible->chapterFiles()[c]), d, "bible-fact");
+  // Only what changed is sent: a file that is clean again gets an empty list once.
+  for (auto &[uri, diagnostics] : byUri)
+    if (auto it = book.published.find(uri); it == book.published.end() || it->second != diagnostics) {
+      server_.notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", diagnostics}});
+      book.published[uri] = diagnostics;
+    }
+  for (auto it = book.published.begin(); it != book.published.end();)
+    if (!byUri.count(it->first)) {
+      server_.notify("textDocument/publishDiagnostics", {{"uri", it->first}, {"diagnostics", json::array()}});
+      it = book.published.erase(it);
+    } else
+      ++it;
+}
+
+} // namespace recurrent::server

@@ -1,0 +1,121 @@
+// BibleFeatures: the story bible in the editor: names navigate like a programmer's symbols.
+//
+// For every open document the server knows its book (the folder book whose chapter or bible file it is,
+// else its own one-file story) and keeps, per book, its texts (BookText: the editor's open chapters and
+// entry files over the disk) and a BookBible (every mention of every entry, the facts). Nothing is
+// written and no model is called: a book needs no adoption to be navigated, only a bible folder.
+//   textDocument/hover             the entry as true at that point (LspServer::onHover adds it)
+//   textDocument/definition        the entry's heading in its bible file
+//   textDocument/declaration       its first mention in the book
+//   textDocument/references        every counted mention in every chapter, open or closed
+//   textDocument/documentHighlight its mentions in this chapter
+//   textDocument/prepareRename, textDocument/rename
+//                                  one WorkspaceEdit over every chapter and the bible; uncertain hits
+//                                  (case differs, inside an exclusion) carry a needsConfirmation
+//                                  annotation, or are left out (and said) when the client has none
+//   recurrent/bibleAt {uri, position?}  the entries as true there, for the clients' views
+//   code lenses on entry headings, workspace symbols, diagnostics for malformed entries and facts
+//
+// Thread-safety: main strand only (the indexes are small and fast; see bench/bench_bible).
+#pragma once
+
+#include "engine/bible/BookBible.h"
+#include "engine/book/BookText.h"
+#include "protocol/Lsp.h"
+#include "protocol/LspEditing.h"
+#include "server/HandlerTable.h"
+
+#include <asio/steady_timer.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace recurrent::server {
+
+class LspServer;
+
+/// textDocument/references params: a position and `context.includeDeclaration`.
+struct ReferenceParams {
+  protocol::TextDocumentPositionParams at;
+  bool includeDeclaration = false;
+};
+bool fromJson(const protocol::json &v, ReferenceParams &out, const std::string &path, protocol::ParseIssue &issue);
+
+struct RenameParams {
+  protocol::TextDocumentPositionParams at;
+  std::string newName;
+};
+bool fromJson(const protocol::json &v, RenameParams &out, const std::string &path, protocol::ParseIssue &issue);
+
+/// recurrent/bibleAt: a document and, optionally, a position in it.
+struct BibleAtParams {
+  std::string uri;
+  std::optional<protocol::Position> position;
+};
+bool fromJson(const protocol::json &v, BibleAtParams &out, const std::string &path, protocol::ParseIssue &issue);
+
+class BibleFeatures {
+public:
+  explicit BibleFeatures(LspServer &server);
+  ~BibleFeatures();
+
+  void bind(HandlerTable &table);
+  protocol::json capabilities() const;
+
+  // Document events, from the server (main strand).
+  void documentOpened(const std::string &uri);
+  void documentChanged(const std::string &uri);
+  void documentClosed(const std::string &uri);
+  /// Files created, changed or deleted on disk (workspace/didChangeWatchedFiles, or a save).
+  void filesChanged(const std::vector<std::filesystem::path> &paths);
+
+  /// Hover text for a name at `position` (Markdown or plain text), if there is one.
+  std::optional<std::string> hover(const std::string &uri, const protocol::Position &position, bool markdown);
+  /// Entries of the open books whose name or an alias contains `query` (all of them when it is empty).
+  std::vector<protocol::SymbolInformation> symbols(const std::string &query);
+  /// "14 mentions · first in 03-harbour.md" on each entry heading of a bible file.
+  std::vector<protocol::CodeLens> codeLenses(const std::string &uri);
+
+private:
+  struct Book;
+  /// What a position points at: an entry, through a mention in a chapter or its heading in the bible.
+  struct Target {
+    Book *book = nullptr;
+    std::size_t entry = 0;
+    std::optional<engine::Mention> mention;
+    std::optional<std::size_t> headingLine; ///< in an entry file
+  };
+
+  void onDefinition(const protocol::TextDocumentPositionParams &params, ReplyOnce reply);
+  void onDeclaration(const protocol::TextDocumentPositionParams &params, ReplyOnce reply);
+  void onReferences(const ReferenceParams &params, ReplyOnce reply);
+  void onDocumentHighlight(const protocol::TextDocumentPositionParams &params, ReplyOnce reply);
+  void onPrepareRename(const protocol::TextDocumentPositionParams &params, ReplyOnce reply);
+  void onRename(const RenameParams &params, ReplyOnce reply);
+  void onBibleAt(const BibleAtParams &params, ReplyOnce reply);
+
+  Book *bookOf(const std::string &uri);
+  /// The book's bible brought up to the editor's text (built on first use); null without entries.
+  engine::BookBible *current(Book &book);
+  std::optional<Target> targetAt(const std::string &uri, const protocol::Position &position);
+  /// The URI the editor uses for a file (its open document's), else the file's own.
+  std::string uriOf(const Book &book, const std::filesystem::path &file) const;
+  protocol::Location entryLocation(const Book &book, std::size_t entry) const;
+  protocol::Location mentionLocation(const Book &book, const engine::Mention &mention) const;
+  /// The text of a bible file as the editor has it (open) or as it is on disk.
+  std::string bibleFileText(const Book &book, const std::filesystem::path &file) const;
+  /// After a change: publishes the book's bible and fact diagnostics a moment later (debounced).
+  void scheduleDiagnostics(Book &book);
+  void publishDiagnostics(Book &book);
+
+  LspServer &server_;
+  std::map<std::string, std::shared_ptr<Book>> books_; ///< by book root
+  std::map<std::string, std::shared_ptr<Book>> docs_;  ///< by document URI
+};
+
+} // namespace recurrent::server

@@ -1,0 +1,250 @@
+// The story bible in the editor, through the real server: a folder book with open and closed chapters and
+// a bible beside it. References, definition, declaration, highlights and hover on a name; rename as one
+// WorkspaceEdit over every chapter and the entry; malformed entries as diagnostics. Offline: no model.
+#include "protocol/Uri.h"
+#include "support/Files.h"
+#include "tests/server/StoryTestKit.h"
+#include "tests/support/TempDir.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+using namespace recurrent;
+using namespace recurrent::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kArrival = "# Arrival\n\nAna came to Vell by the night boat. Anya, they called her there.\n\n"
+                             "ANA was painted on the boat's bow.\n";
+const std::string kLetter = "# The Letter\n\nThe letter for Ana lay in Ana's Diner, the only place open in Vell.\n\n"
+                            "<!-- fact: Ana: a scar on her left cheek -->\n\nAna read it twice.\n";
+const std::string kStorm = "# The Storm\n\nThe storm took the mast. Ana held the wheel; Anastasia did not.\n";
+const std::string kAnaEntry = "---\ntype: character\naliases: [Anya]\nexclude: [Ana's Diner]\n---\n# Ana\n\n"
+                              "The smuggler's daughter, who came back.\n\n- eyes: grey\n";
+
+struct BibleBook {
+  TempDir dir;
+  fs::path root = dir / "book";
+  fs::path arrival = root / "01-arrival.md", letter = root / "02-letter.md", storm = root / "03-storm.md";
+  fs::path ana = root / "bible/ana.md", vell = root / "bible/vell.md";
+  BibleBook() {
+    fs::create_directories(root / ".recurrent/book"); // a folder book (Make Book's marker), not a story
+    REQUIRE(writeFileAtomically(arrival, kArrival).ok());
+    REQUIRE(writeFileAtomically(letter, kLetter).ok());
+    REQUIRE(writeFileAtomically(storm, kStorm).ok());
+    REQUIRE(writeFileAtomically(ana, kAnaEntry).ok());
+    REQUIRE(writeFileAtomically(vell, "---\ntype: place\n---\n# Vell\n\nA harbour town.\n").ok());
+  }
+  std::string uri(const fs::path &p) const { return protocol::pathToUri(p); }
+};
+
+json at(const std::string &uri, std::uint32_t line, std::uint32_t character) {
+  return {{"textDocument", {{"uri", uri}}}, {"position", {{"line", line}, {"character", character}}}};
+}
+
+json with(json params, const json &extra) {
+  params.update(extra);
+  return params;
+}
+
+/// Counted mentions of "Ana" a reader would count: the whole word, not inside "Ana's Diner", any case.
+std::size_t wholeWordCount(const std::string &text) {
+  static const std::regex word("(^|[^A-Za-z])(ana)(?![A-Za-z])", std::regex::icase);
+  std::size_t n = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), word); it != std::sregex_iterator(); ++it)
+    if (text.compare(static_cast<std::size_t>(it->position(2)), 11, "Ana's Diner") != 0)
+      ++n;
+  return n;
+}
+
+/// Applies LSP TextEdits (ASCII text: UTF-16 columns are bytes) from the end backwards.
+std::string applyEdits(std::string text, const json &edits) {
+  auto offset = [&](const json &pos) {
+    std::size_t at = 0;
+    for (int line = 0; line < pos["line"].get<int>(); ++line)
+      at = text.find('\n', at) + 1;
+    return at + pos["character"].get<std::size_t>();
+  };
+  std::vector<json> sorted(edits.begin(), edits.end());
+  std::sort(sorted.begin(), sorted.end(), [&](const json &a, const json &b) {
+    return offset(a["range"]["start"]) > offset(b["range"]["start"]);
+  });
+  for (const auto &e : sorted) {
+    auto begin = offset(e["range"]["start"]), end = offset(e["range"]["end"]);
+    text.replace(begin, end - begin, e["newText"].get<std::string>());
+  }
+  return text;
+}
+
+json renameCapabilities(bool annotations) {
+  json caps = kStoryCapabilities;
+  caps["workspace"]["workspaceEdit"] = {{"documentChanges", annotations}};
+  if (annotations)
+    caps["workspace"]["workspaceEdit"]["changeAnnotationSupport"] = {{"groupsOnLabel", true}};
+  return caps;
+}
+
+} // namespace
+
+TEST_CASE("bible server: references, definition, declaration and highlights of a name reach closed chapters") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  json init = client.initialize(kStoryCapabilities);
+  CHECK(init["capabilities"]["referencesProvider"] == true);
+  CHECK(init["capabilities"]["renameProvider"]["prepareProvider"] == true);
+  client.open(book.uri(book.arrival), kArrival);
+  client.open(book.uri(book.letter), kLetter);
+
+  // "Ana" on line 2 of the first chapter.
+  json refs = client.call("textDocument/references", with(at(book.uri(book.arrival), 2, 1), 
+                                                         {{"context", {{"includeDeclaration", false}}}}))
+                  .take();
+  std::map<std::string, std::size_t> perFile;
+  for (const auto &r : refs)
+    ++perFile[r["uri"].get<std::string>()];
+  CHECK(perFile[book.uri(book.arrival)] == wholeWordCount(kArrival) + 1); // + the alias Anya
+  CHECK(perFile[book.uri(book.letter)] == wholeWordCount(kLetter));
+  CHECK(perFile[book.uri(book.storm)] == wholeWordCount(kStorm)); // closed: read from disk
+  CHECK(perFile.size() == 3);
+
+  json withEntry = client.call("textDocument/references", with(at(book.uri(book.letter), 2, 17), 
+                                                              {{"context", {{"includeDeclaration", true}}}}))
+                       .take();
+  CHECK(withEntry.size() == refs.size() + 1);
+  CHECK(withEntry[0]["uri"] == book.uri(book.ana));
+
+  json definition = client.call("textDocument/definition", at(book.uri(book.letter), 2, 17)).take();
+  CHECK(definition["uri"] == book.uri(book.ana));
+  CHECK(definition["range"]["start"]["line"] == 5); // "# Ana", under the front matter
+  json declaration = client.call("textDocument/declaration", at(book.uri(book.storm), 2, 25)).take();
+  CHECK(declaration.is_null()); // the storm chapter is not open: no position was asked in it
+  declaration = client.call("textDocument/declaration", at(book.uri(book.letter), 2, 17)).take();
+  CHECK(declaration["uri"] == book.uri(book.arrival));
+  CHECK(declaration["range"]["start"] == json{{"line", 2}, {"character", 0}});
+
+  json highlights = client.call("textDocument/documentHighlight", at(book.uri(book.arrival), 2, 1)).take();
+  CHECK(highlights.size() == wholeWordCount(kArrival) + 1);
+  CHECK(client.call("textDocument/definition", at(book.uri(book.arrival), 2, 10)).take().is_null()); // "to"
+}
+
+TEST_CASE("bible server: hover shows the entry as true at that point, never a later fact") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  client.initialize(kStoryCapabilities);
+  client.open(book.uri(book.letter), kLetter);
+  auto hoverText = [&](std::uint32_t line, std::uint32_t character) {
+    json hover = client.call("textDocument/hover", at(book.uri(book.letter), line, character)).take();
+    return hover.is_null() ? std::string() : hover["contents"]["value"].get<std::string>();
+  };
+  std::string before = hoverText(2, 17), after = hoverText(6, 0);
+  CHECK(before.find("The smuggler's daughter") != std::string::npos);
+  CHECK(before.find("eyes: grey") != std::string::npos);
+  CHECK(before.find("scar") == std::string::npos); // the fact comes later in the chapter
+  CHECK(after.find("a scar on her left cheek") != std::string::npos);
+  CHECK(before.find("first in 01-arrival.md") != std::string::npos);
+}
+
+TEST_CASE("bible server: rename is one edit over every chapter and the entry, uncertain hits need confirmation") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  client.initialize(renameCapabilities(true));
+  client.open(book.uri(book.arrival), kArrival);
+  client.open(book.uri(book.letter), kLetter);
+
+  json prepared = client.call("textDocument/prepareRename", at(book.uri(book.letter), 2, 17)).take();
+  CHECK(prepared["placeholder"] == "Ana");
+  CHECK(client.call("textDocument/prepareRename", at(book.uri(book.letter), 2, 6)).takeError()["message"]
+            .get<std::string>()
+            .find("story bible's names") != std::string::npos);
+  CHECK(client.call("textDocument/rename", with(at(book.uri(book.letter), 2, 17), {{"newName", "Vell"}}))
+            .takeError()["message"]
+            .get<std::string>()
+            .find("already a name of Vell") != std::string::npos);
+
+  json edit = client.call("textDocument/rename", with(at(book.uri(book.letter), 2, 17), {{"newName", "Anna"}}))
+                  .take();
+  REQUIRE(edit.contains("documentChanges"));
+  CHECK(edit["changeAnnotations"]["uncertain"]["needsConfirmation"] == true);
+  std::map<std::string, std::string> texts = {{book.uri(book.arrival), kArrival},
+                                              {book.uri(book.letter), kLetter},
+                                              {book.uri(book.storm), kStorm},
+                                              {book.uri(book.ana), kAnaEntry}};
+  std::size_t uncertain = 0;
+  for (const auto &change : edit["documentChanges"]) {
+    std::string uri = change["textDocument"]["uri"];
+    REQUIRE(texts.count(uri));
+    for (const auto &e : change["edits"])
+      uncertain += e.contains("annotationId");
+    texts[uri] = applyEdits(texts[uri], change["edits"]);
+  }
+  CHECK(uncertain == 3); // "ANA" on the bow, "Ana" in Ana's Diner, and the entry's exclusion of it
+  for (const auto &[uri, text] : texts) {
+    INFO(uri << ": " << text);
+    CHECK(std::regex_search(text, std::regex("\\bAna\\b", std::regex::icase)) == false);
+  }
+  CHECK(texts[book.uri(book.ana)].find("# Anna\n") != std::string::npos);
+  CHECK(texts[book.uri(book.storm)].find("Anastasia did not") != std::string::npos); // a longer word stays
+  CHECK(texts[book.uri(book.arrival)].find("Anya") != std::string::npos);           // the alias stays
+}
+
+TEST_CASE("bible server: a client without change annotations gets the certain edits only, and is told") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  client.initialize(renameCapabilities(false));
+  client.open(book.uri(book.arrival), kArrival);
+  json edit = client.call("textDocument/rename", with(at(book.uri(book.arrival), 2, 1), {{"newName", "Anna"}}))
+                  .take();
+  REQUIRE(edit.contains("changes"));
+  std::size_t edits = 0;
+  for (const auto &[uri, list] : edit["changes"].items())
+    edits += list.size();
+  // Arrival's "Ana", Letter's three certain ones (the fact comment's too), Storm's one, the entry's heading.
+  CHECK(edits == 6);
+  auto messages = client.takeNotifications("window/showMessage");
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0]["message"].get<std::string>().find("left 3 uncertain mentions") != std::string::npos);
+}
+
+TEST_CASE("bible server: an entry file shows mention counts, is never a story, and a mangled one is a diagnostic") {
+  BibleBook book;
+  REQUIRE(writeFileAtomically(book.root / "bible/broken.md", "---\ntype: [unclosed\n---\n# Broken\n").ok());
+  LspTestClient client(storyClientOptions());
+  client.initialize(kStoryCapabilities);
+  client.open(book.uri(book.ana), kAnaEntry);
+
+  json lenses = client.call("textDocument/codeLens", {{"textDocument", {{"uri", book.uri(book.ana)}}}}).take();
+  REQUIRE(lenses.size() == 1);
+  CHECK(lenses[0]["command"]["title"] == "7 mentions · first in 01-arrival.md");
+  json state = client.call("recurrent/storyState", {{"uri", book.uri(book.ana)}}).take();
+  CHECK(state["bibleFile"] == true);
+  CHECK(commandsOffered(client, book.uri(book.ana)).empty());
+  CHECK_FALSE(fs::exists(book.root / ".recurrent/story.json"));
+
+  // The diagnostics come a moment after the change that caused them.
+  json published;
+  for (int i = 0; i < 200 && published.is_null(); ++i) {
+    for (const auto &n : client.takeNotifications("textDocument/publishDiagnostics"))
+      if (n["uri"] == book.uri(book.root / "bible/broken.md"))
+        published = n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(published.is_object());
+  CHECK(published["diagnostics"].size() >= 1);
+  CHECK(published["diagnostics"][0]["source"] == "recurrent");
+
+  json symbols = client.call("workspace/symbol", {{"query", "ve"}}).take();
+  REQUIRE(symbols.size() == 1);
+  CHECK(symbols[0]["name"] == "Vell");
+  CHECK(symbols[0]["containerName"] == "story bible");
+
+  json bible = client.call("recurrent/bibleAt", {{"uri", book.uri(book.ana)}}).take();
+  std::set<std::string> names;
+  for (const auto &e : bible["entries"])
+    names.insert(e["name"].get<std::string>());
+  CHECK(names == std::set<std::string>{"Ana", "Vell", "Broken"}); // the broken entry is used as far as it can be
+}
