@@ -1,0 +1,219 @@
+// recurrent check DIR|FILE [--json]: the book's continuity findings, printed like a compiler's warnings.
+//
+// Reads the chapters and the bible from disk (no state written, no model called) and runs the
+// deterministic checks (engine/continuity/ContinuityChecker.h) over the whole book, or over one chapter
+// when FILE is a chapter of a folder book (the rest of the book still informs it: facts, word counts).
+// The run is three steps, so the model checks join as one more pass between the first and the last:
+//   1. loadTarget        the book, its bible, which chapters to report
+//   2. deterministicPass  findings of the offline checks
+//      (model checks)     runModelChecks(target, run) appends its findings here, when a model is set
+//   3. report            `file:line:col: warning: message [code]` or JSON
+// Exit code: 0 with no findings, 1 with findings (of any severity), 2 on a usage or read error.
+#include "cli/Args.h"
+#include "cli/BookOfPath.h"
+#include "cli/Commands.h"
+#include "engine/bible/BibleFile.h"
+#include "engine/bible/BookBible.h"
+#include "engine/book/BookSnapshot.h"
+#include "engine/continuity/ContinuityChecker.h"
+#include "support/Files.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+namespace recurrent::cli {
+using namespace recurrent::engine;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<OptionSpec> &checkSpecs() {
+  static const std::vector<OptionSpec> specs = {{"json", false, "print machine-readable JSON"}};
+  return specs;
+}
+
+int usageError(const std::string &message) {
+  std::fprintf(stderr, "recurrent check: %s\n", message.c_str());
+  return 2;
+}
+
+/// What is checked: the book as read from disk and the chapters whose findings are reported.
+struct CheckTarget {
+  BookLayout layout;
+  std::shared_ptr<const Bible> bible;
+  std::shared_ptr<const BookSnapshot> book;
+  std::vector<std::size_t> chapters;
+};
+
+/// Findings of every pass, in the order they ran; notes for stderr.
+struct CheckRun {
+  std::vector<Finding> findings;
+  std::vector<std::string> notices;
+};
+
+Result<CheckTarget> loadTarget(const fs::path &given) {
+  std::error_code ec;
+  if (!fs::exists(given, ec))
+    return Error{ErrorKind::InvalidArgument, given.string() + " does not exist"};
+  CheckTarget t{bookOfPath(given), nullptr, nullptr, {}};
+  t.bible = std::make_shared<const Bible>(loadBible(bibleFolder(t.layout)));
+  std::vector<BookSnapshot::ChapterSource> sources;
+  for (auto &c : t.layout.chapters()) {
+    auto text = readFile(c.path);
+    if (!text)
+      return Error{ErrorKind::Io, text.error().message};
+    sources.push_back({c, std::make_shared<const std::string>(std::move(*text)), false});
+  }
+  t.book = BookSnapshot::build(t.layout, std::move(sources), 1);
+  if (fs::is_directory(given, ec) || t.layout.kind() == BookLayout::Kind::SingleFile) {
+    for (std::size_t i = 0; i < t.book->chapters().size(); ++i)
+      t.chapters.push_back(i);
+    return t;
+  }
+  auto chapter = t.book->chapterIndex(fs::absolute(given, ec).lexically_normal());
+  if (!chapter)
+    return Error{ErrorKind::InvalidArgument,
+                 given.string() + " is not a chapter of the book at " + t.layout.root().string()};
+  t.chapters.push_back(*chapter);
+  return t;
+}
+
+void deterministicPass(const CheckTarget &target, CheckRun &run) {
+  BookBible names(target.bible, *target.book);
+  continuity::ContinuityChecker checker(names, *target.book);
+  if (!checker.dictionaryNotice().empty())
+    run.notices.push_back(checker.dictionaryNotice());
+  for (auto c : target.chapters) {
+    auto found = checker.checkChapter(names, *target.book, c);
+    run.findings.insert(run.findings.end(), std::make_move_iterator(found.begin()),
+                        std::make_move_iterator(found.end()));
+  }
+}
+
+const char *severityName(FindingSeverity s) {
+  switch (s) {
+  case FindingSeverity::Warning:
+    return "warning";
+  case FindingSeverity::Information:
+    return "info";
+  case FindingSeverity::Hint:
+    return "hint";
+  }
+  return "warning";
+}
+
+const char *sourceKindName(FindingSource::Kind k) {
+  switch (k) {
+  case FindingSource::Kind::BibleEntry:
+    return "bible";
+  case FindingSource::Kind::Fact:
+    return "fact";
+  case FindingSource::Kind::Paragraph:
+    return "paragraph";
+  }
+  return "bible";
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+std::pair<std::size_t, std::size_t> lineColumn(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1, lineStart = 0;
+  for (std::size_t i = 0; i < offset; ++i)
+    if (text[i] == '\n') {
+      ++line;
+      lineStart = i + 1;
+    }
+  std::size_t column = 1;
+  for (auto i = lineStart; i < offset; ++i)
+    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  return {line, column};
+}
+
+int report(const CheckTarget &target, const CheckRun &run, bool asJson) {
+  auto base = target.layout.baseDir();
+  auto shown = [&](const fs::path &p) {
+    auto rel = p.lexically_relative(base);
+    return (rel.empty() || rel.native().starts_with("..") ? p : rel).generic_string();
+  };
+  for (const auto &n : run.notices)
+    std::fprintf(stderr, "recurrent check: note: %s\n", n.c_str());
+  if (asJson) {
+    json findings = json::array();
+    for (const auto &f : run.findings) {
+      auto text = target.book->chapterText(f.chapter);
+      auto [line, column] = lineColumn(text, f.begin);
+      auto [endLine, endColumn] = lineColumn(text, f.end);
+      json sources = json::array();
+      for (const auto &s : f.sources)
+        sources.push_back(
+            {{"kind", sourceKindName(s.kind)}, {"file", shown(s.file)}, {"line", s.line + 1}, {"quote", s.quote}});
+      json j = {{"file", shown(target.book->chapters()[f.chapter].file.path)},
+                {"line", line},
+                {"column", column},
+                {"endLine", endLine},
+                {"endColumn", endColumn},
+                {"severity", severityName(f.severity)},
+                {"code", f.code},
+                {"message", f.message},
+                {"quote", std::string(text.substr(f.begin, f.end - f.begin))},
+                {"entry", f.entry},
+                {"sources", sources},
+                {"fingerprint", f.fingerprint}};
+      if (f.replacement)
+        j["replacement"] = *f.replacement;
+      findings.push_back(std::move(j));
+    }
+    json out = {{"book", shown(target.layout.root())},
+                {"chapters", target.chapters.size()},
+                {"findings", findings},
+                {"notices", run.notices}};
+    std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    for (const auto &f : run.findings) {
+      auto [line, column] = lineColumn(target.book->chapterText(f.chapter), f.begin);
+      std::printf("%s:%zu:%zu: %s: %s [%s]\n", shown(target.book->chapters()[f.chapter].file.path).c_str(), line,
+                  column, severityName(f.severity), f.message.c_str(), f.code.c_str());
+      for (const auto &s : f.sources)
+        std::printf("%s:%u: note: %s\n", shown(s.file).c_str(), s.line + 1, s.quote.c_str());
+    }
+    if (!run.findings.empty())
+      std::fprintf(stderr, "%zu finding%s in %zu chapter file%s\n", run.findings.size(),
+                   run.findings.size() == 1 ? "" : "s", target.chapters.size(), target.chapters.size() == 1 ? "" : "s");
+  }
+  return run.findings.empty() ? 0 : 1;
+}
+
+} // namespace
+
+int runCheck(int argc, char **argv) {
+  auto parsed = parseArgs(argc, argv, 2, checkSpecs());
+  if (!parsed)
+    return usageError(parsed.error().message);
+  if (parsed->has("help")) {
+    std::printf(
+        "usage: recurrent check DIR|FILE [--json]\n\nChecks the book DIR (or the chapter FILE of a book, or the "
+        "one-file story FILE) against its story bible and prints each finding like a compiler's warning, "
+        "`file:line:col: warning: message [code]`, followed by `note:` lines naming the bible line or fact it "
+        "rests on. The checks: name-misspelling (a near miss of a bible name or alias), dead-character-acts (a "
+        "character whose status says dead or away speaks or acts), pov-drift (first-person narration in a "
+        "chapter whose front matter says `pov: third`). Nothing is written; no model is called.\n\n"
+        "Exit code: 0 with no findings, 1 with findings, 2 on an error.\n\noptions:\n%s",
+        describeOptions(checkSpecs()).c_str());
+    return 0;
+  }
+  if (parsed->positionals.size() != 1)
+    return usageError("expected one book folder or manuscript FILE (see --help)");
+  auto target = loadTarget(parsed->positionals[0]);
+  if (!target)
+    return usageError(target.error().message);
+  CheckRun run;
+  deterministicPass(*target, run);
+  // The model checks (one call per passage) will run here and append to run.findings.
+  return report(*target, run, parsed->has("json"));
+}
+
+} // namespace recurrent::cli
