@@ -6,12 +6,13 @@
 // The run is three steps, so the model checks join as one more pass between the first and the last:
 //   1. loadTarget        the book, its bible, which chapters to report
 //   2. deterministicPass  findings of the offline checks
-//      (model checks)     runModelChecks(target, run) appends its findings here, when a model is set
+//      model pass         runModelPass (ModelCheckPass.h) appends the model's findings, when a model is set
 //   3. report            `file:line:col: warning: message [code]` or JSON
 // Exit code: 0 with no findings, 1 with findings (of any severity), 2 on a usage or read error.
 #include "cli/Args.h"
 #include "cli/BookOfPath.h"
 #include "cli/Commands.h"
+#include "cli/ModelCheckPass.h"
 #include "engine/bible/BibleFile.h"
 #include "engine/bible/BookBible.h"
 #include "engine/book/BookSnapshot.h"
@@ -32,7 +33,12 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<OptionSpec> &checkSpecs() {
-  static const std::vector<OptionSpec> specs = {{"json", false, "print machine-readable JSON"}};
+  static const std::vector<OptionSpec> specs = [] {
+    std::vector<OptionSpec> s = {{"json", false, "print machine-readable JSON"}};
+    for (auto &o : modelPassOptionSpecs())
+      s.push_back(std::move(o));
+    return s;
+  }();
   return specs;
 }
 
@@ -200,7 +206,12 @@ int runCheck(int argc, char **argv) {
         "`file:line:col: warning: message [code]`, followed by `note:` lines naming the bible line or fact it "
         "rests on. The checks: name-misspelling (a near miss of a bible name or alias), dead-character-acts (a "
         "character whose status says dead or away speaks or acts), pov-drift (first-person narration in a "
-        "chapter whose front matter says `pov: third`). Nothing is written; no model is called.\n\n"
+        "chapter whose front matter says `pov: third`). With a model configured (--base-url, RECURRENT_API_KEY, ...), "
+        "the model then reads each paragraph against the bible entries it mentions, earlier paragraphs and the "
+        "short-term memory (one call per batch of paragraphs; findings coded by ConStory's categories, e.g. "
+        "factual-detail), cached in the story's state so unchanged text is never sent twice; --no-model skips it, "
+        "and a paid model asked to check more than --confirm-above paragraphs asks first (or --yes). Without a "
+        "model nothing is written and no model is called.\n\n"
         "Exit code: 0 with no findings, 1 with findings, 2 on an error.\n\noptions:\n%s",
         describeOptions(checkSpecs()).c_str());
     return 0;
@@ -212,7 +223,17 @@ int runCheck(int argc, char **argv) {
     return usageError(target.error().message);
   CheckRun run;
   deterministicPass(*target, run);
-  // The model checks (one call per passage) will run here and append to run.findings.
+  auto model = runModelPass(target->layout, target->chapters, *parsed);
+  if (!model) {
+    // What the offline checks found is still shown; the run is an error all the same.
+    run.notices.push_back("model check: " + model.error().message);
+    report(*target, run, parsed->has("json"));
+    return 2;
+  }
+  for (auto &f : model->findings)
+    run.findings.push_back(std::move(f));
+  for (auto &n : model->notices)
+    run.notices.push_back(std::move(n));
   return report(*target, run, parsed->has("json"));
 }
 
