@@ -16,6 +16,8 @@
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
 #include "engine/book/StateLock.h"
+#include "engine/bible/BookBible.h"
+#include "engine/continuity/ContinuityChecker.h"
 #include "engine/continuity/ModelCheck.h"
 #include "engine/llm/BackendConfig.h"
 #include "engine/story/CallLog.h"
@@ -487,8 +489,8 @@ int runWrite(int argc, char **argv) {
   std::unique_ptr<ModelChecker> checker;
   std::shared_ptr<RecordingChatModel> checkModel;
   if (checkSteps && session.offline()) {
-    std::fprintf(stderr, "note: --check needs a model (--base-url, RECURRENT_API_KEY): the offline stand-in cannot "
-                         "judge continuity; writing without it\n");
+    std::fprintf(stderr, "note: --check: the offline stand-in cannot judge continuity: only the offline checks "
+                         "(names, dead characters, point of view) run; configure a model for the model's check\n");
   } else if (checkSteps) {
     checkModel = std::make_shared<RecordingChatModel>(makeBackends(*config).chat, paths.callLog());
     ModelCheckOptions checkOptions;
@@ -588,12 +590,27 @@ int runWrite(int argc, char **argv) {
     wordsAdded += static_cast<long>(committed->words);
     progress.stepDone(static_cast<long>(committed->words), static_cast<long>(after.totalWords()),
                       session.totals().completionTokens);
-    if (checker) {
-      // A failed check is reported and the story goes on: the paragraph is written and saved already.
+    if (checkSteps) {
+      // The offline checks, then the model's; a failed check is reported and the story goes on (the paragraph
+      // is written and saved already).
       book.reloadFromDisk();
       auto snapshot = book.snapshot();
-      auto report = checker->check(checkBookOf(book, snapshot), newParagraphs(*snapshot, *target, paragraph),
-                                   cancel.token());
+      auto added = newParagraphs(*snapshot, *target, paragraph);
+      BookBible names(book.bible(), *snapshot);
+      std::vector<Finding> offline;
+      if (!added.empty()) {
+        auto first = snapshot->place(added.front());
+        ContinuityChecker deterministic(names, *snapshot);
+        offline = deterministic.checkParagraphs(names, *snapshot, first->chapter, first->paragraph, added.size());
+      }
+      checkFindings += offline.size();
+      for (const auto &f : offline)
+        progress.note(compilerStyle(f, *snapshot));
+      if (!checker)
+        continue;
+      CheckBook in = checkBookOf(book, snapshot);
+      in.names = &names;
+      auto report = checker->check(in, added, cancel.token());
       if (!report) {
         progress.note("  check failed: " + report.error().message);
       } else {
@@ -618,7 +635,10 @@ int runWrite(int argc, char **argv) {
   std::printf("LLM calls: %ld (%ld failed), tokens: %s in / %s out, retries: %ld, time: %.1f s (model %.1f s)\n",
               totals.calls, totals.failed, thousands(totals.promptTokens).c_str(),
               thousands(totals.completionTokens).c_str(), totals.retries, seconds, totals.seconds);
-  if (checker) {
+  if (checkSteps && !checker) {
+    std::printf("continuity check (offline checks only): %zu finding%s in %ld new paragraph%s\n", checkFindings,
+                checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s");
+  } else if (checker) {
     auto checkTotals = checkModel->totals();
     std::printf("continuity check: %zu finding%s in %ld new paragraph%s, %zu model call%s, %s tokens in (kept in %s)\n",
                 checkFindings, checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s", checkCalls,

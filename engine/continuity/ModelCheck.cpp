@@ -1,5 +1,6 @@
 #include "engine/continuity/ModelCheck.h"
 
+#include "engine/bible/BookBible.h"
 #include "engine/bible/BookFacts.h"
 #include "engine/bible/MentionIndex.h"
 #include "engine/book/Book.h"
@@ -44,18 +45,34 @@ struct Prepared {
   CheckKey key;
 };
 
-/// The parts of a book a check computes once: mentions, facts, the bible's version.
+/// The parts of a book a check reads once: mentions, facts (the caller's BookBible, else computed), the bible's
+/// version.
 struct Scan {
   const CheckBook &book;
-  Bible emptyBible;
+  std::shared_ptr<const Bible> biblePtr;
   const Bible &bible;
-  MentionIndex mentions;
-  BookFacts facts;
+  std::optional<MentionIndex> ownMentions;
+  std::optional<BookFacts> ownFacts;
+  const MentionIndex *mentions;
+  const BookFacts *facts;
   std::uint64_t bibleHash;
 
   explicit Scan(const CheckBook &b)
-      : book(b), bible(b.bible ? *b.bible : emptyBible), mentions(bible),
-        facts(BookFacts::collect(bible, *b.snapshot)), bibleHash(bibleVersion(bible)) {}
+      : book(b), biblePtr(b.names  ? b.names->biblePtr()
+                          : b.bible ? b.bible
+                                    : std::make_shared<const Bible>()),
+        bible(*biblePtr) {
+    if (b.names) {
+      mentions = &b.names->mentions();
+      facts = &b.names->facts();
+    } else {
+      ownMentions.emplace(bible);
+      ownFacts.emplace(BookFacts::collect(bible, *b.snapshot));
+      mentions = &*ownMentions;
+      facts = &*ownFacts;
+    }
+    bibleHash = bibleVersion(bible);
+  }
 };
 
 std::string renderEntry(const Bible &bible, const EntryState &state) {
@@ -92,7 +109,7 @@ std::vector<Prepared> prepare(const Scan &scan, std::vector<std::size_t> paragra
     p.index = index;
     p.place = *place;
     p.text = snap.chapterText(place->chapter).substr(place->begin, place->end - place->begin);
-    for (const auto &m : scan.mentions.scan(p.text, place->chapter)) {
+    for (const auto &m : scan.mentions->scan(p.text, place->chapter)) {
       if (m.excluded || scan.bible.entries.at(m.entry).include == BibleInclude::Never)
         continue;
       auto it = std::find_if(p.entries.begin(), p.entries.end(), [&](const auto &e) { return e.first == m.entry; });
@@ -102,8 +119,8 @@ std::vector<Prepared> prepare(const Scan &scan, std::vector<std::size_t> paragra
         ++it->second;
     }
     for (std::size_t c = 0; c < place->chapter; ++c)
-      p.factsBefore += scan.facts.chapter(c).size();
-    for (const auto &f : scan.facts.chapter(place->chapter))
+      p.factsBefore += scan.facts->chapter(c).size();
+    for (const auto &f : scan.facts->chapter(place->chapter))
       if (f.end <= place->begin)
         ++p.factsBefore;
     // The evidence the paragraph brings: its entries as they stand at its place (facts included).
@@ -112,7 +129,7 @@ std::vector<Prepared> prepare(const Scan &scan, std::vector<std::size_t> paragra
     auto sorted = p.entries;
     std::sort(sorted.begin(), sorted.end());
     for (const auto &[entry, count] : sorted)
-      evidence.add(renderEntry(scan.bible, scan.facts.at(scan.bible, entry, place->chapter, place->begin)));
+      evidence.add(renderEntry(scan.bible, scan.facts->at(scan.bible, entry, place->chapter, place->begin)));
     p.key = {hashParagraphText(p.text), scan.bibleHash, evidence.v};
     out.push_back(std::move(p));
   }
@@ -198,7 +215,7 @@ Evidence gatherEvidence(const Scan &scan, const ModelCheckOptions &o, const std:
     }
   std::stable_sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
   for (const auto &[entry, count] : entries) {
-    EntryState state = scan.facts.at(scan.bible, entry, first.place.chapter, first.place.begin);
+    EntryState state = scan.facts->at(scan.bible, entry, first.place.chapter, first.place.begin);
     const BibleEntry &e = scan.bible.entries[entry];
     EvidenceSource src{FindingSource::Kind::BibleEntry, e.file, e.line, state, true};
     offer({CheckEvidenceItem::Kind::BibleEntry, e.name, renderEntry(scan.bible, state)}, std::move(src));

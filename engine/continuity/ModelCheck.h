@@ -25,6 +25,7 @@
 // For the server (the lead's wiring), on its pool, with an immutable snapshot:
 //   auto checker = ModelChecker(model, CheckCache::open(CheckCache::fileFor(layout.paths())), options);
 //   CheckBook in = checkBookOf(book, snapshot);          // snapshot + bible + memory + short-term memory
+//   in.names = &bookBible;                               // optional: the BookBible current with `snapshot`
 //   checker.check(in, paragraphsIn(*snapshot, chapter, begin, end) / chapterParagraphs / allParagraphs,
 //                 cancel, progress)  -> findings (chapter byte ranges), calls and tokens spent
 //   checker.stored(in, paragraphs)  -> the cached findings only, no call (publish on open; closed chapters)
@@ -52,6 +53,7 @@
 
 namespace recurrent::engine {
 class Book;
+class BookBible;
 class LongTermMemory;
 } // namespace recurrent::engine
 
@@ -72,6 +74,9 @@ struct ModelCheckOptions {
 struct CheckBook {
   std::shared_ptr<const BookSnapshot> snapshot;
   std::shared_ptr<const Bible> bible;      ///< may be empty (no bible: memory evidence only)
+  /// The book's mentions and facts, current with `snapshot` (the server's, shared with the deterministic
+  /// checks); null: computed for the call from `bible`. When set, its bible is the one used.
+  const BookBible *names = nullptr;
   const LongTermMemory *memory = nullptr;  ///< null: no memory evidence
   std::string shortTermMemory;
   std::filesystem::path shortTermMemoryFile; ///< where a finding citing it points

@@ -83,12 +83,13 @@ TEST_CASE("write --check: a contradicting new paragraph is reported with its sou
   CHECK(calls->find("\"check\"") != std::string::npos);
 }
 
-TEST_CASE("write --check with the offline stand-in says it cannot check and writes on") {
+TEST_CASE("write --check with the offline stand-in runs the offline checks only and says so") {
   test::TempDir dir;
   auto r = run(dir, {"write", "--iterations", "1", "--select", "first", "--check"});
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   REQUIRE(r.exitCode == 0);
-  CHECK(r.err.find("--check needs a model") != std::string::npos);
+  CHECK(r.err.find("--check: the offline stand-in cannot judge continuity") != std::string::npos);
+  CHECK(r.out.find("continuity check (offline checks only): ") != std::string::npos);
   CHECK(r.out.find("1 step written") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / ".recurrent/story.md/model-checks.json"));
 }

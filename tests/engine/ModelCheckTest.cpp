@@ -1,6 +1,7 @@
 // The model's continuity check against the fake OpenAI-compatible server: which issues are kept, what the prompt
 // holds, and the cache (requests counted at the server).
 #include "engine/Backends.h"
+#include "engine/bible/BookBible.h"
 #include "engine/book/Book.h"
 #include "engine/continuity/CheckCache.h"
 #include "engine/continuity/CheckPrompt.h"
@@ -113,6 +114,16 @@ TEST_CASE("model check: only an issue with an exact quote and a cited source bec
   CHECK(prompt.find("[P3] " + kP3) != std::string::npos);
   CHECK(prompt.find("foreshadowing") != std::string::npos);
   CHECK(prompt.find("unreliable") != std::string::npos);
+
+  // With the server's BookBible (mentions and facts kept current elsewhere), the same answer, the same finding.
+  BookBible names(in.bible, *in.snapshot);
+  CheckBook shared = in;
+  shared.names = &names;
+  ModelChecker again(fx.model, CheckCache::inMemory());
+  auto withNames = again.check(shared, chapterParagraphs(*in.snapshot, 0));
+  REQUIRE(withNames);
+  CHECK(withNames->findings == report->findings);
+  CHECK(fx.answers.checkPrompts().back() == prompt);
 }
 
 TEST_CASE("model check: a fact written before a paragraph is the evidence there, and a batch never spans it") {
