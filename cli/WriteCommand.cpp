@@ -75,9 +75,10 @@ constexpr const char *kUsage =
     "chapter, and --chapter-steps N starts a new chapter file every N steps (named like the others).\n"
     "Edit .recurrent/NAME.md/short-term-memory.md or plans.md (a book: DIR/.recurrent/book/) between\n"
     "runs: the next step uses them.\n"
-    "--check asks the model, after each step, whether the new paragraph contradicts the story bible, earlier\n"
-    "paragraphs or the short-term memory, prints what it finds as `file:line:col: warning: ...` and keeps it in\n"
-    "the state (model-checks.json); the offline stand-in cannot judge this and skips it.\n"
+    "--check runs the offline continuity checks on each new paragraph, then asks the model whether it\n"
+    "contradicts the story bible, earlier paragraphs or the short-term memory, prints what they find as\n"
+    "`file:line:col: warning: ...` and keeps the model's results in the state (model-checks.json); with the\n"
+    "offline stand-in only the offline checks run.\n"
     "\n"
     "options:\n";
 
