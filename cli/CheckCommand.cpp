@@ -12,6 +12,7 @@
 #include "cli/Args.h"
 #include "cli/BookOfPath.h"
 #include "cli/Commands.h"
+#include "cli/FindingText.h"
 #include "cli/ModelCheckPass.h"
 #include "engine/bible/BibleFile.h"
 #include "engine/bible/BookBible.h"
@@ -100,51 +101,9 @@ void deterministicPass(const CheckTarget &target, CheckRun &run) {
   }
 }
 
-const char *severityName(FindingSeverity s) {
-  switch (s) {
-  case FindingSeverity::Warning:
-    return "warning";
-  case FindingSeverity::Information:
-    return "info";
-  case FindingSeverity::Hint:
-    return "hint";
-  }
-  return "warning";
-}
-
-const char *sourceKindName(FindingSource::Kind k) {
-  switch (k) {
-  case FindingSource::Kind::BibleEntry:
-    return "bible";
-  case FindingSource::Kind::Fact:
-    return "fact";
-  case FindingSource::Kind::Paragraph:
-    return "paragraph";
-  }
-  return "bible";
-}
-
-/// 1-based line and column (in characters) of byte `offset` of `text`.
-std::pair<std::size_t, std::size_t> lineColumn(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1, lineStart = 0;
-  for (std::size_t i = 0; i < offset; ++i)
-    if (text[i] == '\n') {
-      ++line;
-      lineStart = i + 1;
-    }
-  std::size_t column = 1;
-  for (auto i = lineStart; i < offset; ++i)
-    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
-  return {line, column};
-}
-
 int report(const CheckTarget &target, const CheckRun &run, bool asJson) {
   auto base = target.layout.baseDir();
-  auto shown = [&](const fs::path &p) {
-    auto rel = p.lexically_relative(base);
-    return (rel.empty() || rel.native().starts_with("..") ? p : rel).generic_string();
-  };
+  auto shown = [&](const fs::path &p) { return shownPath(p, base); };
   for (const auto &n : run.notices)
     std::fprintf(stderr, "recurrent check: note: %s\n", n.c_str());
   if (asJson) {
@@ -156,13 +115,13 @@ int report(const CheckTarget &target, const CheckRun &run, bool asJson) {
       json sources = json::array();
       for (const auto &s : f.sources)
         sources.push_back(
-            {{"kind", sourceKindName(s.kind)}, {"file", shown(s.file)}, {"line", s.line + 1}, {"quote", s.quote}});
+            {{"kind", sourceKindLabel(s.kind)}, {"file", shown(s.file)}, {"line", s.line + 1}, {"quote", s.quote}});
       json j = {{"file", shown(target.book->chapters()[f.chapter].file.path)},
                 {"line", line},
                 {"column", column},
                 {"endLine", endLine},
                 {"endColumn", endColumn},
-                {"severity", severityName(f.severity)},
+                {"severity", severityLabel(f.severity)},
                 {"code", f.code},
                 {"message", f.message},
                 {"quote", std::string(text.substr(f.begin, f.end - f.begin))},
@@ -179,13 +138,8 @@ int report(const CheckTarget &target, const CheckRun &run, bool asJson) {
                 {"notices", run.notices}};
     std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
-    for (const auto &f : run.findings) {
-      auto [line, column] = lineColumn(target.book->chapterText(f.chapter), f.begin);
-      std::printf("%s:%zu:%zu: %s: %s [%s]\n", shown(target.book->chapters()[f.chapter].file.path).c_str(), line,
-                  column, severityName(f.severity), f.message.c_str(), f.code.c_str());
-      for (const auto &s : f.sources)
-        std::printf("%s:%u: note: %s\n", shown(s.file).c_str(), s.line + 1, s.quote.c_str());
-    }
+    for (const auto &f : run.findings)
+      std::fputs(compilerLines(f, *target.book).c_str(), stdout);
     if (!run.findings.empty())
       std::fprintf(stderr, "%zu finding%s in %zu chapter file%s\n", run.findings.size(),
                    run.findings.size() == 1 ? "" : "s", target.chapters.size(), target.chapters.size() == 1 ? "" : "s");

@@ -12,6 +12,7 @@
 // the state's check cache.
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/FindingText.h"
 #include "cli/ResumeFlags.h"
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
@@ -198,32 +199,12 @@ Status startChapterIfDue(const BookLayout &layout, long step, long every) {
   return okStatus();
 }
 
-/// `file:line:col: warning: message [code]` as `recurrent check` prints it (paths relative to the book, columns in
-/// characters, 1-based), then a note line per source and the suggested replacement.
+/// The finding as `recurrent check` prints it, and the suggested replacement.
 std::string compilerStyle(const Finding &f, const BookSnapshot &snapshot) {
-  auto shown = [&](const fs::path &p) {
-    auto rel = p.lexically_relative(snapshot.layout().baseDir());
-    return (rel.empty() || rel.native().starts_with("..") ? p : rel).generic_string();
-  };
-  std::string_view text = snapshot.chapterText(f.chapter);
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i < f.begin && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      ++column;
-    }
-  }
-  const char *level = f.severity == FindingSeverity::Warning ? "warning"
-                      : f.severity == FindingSeverity::Information ? "info"
-                                                                   : "hint";
-  std::string out = shown(snapshot.chapters()[f.chapter].file.path) + ":" + std::to_string(line) + ":" +
-                    std::to_string(column) + ": " + level + ": " + f.message + " [" + f.code + "]";
-  for (const auto &s : f.sources)
-    out += "\n" + shown(s.file) + ":" + std::to_string(s.line + 1) + ": note: " + s.quote;
+  std::string out = compilerLines(f, snapshot);
   if (f.replacement)
-    out += "\n  suggestion: \u2018" + *f.replacement + "\u2019";
+    out += "  suggestion: \u2018" + *f.replacement + "\u2019\n";
+  out.pop_back(); // Progress::note ends the line
   return out;
 }
 
