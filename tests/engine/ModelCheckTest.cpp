@@ -150,7 +150,7 @@ TEST_CASE("model check: a fact written before a paragraph is the evidence there,
   CHECK(f.sources[0].line == 4);
 }
 
-TEST_CASE("model check cache: an unchanged chapter sends nothing; an edited paragraph is the only one sent") {
+TEST_CASE("model check cache: an unchanged chapter sends nothing, an edited paragraph is the only one sent") {
   Fixture fx;
   fx.answers.onPassage("green eyes", json::array({CheckAnswers::issue("P1", "green eyes", "factual detail",
                                                                       "Natasha Rostova", "dark grey", "Grey.")}));
