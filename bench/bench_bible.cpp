@@ -6,6 +6,7 @@
 // insert or delete one character in the middle of a random paragraph and call applyEdit, timed one by one;
 // on a shared machine the p99 includes scheduler preemption.
 #include "bench/BenchBook.h"
+#include "bench/BenchCast.h"
 #include "engine/bible/MentionIndex.h"
 #include "support/Files.h"
 
@@ -18,6 +19,8 @@
 
 using namespace recurrent;
 using namespace recurrent::engine;
+using bench::castBible;
+using bench::chaptersOf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -29,75 +32,6 @@ double millis(Clock::duration d) {
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
-
-/// Forty entries: name, then aliases (the book's own spellings in the Maude translation).
-const std::vector<std::vector<std::string>> kCast = {
-    {"Pierre Bezukhov", "Pierre", "Bezukhov", "Count Bezukhov"},
-    {"Natasha Rostova", "Natasha", "Natalie"},
-    {"Prince Andrew Bolkonski", "Prince Andrew", "Andrew", "Bolkonski"},
-    {"Nicholas Rostov", "Nicholas", "Nikolenka"},
-    {"Princess Mary", "Mary", "Princess Marya"},
-    {"Sonya"},
-    {"Helene", "Princess Helene", "Countess Bezukhova"},
-    {"Anatole Kuragin", "Anatole"},
-    {"Prince Vasili Kuragin", "Prince Vasili"},
-    {"Dolokhov", "Fedya"},
-    {"Denisov", "Vaska"},
-    {"Kutuzov"},
-    {"Napoleon", "Bonaparte"},
-    {"Boris Drubetskoy", "Boris"},
-    {"Anna Pavlovna Scherer", "Anna Pavlovna"},
-    {"Petya Rostov", "Petya"},
-    {"Countess Rostova", "the countess"},
-    {"Count Ilya Rostov", "the count"},
-    {"Prince Nicholas Bolkonski", "the old prince"},
-    {"Lise", "the little princess"},
-    {"Platon Karataev", "Karataev"},
-    {"Tikhon"},
-    {"Alpatych"},
-    {"Bilibin"},
-    {"Bagration"},
-    {"Emperor Alexander", "the Emperor"},
-    {"Speranski"},
-    {"Julie Karagina", "Julie"},
-    {"Anna Mikhaylovna"},
-    {"Hippolyte"},
-    {"Berg"},
-    {"Vera"},
-    {"Mademoiselle Bourienne", "Bourienne"},
-    {"Rostopchin"},
-    {"Davout"},
-    {"Murat"},
-    {"Weyrother"},
-    {"Barclay de Tolly"},
-    {"Tushin"},
-    {"Moscow"}};
-
-Bible castBible() {
-  std::vector<BibleEntry> entries;
-  for (const auto &names : kCast) {
-    BibleEntry e;
-    e.name = names[0];
-    e.aliases.assign(names.begin() + 1, names.end());
-    e.file = "bible/" + names[0] + ".md";
-    entries.push_back(std::move(e));
-  }
-  return assembleBible("bible", std::move(entries), {});
-}
-
-std::vector<std::string> chaptersOf(const std::string &text) {
-  std::vector<std::string> out(1);
-  std::size_t at = 0;
-  while (at < text.size()) {
-    auto nl = text.find('\n', at);
-    auto end = nl == std::string::npos ? text.size() : nl + 1;
-    if (text.compare(at, 8, "CHAPTER ") == 0 && !out.back().empty())
-      out.emplace_back();
-    out.back().append(text, at, end - at);
-    at = end;
-  }
-  return out;
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 // safe to run while `recurrent write` or the editor works. Malformed entries and facts that name
 // no entry are reported, not fatal: the exit code is non-zero only for a usage error.
 #include "cli/Args.h"
+#include "cli/BookOfPath.h"
 #include "cli/Commands.h"
 #include "engine/bible/BibleFile.h"
 #include "engine/bible/BookFacts.h"
@@ -33,32 +34,6 @@ const std::vector<OptionSpec> &bibleSpecs() {
 int usageError(const std::string &message) {
   std::fprintf(stderr, "recurrent bible: %s\n", message.c_str());
   return 2;
-}
-
-/// The book of `path`: the book it belongs to, a folder given as a book, a bible folder itself
-/// (`BOOK/bible`, `DIR/NAME.bible`), or a one-file story.
-BookLayout layoutOf(const fs::path &path) {
-  std::error_code ec;
-  auto absolute = fs::absolute(path, ec).lexically_normal();
-  if (!absolute.has_filename())
-    absolute = absolute.parent_path();
-  if (fs::is_directory(absolute, ec)) {
-    auto name = absolute.filename().string();
-    if (name == "bible")
-      return BookLayout::find(absolute.parent_path()).value_or(BookLayout::folder(absolute.parent_path()));
-    if (name.size() > 6 && name.ends_with(".bible"))
-      return BookLayout::singleFile(absolute.parent_path() / (name.substr(0, name.size() - 6) + ".md"));
-  }
-  if (auto found = BookLayout::find(absolute))
-    return *found;
-  if (fs::is_directory(absolute, ec))
-    return BookLayout::folder(absolute);
-  // A chapter of a folder that is not a story yet but keeps a bible/ beside it: that folder's bible, not an
-  // empty NAME.bible/ of its own.
-  auto single = BookLayout::singleFile(absolute);
-  if (!fs::exists(bibleFolder(single), ec) && fs::is_directory(absolute.parent_path() / "bible", ec))
-    return BookLayout::folder(absolute.parent_path());
-  return single;
 }
 
 std::uint32_t lineOf(std::string_view text, std::size_t offset) {
@@ -101,7 +76,7 @@ int runBible(int argc, char **argv) {
   if (!fs::exists(given, ec))
     return usageError(given.string() + " does not exist");
 
-  auto layout = layoutOf(given);
+  auto layout = bookOfPath(given);
   auto folder = bibleFolder(layout);
   auto bible = loadBible(folder);
   auto base = layout.baseDir();

@@ -10,6 +10,7 @@ int runIndex(int argc, char **argv);  ///< recurrent index FILE
 int runSearch(int argc, char **argv); ///< recurrent search FILE QUERY [-k N]
 int runState(int argc, char **argv);  ///< recurrent state FILE
 int runBible(int argc, char **argv);  ///< recurrent bible FILE|DIR [--json]
+int runCheck(int argc, char **argv);  ///< recurrent check DIR|FILE [--json]
 
 /// argv[0..first) are the program and subcommand names.
 } // namespace recurrent::cli

@@ -26,7 +26,13 @@ extern "C" void onInterrupt(int) {
 bool confirmCost(const SummaryEstimate &estimate, const MemorySession &s, const Args &args, const char *command) {
   if (!estimate.needsConfirmation() || args.has("yes"))
     return true;
-  std::fprintf(stderr, "recurrent %s: %s\n", command, estimate.describe(s.config.describe()).c_str());
+  return confirmSpend(estimate.describe(s.config.describe()), command);
+}
+
+} // namespace
+
+bool confirmSpend(const std::string &estimate, const char *command) {
+  std::fprintf(stderr, "recurrent %s: %s\n", command, estimate.c_str());
   if (::isatty(STDIN_FILENO) != 1) {
     std::fprintf(stderr, "recurrent %s: not confirmed (no terminal): run again with --yes to proceed\n", command);
     return false;
@@ -38,7 +44,18 @@ bool confirmCost(const SummaryEstimate &estimate, const MemorySession &s, const 
   return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-} // namespace
+InterruptScope::InterruptScope() {
+  gInterrupt = &source_;
+  struct sigaction action {};
+  action.sa_handler = onInterrupt;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, &previous_);
+}
+
+InterruptScope::~InterruptScope() {
+  ::sigaction(SIGINT, &previous_, nullptr);
+  gInterrupt = nullptr;
+}
 
 std::vector<OptionSpec> memoryOptionSpecs() {
   std::vector<OptionSpec> specs = backendOptionSpecs();
@@ -107,12 +124,7 @@ Result<MemorySession> openMemorySession(const std::string &path, const Args &arg
 Result<IndexReport> refreshMemory(MemorySession &s, const Args &args, const char *command) {
   if (!confirmCost(s.book->estimateSummaries(*s.snapshot), s, args, command))
     return Error{ErrorKind::Cancelled, "nothing was summarised"};
-  CancelSource interrupt;
-  gInterrupt = &interrupt;
-  struct sigaction action {}, previous{};
-  action.sa_handler = onInterrupt;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGINT, &action, &previous);
+  InterruptScope interrupt;
 
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   const auto started = std::chrono::steady_clock::now();
@@ -130,8 +142,6 @@ Result<IndexReport> refreshMemory(MemorySession &s, const Args &args, const char
   if (shown)
     std::fputs("\r\033[K", stderr);
 
-  ::sigaction(SIGINT, &previous, nullptr);
-  gInterrupt = nullptr;
   if (!report && report.error().kind == ErrorKind::Cancelled)
     return Error{ErrorKind::Cancelled, "interrupted; the work done so far is saved, run again to resume"};
   return report;

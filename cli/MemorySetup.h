@@ -10,6 +10,7 @@
 #include "engine/llm/BackendConfig.h"
 #include "engine/memory/MemoryIndexer.h"
 
+#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,24 @@ Result<MemorySession> openMemorySession(const std::string &path, const Args &arg
 /// fails (Cancelled) having sent nothing. On a terminal (stderr), shows a progress line when
 /// the work takes a while. Ctrl-C cancels; the work done so far stays saved.
 Result<engine::IndexReport> refreshMemory(MemorySession &session, const Args &args, const char *command);
+
+/// Prints `estimate` (what a paid model would be asked to do) and asks "Proceed? [y/N]" on a terminal; true
+/// for a typed y. Without a terminal: false, saying to run again with --yes.
+bool confirmSpend(const std::string &estimate, const char *command);
+
+/// While it lives, Ctrl-C cancels token() instead of killing the process (the work done so far is saved).
+class InterruptScope {
+public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope &) = delete;
+  InterruptScope &operator=(const InterruptScope &) = delete;
+  CancelToken token() const { return source_.token(); }
+
+private:
+  CancelSource source_;
+  struct sigaction previous_ {};
+};
 
 /// "recurrent <command>: <message>" on stderr.
 void printError(const char *command, const std::string &message);

@@ -7,14 +7,21 @@
 // `--resume` neither loses nor duplicates a paragraph: the step is journalled in
 // story.json, then the manuscript is replaced atomically, then the state is
 // committed; on resume, the journal is finished or dropped by comparing the
-// manuscript with the marks it recorded.
+// manuscript with the marks it recorded. With --check, each new paragraph is then checked by the model against
+// the bible and the memory (engine/continuity/ModelCheck.h); findings print like compiler warnings and stay in
+// the state's check cache.
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/FindingText.h"
 #include "cli/ResumeFlags.h"
 #include "engine/Backends.h"
 #include "engine/book/Book.h"
 #include "engine/book/StateLock.h"
+#include "engine/bible/BookBible.h"
+#include "engine/continuity/ContinuityChecker.h"
+#include "engine/continuity/ModelCheck.h"
 #include "engine/llm/BackendConfig.h"
+#include "engine/story/CallLog.h"
 #include "engine/story/StorySession.h"
 #include "engine/story/opening/BundledOpening.h"
 #include "support/Files.h"
@@ -31,6 +38,7 @@
 namespace recurrent::cli {
 namespace fs = std::filesystem;
 using namespace recurrent::engine;
+using namespace recurrent::engine::continuity;
 
 namespace {
 
@@ -51,6 +59,7 @@ const std::vector<OptionSpec> &writeSpecs() {
         {"bible-share", true, "the story bible's share of each prompt, 0 to 1 (default 0.25)", "X"},
         {"mode", true, "novel or interactive (second-person interactive fiction)", "MODE"},
         {"context-tokens", true, "the model's context window; every prompt fits it (default 8192)", "N"},
+        {"check", false, "check each new paragraph for contradictions of the bible and memory (one model call each)"},
     };
     for (const auto &b : backendOptionSpecs())
       s.push_back(b);
@@ -68,6 +77,10 @@ constexpr const char *kUsage =
     "chapter, and --chapter-steps N starts a new chapter file every N steps (named like the others).\n"
     "Edit .recurrent/NAME.md/short-term-memory.md or plans.md (a book: DIR/.recurrent/book/) between\n"
     "runs: the next step uses them.\n"
+    "--check runs the offline continuity checks on each new paragraph, then asks the model whether it\n"
+    "contradicts the story bible, earlier paragraphs or the short-term memory, prints what they find as\n"
+    "`file:line:col: warning: ...` and keeps the model's results in the state (model-checks.json); with the\n"
+    "offline stand-in only the offline checks run.\n"
     "\n"
     "options:\n";
 
@@ -185,6 +198,30 @@ Status startChapterIfDue(const BookLayout &layout, long step, long every) {
   if (auto made = layout.createNextChapter(); !made)
     return made.error();
   return okStatus();
+}
+
+/// The finding as `recurrent check` prints it, and the suggested replacement.
+std::string compilerStyle(const Finding &f, const BookSnapshot &snapshot) {
+  std::string out = compilerLines(f, snapshot);
+  if (f.replacement)
+    out += "  suggestion: \u2018" + *f.replacement + "\u2019\n";
+  out.pop_back(); // Progress::note ends the line
+  return out;
+}
+
+/// The paragraphs `paragraph` became in `chapter` of the book (appended at its end).
+std::vector<std::size_t> newParagraphs(const BookSnapshot &snapshot, const fs::path &chapter, const std::string &paragraph) {
+  auto index = snapshot.chapterIndex(chapter);
+  if (!index)
+    return {};
+  std::string_view text = snapshot.chapterText(*index);
+  std::string_view trimmed = paragraph;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' '))
+    trimmed.remove_suffix(1);
+  auto at = text.rfind(trimmed);
+  if (at == std::string_view::npos || trimmed.empty())
+    return {};
+  return paragraphsIn(snapshot, *index, at, at + trimmed.size());
 }
 
 } // namespace
@@ -436,6 +473,22 @@ int runWrite(int argc, char **argv) {
       return fail(adopted.error().message);
   }
 
+  // --- The continuity check of each new paragraph (--check) ---
+  const bool checkSteps = args.has("check");
+  std::unique_ptr<ModelChecker> checker;
+  std::shared_ptr<RecordingChatModel> checkModel;
+  if (checkSteps && session.offline()) {
+    std::fprintf(stderr, "note: --check: the offline stand-in cannot judge continuity: only the offline checks "
+                         "(names, dead characters, point of view) run; configure a model for the model's check\n");
+  } else if (checkSteps) {
+    checkModel = std::make_shared<RecordingChatModel>(makeBackends(*config).chat, paths.callLog());
+    ModelCheckOptions checkOptions;
+    checkOptions.contextTokens = static_cast<int>(*contextTokens);
+    checkOptions.answerTokens = std::min(1200, static_cast<int>(*contextTokens) / 4);
+    checker = std::make_unique<ModelChecker>(checkModel, CheckCache::open(CheckCache::fileFor(paths)), checkOptions);
+  }
+  std::size_t checkFindings = 0, checkCalls = 0;
+
   // --- The recurrence ---
   Progress progress(*iterations);
   long stepsDone = 0, wordsAdded = 0;
@@ -526,6 +579,36 @@ int runWrite(int argc, char **argv) {
     wordsAdded += static_cast<long>(committed->words);
     progress.stepDone(static_cast<long>(committed->words), static_cast<long>(after.totalWords()),
                       session.totals().completionTokens);
+    if (checkSteps) {
+      // The offline checks, then the model's; a failed check is reported and the story goes on (the paragraph
+      // is written and saved already).
+      book.reloadFromDisk();
+      auto snapshot = book.snapshot();
+      auto added = newParagraphs(*snapshot, *target, paragraph);
+      BookBible names(book.bible(), *snapshot);
+      std::vector<Finding> offline;
+      if (!added.empty()) {
+        auto first = snapshot->place(added.front());
+        ContinuityChecker deterministic(names, *snapshot);
+        offline = deterministic.checkParagraphs(names, *snapshot, first->chapter, first->paragraph, added.size());
+      }
+      checkFindings += offline.size();
+      for (const auto &f : offline)
+        progress.note(compilerStyle(f, *snapshot));
+      if (!checker)
+        continue;
+      CheckBook in = checkBookOf(book, snapshot);
+      in.names = &names;
+      auto report = checker->check(in, added, cancel.token());
+      if (!report) {
+        progress.note("  check failed: " + report.error().message);
+      } else {
+        checkCalls += report->calls;
+        checkFindings += report->findings.size();
+        for (const auto &f : report->findings)
+          progress.note(compilerStyle(f, *snapshot));
+      }
+    }
   }
   progress.finish();
 
@@ -541,6 +624,16 @@ int runWrite(int argc, char **argv) {
   std::printf("LLM calls: %ld (%ld failed), tokens: %s in / %s out, retries: %ld, time: %.1f s (model %.1f s)\n",
               totals.calls, totals.failed, thousands(totals.promptTokens).c_str(),
               thousands(totals.completionTokens).c_str(), totals.retries, seconds, totals.seconds);
+  if (checkSteps && !checker) {
+    std::printf("continuity check (offline checks only): %zu finding%s in %ld new paragraph%s\n", checkFindings,
+                checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s");
+  } else if (checker) {
+    auto checkTotals = checkModel->totals();
+    std::printf("continuity check: %zu finding%s in %ld new paragraph%s, %zu model call%s, %s tokens in (kept in %s)\n",
+                checkFindings, checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s", checkCalls,
+                checkCalls == 1 ? "" : "s", thousands(checkTotals.promptTokens).c_str(),
+                CheckCache::fileFor(paths).string().c_str());
+  }
   std::printf("model: %s\n", session.modelDescription().c_str());
   if (session.offline())
     std::printf("offline stand-in: the prose is a statistical sketch learnt from the manuscript, not a model's "

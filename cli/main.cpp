@@ -19,6 +19,7 @@ constexpr const char *kUsage =
     "  search FILE QUERY       semantic search over a manuscript's memory\n"
     "  state FILE              print the story state\n"
     "  bible FILE|DIR          list the story bible: entries, mentions, problems\n"
+    "  check DIR|FILE          continuity findings (misspelt names, ...) like compiler warnings\n"
     "  version                 print the version\n"
     "\n"
     "Run `recurrent <command> --help` for a command's options.\n"
@@ -55,6 +56,8 @@ int main(int argc, char **argv) {
     return runState(argc, argv);
   if (command == "bible")
     return runBible(argc, argv);
+  if (command == "check")
+    return runCheck(argc, argv);
   std::fprintf(stderr, "recurrent: unknown command '%s' (see recurrent --help)\n", command.c_str());
   return 2;
 }

@@ -86,6 +86,24 @@ bool isLetter(char32_t c) {
   return s != Script::Other && !isCjkPunctuation(c);
 }
 
+char32_t foldCase(char32_t c) {
+  if (c < 0x80)
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+    return c + 32;
+  if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+    return (c % 2 == 0) ? c + 1 : c;
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+    return (c % 2 == 1) ? c + 1 : c;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+    return c + 32;
+  if (c >= 0x410 && c <= 0x42F)
+    return c + 32;
+  if (c >= 0x400 && c <= 0x40F)
+    return c + 80;
+  return c;
+}
+
 std::string_view prefixBytes(std::string_view text, std::size_t maxBytes) {
   if (text.size() <= maxBytes)
     return text;

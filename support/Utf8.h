@@ -27,6 +27,9 @@ inline bool isCjk(char32_t cp) {
 bool isCjkPunctuation(char32_t cp);
 /// A letter in any script we classify (not punctuation, digit or space).
 bool isLetter(char32_t cp);
+/// Simple case folding for the scripts writers' names mostly use: ASCII, Latin-1, Latin Extended-A,
+/// Greek, Cyrillic. Other code points are returned as they are.
+char32_t foldCase(char32_t cp);
 
 /// The longest prefix of `text` of at most `maxBytes` bytes that does not split a character.
 std::string_view prefixBytes(std::string_view text, std::size_t maxBytes);

@@ -12,22 +12,8 @@ namespace recurrent::engine {
 namespace {
 
 /// Simple case folding for the scripts writers' names mostly use (see the header).
-char32_t fold(char32_t c) {
-  if (c < 0x80)
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-  if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
-    return c + 32;
-  if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
-    return (c % 2 == 0) ? c + 1 : c;
-  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
-    return (c % 2 == 1) ? c + 1 : c;
-  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
-    return c + 32;
-  if (c >= 0x410 && c <= 0x42F)
-    return c + 32;
-  if (c >= 0x400 && c <= 0x40F)
-    return c + 80;
-  return c;
+inline char32_t fold(char32_t c) {
+  return utf8::foldCase(c);
 }
 
 /// The longest text one regex key is run over (see scanRange).
