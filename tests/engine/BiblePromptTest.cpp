@@ -198,7 +198,7 @@ TEST_CASE("the step's bible: facts and mentions before the insertion point only,
 }
 
 TEST_CASE(
-    "always entries survive a tight budget; when even they are cut, the report and one message say so") {
+    "always entries survive a tight budget, and when even they are cut, the report and one message say so") {
   test::TempDir dir;
   const auto root = dir / "b";
   std::string cast;
