@@ -95,6 +95,12 @@ struct BibleFeatures::Book {
   std::map<fs::path, std::string> openChapters;   ///< path -> the editor's URI
   std::map<fs::path, std::string> openBibleFiles; ///< path -> the editor's URI
   std::map<std::string, json> published;          ///< URI -> the diagnostics it shows now
+  std::shared_ptr<const engine::BookSnapshot> snapshot;      ///< what `index` reflects
+  std::unique_ptr<engine::continuity::ContinuityChecker> checker;
+  std::set<std::string> ignored;                              ///< fingerprints the writer dismissed
+  bool ignoredLoaded = false;
+  /// Continuity findings published now, by URI (for the quick fixes).
+  std::map<std::string, std::vector<engine::Finding>> findings;
   /// A rename answered but not yet seen in the bible: {old name, new name}.
   std::optional<std::pair<std::string, std::string>> pendingRename;
   std::unique_ptr<asio::steady_timer> timer;
@@ -226,15 +232,21 @@ engine::BookBible *BibleFeatures::current(Book &book) {
     if (const Document *doc = server_.documents().find(uri))
       book.text.setOverlay(path, doc->manuscript.text()); // a no-op when the text is the same
   auto snapshot = book.text.snapshot();
+  book.snapshot = snapshot;
   if (!book.index || book.index->biblePtr() != bible) {
     book.index = std::make_unique<engine::BookBible>(bible, *snapshot);
+    book.checker = std::make_unique<engine::continuity::ContinuityChecker>(*book.index, *snapshot);
+    if (!book.checker->dictionaryNotice().empty())
+      spdlog::info("{}", book.checker->dictionaryNotice());
     if (auto rename = book.pendingRename; rename && bible->find(rename->second) && !bible->find(rename->first)) {
       book.pendingRename.reset();
       if (renamed)
         renamed(book.layout, rename->first, rename->second);
     }
-  } else
+  } else {
     book.index->update(*snapshot);
+    book.checker->update(*snapshot);
+  }
   return book.index.get();
 }
 
@@ -691,6 +703,137 @@ void BibleFeatures::scheduleDiagnostics(Book &book) {
   });
 }
 
+namespace {
+
+int lspSeverity(engine::FindingSeverity s) {
+  switch (s) {
+  case engine::FindingSeverity::Warning: return 2;
+  case engine::FindingSeverity::Information: return 3;
+  case engine::FindingSeverity::Hint: break;
+  }
+  return 4;
+}
+
+fs::path ignoredFile(const engine::BookLayout &layout) { return layout.paths().dir / "ignored-findings.json"; }
+
+} // namespace
+
+void BibleFeatures::loadIgnored(Book &book) {
+  if (book.ignoredLoaded)
+    return;
+  book.ignoredLoaded = true;
+  auto text = readFile(ignoredFile(book.layout));
+  if (!text)
+    return;
+  auto j = json::parse(*text, nullptr, false);
+  if (j.is_object() && j["ignored"].is_array())
+    for (const auto &f : j["ignored"])
+      if (f.is_string())
+        book.ignored.insert(f.get<std::string>());
+}
+
+void BibleFeatures::addContinuity(Book &book, std::map<std::string, json> &byUri) {
+  loadIgnored(book);
+  const auto &index = *book.index;
+  const auto enc = server_.positionEncoding();
+  book.findings.clear();
+  for (const auto &[path, uri] : book.openChapters) {
+    auto chapter = book.snapshot->chapterIndex(path);
+    if (!chapter)
+      continue;
+    LineMap lines(index.chapterText(*chapter));
+    auto &diagnostics = byUri[uri];
+    if (diagnostics.is_null())
+      diagnostics = json::array();
+    for (auto &f : book.checker->checkChapter(index, *book.snapshot, *chapter)) {
+      if (book.ignored.count(f.fingerprint))
+        continue;
+      json related = json::array();
+      for (const auto &source : f.sources) {
+        std::string text = source.kind == engine::FindingSource::Kind::BibleEntry ? bibleFileText(book, source.file)
+                                                                                  : std::string();
+        if (auto c = book.snapshot->chapterIndex(source.file))
+          text = std::string(book.snapshot->chapterText(*c));
+        LineMap sourceLines(text);
+        auto start = sourceLines.offset({source.line, 0}, enc);
+        related.push_back({{"location", protocol::Location{uriOf(book, source.file),
+                                                           sourceLines.range(start, std::min(text.find('\n', start), text.size()), enc)}},
+                           {"message", source.quote.empty() ? std::string("the bible says so here") : source.quote}});
+      }
+      diagnostics.push_back({{"range", lines.range(f.begin, f.end, enc)},
+                             {"severity", lspSeverity(f.severity)},
+                             {"source", "recurrent"},
+                             {"code", f.code},
+                             {"message", f.message},
+                             {"relatedInformation", related},
+                             {"data", {{"fingerprint", f.fingerprint}}}});
+      book.findings[uri].push_back(std::move(f));
+    }
+    if (diagnostics.empty())
+      byUri.erase(uri);
+  }
+}
+
+std::vector<json> BibleFeatures::codeActions(const std::string &uri, const protocol::Range &range) {
+  std::vector<json> out;
+  Book *book = bookOf(uri);
+  if (!book || !book->index || !book->snapshot)
+    return out;
+  auto found = book->findings.find(uri);
+  auto path = protocol::uriToPath(uri);
+  auto chapter = path ? book->snapshot->chapterIndex(*path) : std::nullopt;
+  if (found == book->findings.end() || !chapter)
+    return out;
+  const auto enc = server_.positionEncoding();
+  LineMap lines(book->index->chapterText(*chapter));
+  auto before = [](const protocol::Position &a, const protocol::Position &b) {
+    return a.line < b.line || (a.line == b.line && a.character < b.character);
+  };
+  for (const auto &f : found->second) {
+    auto where = lines.range(f.begin, f.end, enc);
+    if (before(where.end, range.start) || before(range.end, where.start))
+      continue; // not under the cursor or selection
+    if (f.replacement)
+      out.push_back({{"title", "Use ‘" + *f.replacement + "’"},
+                     {"kind", "quickfix"},
+                     {"isPreferred", true},
+                     {"edit", {{"changes", {{uri, json::array({{{"range", where}, {"newText", *f.replacement}}})}}}}}});
+    out.push_back({{"title", "Ignore (intentional): " + f.message},
+                   {"kind", "quickfix"},
+                   {"command", json(protocol::Command{"Ignore (intentional)", kIgnoreFindingCommand,
+                                                      json::array({{{"uri", uri}, {"fingerprint", f.fingerprint}}})})}});
+  }
+  return out;
+}
+
+bool BibleFeatures::executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply) {
+  if (params.command != kIgnoreFindingCommand)
+    return false;
+  const json args = params.arguments.empty() ? json::object() : params.arguments[0];
+  Book *book = args.is_object() && args.contains("uri") && args["uri"].is_string() ? bookOf(args["uri"].get<std::string>())
+                                                                                  : nullptr;
+  if (!book || !args.contains("fingerprint") || !args["fingerprint"].is_string()) {
+    reply.error(invalidParams("invalid params: arguments[0]: recurrent.ignoreFinding needs {uri, fingerprint} of an open "
+                              "document"));
+    return true;
+  }
+  loadIgnored(*book);
+  book->ignored.insert(args["fingerprint"].get<std::string>());
+  // Kept beside the story's state when the book has one (a folder book's marker folder, or an adopted
+  // story); else for this session only, so nothing is written beside a file that is not a story.
+  std::error_code ec;
+  if (fs::is_directory(book->layout.paths().dir, ec)) {
+    json list = json::array();
+    for (const auto &f : book->ignored)
+      list.push_back(f);
+    if (auto s = writeFileAtomically(ignoredFile(book->layout), json{{"ignored", list}}.dump(2) + "\n"); !s.ok())
+      spdlog::warn("could not save {}: {}", ignoredFile(book->layout).string(), s.error().message);
+  }
+  publishDiagnostics(*book);
+  reply(nullptr);
+  return true;
+}
+
 void BibleFeatures::publishDiagnostics(Book &book) {
   engine::BookBible *bible = current(book);
   std::map<std::string, json> byUri;
@@ -712,6 +855,8 @@ void BibleFeatures::publishDiagnostics(Book &book) {
     for (std::size_t c = 0; c < bible->facts().problems().size(); ++c)
       for (const auto &d : bible->facts().problems()[c])
         add(bible->chapterText(c), uriOf(book, bible->chapterFiles()[c]), d, "bible-fact");
+  if (bible)
+    addContinuity(book, byUri);
   // Only what changed is sent: a file that is clean again gets an empty list once.
   for (auto &[uri, diagnostics] : byUri)
     if (auto it = book.published.find(uri); it == book.published.end() || it->second != diagnostics) {

@@ -15,12 +15,16 @@
 //                                  annotation, or are left out (and said) when the client has none
 //   recurrent/bibleAt {uri, position?}  the entries as true there, for the clients' views
 //   code lenses on entry headings, workspace symbols, diagnostics for malformed entries and facts
+//   continuity diagnostics: the deterministic checks (engine/continuity) of every open chapter, a moment
+//                                  after each change, with quick fixes; "Ignore" is kept by fingerprint in
+//                                  the book's state folder (ignored-findings.json) when it has one
 //
 // Thread-safety: main strand only (the indexes are small and fast; see bench/bench_bible).
 #pragma once
 
 #include "engine/bible/BookBible.h"
 #include "engine/book/BookText.h"
+#include "engine/continuity/ContinuityChecker.h"
 #include "protocol/Lsp.h"
 #include "protocol/LspEditing.h"
 #include "server/HandlerTable.h"
@@ -39,6 +43,9 @@
 namespace recurrent::server {
 
 class LspServer;
+
+/// "Ignore (intentional)" on a continuity finding: `{uri, fingerprint}`.
+inline constexpr const char *kIgnoreFindingCommand = "recurrent.ignoreFinding";
 
 /// textDocument/references params: a position and `context.includeDeclaration`.
 struct ReferenceParams {
@@ -84,6 +91,11 @@ public:
   /// "14 mentions · first in 03-harbour.md" on each entry heading of a bible file.
   std::vector<protocol::CodeLens> codeLenses(const std::string &uri);
 
+  /// Quick fixes for the continuity findings under `range`: "Use ‘Elizabeth’", "Ignore (intentional)".
+  std::vector<protocol::json> codeActions(const std::string &uri, const protocol::Range &range);
+  /// Runs kIgnoreFindingCommand; false: not a command of the bible's.
+  bool executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply);
+
   /// Called once the editor applied a rename (the bible now has the new name and not the old one), so the
   /// story's own state can follow (CoWriter::nameRenamed).
   std::function<void(const engine::BookLayout &book, const std::string &oldName, const std::string &newName)> renamed;
@@ -121,6 +133,9 @@ private:
   /// After a change: publishes the book's bible and fact diagnostics a moment later (debounced).
   void scheduleDiagnostics(Book &book);
   void publishDiagnostics(Book &book);
+  /// The continuity findings of the book's open chapters, added to `byUri` as diagnostics.
+  void addContinuity(Book &book, std::map<std::string, protocol::json> &byUri);
+  void loadIgnored(Book &book);
 
   LspServer &server_;
   std::map<std::string, std::shared_ptr<Book>> books_; ///< by book root

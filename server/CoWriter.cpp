@@ -240,7 +240,7 @@ json CoWriter::capabilities() const {
       {"executeCommandProvider",
        {{"commands",
          {kContinue, kNewStory, kAdopt, kMakeBook, kNewChapter, kSuggestPlans, kUndoStep, kAcceptInline,
-          kSetPlans, kSetShortTermMemory}}}},
+          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},
@@ -772,6 +772,8 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
   };
   auto it = kCommands.find(params.command);
   if (it == kCommands.end()) {
+    if (server_.bible().executeCommand(params, reply))
+      return;
     reply.error(invalidParams("unknown command: " + params.command));
     return;
   }
@@ -1512,6 +1514,8 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
   if (auto plan = planCommentAt(doc->manuscript, params.range.start.line))
     command("Continue from my plan: " + shorten(*plan, 60), kContinue,
             {{"uri", uri}, {"position", position}, {"plan", *plan}});
+  for (auto &fix : server_.bible().codeActions(uri, params.range)) // continuity findings under the cursor
+    actions.push_back(std::move(fix));
   BookState *st = bookOf(uri);
   if (!st) { // an entry file of the bible: never a story
     reply(actions);

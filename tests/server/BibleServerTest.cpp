@@ -309,3 +309,81 @@ TEST_CASE("bible server: once a rename is applied, the story's memory, short-ter
   CHECK(state.find("Anna is back in Vell.") != std::string::npos);
   CHECK(state.find("Anna finds the letter.") != std::string::npos);
 }
+
+namespace {
+
+/// The latest diagnostics published for `uri` once `done` holds for them (polled).
+json diagnosticsWhen(LspTestClient &client, const std::string &uri, const std::function<bool(const json &)> &done) {
+  json latest = json::array();
+  for (int i = 0; i < 250; ++i) {
+    for (const auto &n : client.takeNotifications("textDocument/publishDiagnostics"))
+      if (n["uri"] == uri)
+        latest = n["diagnostics"];
+    if (done(latest))
+      return latest;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("diagnostics never reached the expected shape: " << latest.dump());
+  return latest;
+}
+
+json withCode(const json &diagnostics, const std::string &code) {
+  for (const auto &d : diagnostics)
+    if (d["code"] == code)
+      return d;
+  return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("bible server: a misspelt name and a dead character acting are flagged, fixed in one gesture or ignored") {
+  BibleBook book;
+  REQUIRE(writeFileAtomically(book.root / "bible/elizabeth.md", "---\ntype: character\n---\n# Elizabeth\n").ok());
+  const std::string text = "# Chapter\n\nElizabeth walked to the harbour with Ana.\n\n"
+                           "<!-- fact: Ana.status: dead -->\n\nThe bell rang for Ana.\n\n"
+                           "\"Come in,\" said Ana, and Elizabteh went in.\n";
+  const std::string uri = book.uri(book.root / "04-after.md");
+  REQUIRE(writeFileAtomically(book.root / "04-after.md", text).ok());
+  LspTestClient client(storyClientOptions());
+  client.initialize(kStoryCapabilities);
+  client.open(uri, text);
+
+  json diagnostics = diagnosticsWhen(client, uri, [](const json &d) {
+    return !withCode(d, "name-misspelling").is_null() && !withCode(d, "dead-character-acts").is_null();
+  });
+  json misspelt = withCode(diagnostics, "name-misspelling");
+  CHECK(misspelt["severity"] == 2);
+  CHECK(misspelt["range"]["start"] == json{{"line", 8}, {"character", 25}});
+  CHECK(misspelt["relatedInformation"][0]["location"]["uri"] == book.uri(book.root / "bible/elizabeth.md"));
+  json dead = withCode(diagnostics, "dead-character-acts");
+  CHECK(dead["range"]["start"]["line"] == 8);
+  CHECK(dead["relatedInformation"][0]["location"]["range"]["start"]["line"] == 4); // the fact comment
+  CHECK(diagnostics.size() == 2); // nothing on the bible's own names, nor on Ana before her death
+
+  // "Use ‘Elizabeth’" replaces the quoted span only.
+  json actions = client.call("textDocument/codeAction", {{"textDocument", {{"uri", uri}}},
+                                                         {"range", misspelt["range"]},
+                                                         {"context", {{"diagnostics", json::array()}}}})
+                     .take();
+  json fix;
+  for (const auto &a : actions)
+    if (a["title"] == "Use ‘Elizabeth’")
+      fix = a;
+  REQUIRE(fix.is_object());
+  json edits = fix["edit"]["changes"][uri];
+  REQUIRE(edits.size() == 1);
+  CHECK(edits[0]["range"] == misspelt["range"]);
+  std::string fixed = applyEdits(text, edits);
+  CHECK(fixed.find("said Ana, and Elizabeth went in.") != std::string::npos);
+  client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                           {"contentChanges", {{{"text", fixed}}}}});
+  diagnostics = diagnosticsWhen(client, uri, [](const json &d) { return d.size() == 1; });
+  CHECK(diagnostics[0]["code"] == "dead-character-acts");
+
+  // "Ignore (intentional)": gone, and remembered beside the book.
+  runCommand(client, "recurrent.ignoreFinding",
+             {{"uri", uri}, {"fingerprint", diagnostics[0]["data"]["fingerprint"]}})
+      .take();
+  diagnosticsWhen(client, uri, [](const json &d) { return d.empty(); });
+  CHECK(readFile(book.root / ".recurrent/book/ignored-findings.json")->find(diagnostics[0]["data"]["fingerprint"].get<std::string>()) != std::string::npos);
+}
