@@ -338,6 +338,28 @@ function M.bible(name, mentions, on_done)
   end)
 end
 
+--- The model's continuity check: `scope` "paragraph" (at the cursor), "chapter" (default) or "book". Its
+--- findings arrive as diagnostics (vim.diagnostic), beside the offline checks that run as you write.
+function M.check(scope, on_done)
+  local bufnr = manuscript()
+  if bufnr then
+    scope = (scope == nil or scope == "") and "chapter" or scope
+    local args = { uri = uri(bufnr), scope = scope }
+    if scope == "paragraph" then
+      args.position = position(bufnr)
+    end
+    lsp.execute(bufnr, "recurrent.check", args, function(r)
+      if r then
+        lsp.notify(string.format("checked %d paragraphs (%d from earlier checks): %d findings", r.paragraphs or 0,
+          r.fromCache or 0, r.findings or 0))
+      end
+      if on_done then
+        on_done(r)
+      end
+    end)
+  end
+end
+
 function M.undo()
   local bufnr = manuscript()
   if bufnr then
@@ -533,6 +555,15 @@ function M.define()
   cmd("RecurrentBible", function(a)
     M.bible(vim.trim(a.args or ""), a.bang)
   end, { nargs = "?", bang = true, desc = "The story bible: list its entries, open one (Name), or its mentions (! Name)" })
+  cmd("RecurrentCheck", function(a)
+    M.check(vim.trim(a.args or ""))
+  end, {
+    nargs = "?",
+    complete = function()
+      return { "paragraph", "chapter", "book" }
+    end,
+    desc = "The model's continuity check of the paragraph, the chapter (default) or the book",
+  })
   cmd("RecurrentContinue", function(a)
     local plan = vim.trim(a.args or "")
     M.continue(plan ~= "" and { plan = plan } or nil)
