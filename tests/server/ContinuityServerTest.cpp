@@ -3,6 +3,7 @@
 // clears its finding until it is checked again. The fake OpenAI-compatible server answers on 127.0.0.1.
 #include "protocol/Uri.h"
 #include "support/Files.h"
+#include "tests/server/EditorMirror.h"
 #include "tests/server/StoryTestKit.h"
 #include "tests/support/CheckAnswers.h"
 #include "tests/support/FakeLlmServer.h"
@@ -106,4 +107,30 @@ TEST_CASE("continuity server: with the offline stand-in, recurrent.check says wh
   runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
   json error = runCommand(client, "recurrent.check", {{"uri", uri}}).takeError();
   CHECK(error["message"].get<std::string>().find("configure a model") != std::string::npos);
+}
+
+TEST_CASE("continuity server: the paragraph a step writes is checked once, beside writing") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  FakeLlmServer model;
+  CheckAnswers answers;
+  model.setHandler(answers.handler());
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
+  const std::string uri = protocol::pathToUri(story);
+  EditorMirror editor(client, uri, kStory);
+  client.initialize(kStoryCapabilities);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  CHECK(answers.checkRequests() == 0);
+  runCommand(client, "recurrent.continue", {{"uri", uri}}).take();
+  for (int i = 0; i < 250 && answers.checkRequests() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(answers.checkRequests() == 1); // the new paragraph, and only it
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(answers.checkRequests() == 1);
 }
