@@ -21,13 +21,14 @@ namespace {
 const std::string kStory = "Natasha ran into the hall, her green eyes shining, and laughed at the old count.\n\n"
                            "The count shook his head and went back to his letters without a word.\n";
 
+/// The diagnostics of the next publications for `uri` until `done` holds (only what is published from now on).
 json latestDiagnostics(LspTestClient &client, const std::string &uri, const std::function<bool(const json &)> &done) {
-  json latest = json::array();
+  json latest;
   for (int i = 0; i < 250; ++i) {
     for (const auto &n : client.takeNotifications("textDocument/publishDiagnostics"))
       if (n["uri"] == uri)
         latest = n["diagnostics"];
-    if (done(latest))
+    if (!latest.is_null() && done(latest))
       return latest;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -83,14 +84,33 @@ TEST_CASE("continuity server: recurrent.check turns the model's contradiction in
                                                          {"context", {{"diagnostics", json::array()}}}})
                      .take();
   bool offered = false;
-  for (const auto &a : actions)
+  json canon;
+  for (const auto &a : actions) {
     offered = offered || a["title"] == "Use ‘dark grey eyes’";
+    if (a["title"].get<std::string>().rfind("This changed here", 0) == 0)
+      canon = a;
+  }
   CHECK(offered);
+  // "This changed here: record a fact" puts the fact above the paragraph.
+  REQUIRE(canon.is_object());
+  json insert = canon["edit"]["changes"][uri][0];
+  CHECK(insert["range"]["start"] == json{{"line", 0}, {"character", 0}});
+  CHECK(insert["newText"] == "<!-- fact: Natasha Rostova: green eyes -->\n\n");
+  {
+    // Applied and then taken back: with the fact above it, the paragraph's finding goes (the evidence changed).
+    LspTestClient &c = client;
+    c.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                        {"contentChanges", {{{"text", insert["newText"].get<std::string>() + kStory}}}}});
+    latestDiagnostics(c, uri, [](const json &d) { return d.empty(); });
+    c.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 3}}},
+                                        {"contentChanges", {{{"text", kStory}}}}});
+    latestDiagnostics(c, uri, [](const json &d) { return d.size() == 1; }); // the cache still knows it
+  }
 
   // Editing the paragraph clears its finding until it is checked again.
   std::string edited = kStory;
   edited.replace(edited.find("green eyes"), 10, "grey eyes");
-  client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+  client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 4}}},
                                            {"contentChanges", {{{"text", edited}}}}});
   latestDiagnostics(client, uri, [](const json &d) { return d.empty(); });
   CHECK(answers.checkRequests() == 1);
