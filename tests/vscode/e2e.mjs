@@ -414,6 +414,34 @@ await check('Recurrent: Make This Folder a Book joins the chapters; the Book vie
   await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
 });
 
+await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view lists it with its mentions and jumps to the first', async () => {
+  await openFile('01-arrival.md', 'Mara kept the lighthouse');
+  await runCommand('Recurrent: Add Bible Entry');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (const answer of ['Mara', 'character']) {
+    await input.waitFor({ state: 'visible' });
+    await input.fill(answer);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+  }
+  await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+  await waitFor(async () => (await editorText()).includes('# Mara'), 15_000, 'the new entry file');
+  await runCommand('Explorer: Focus on Story Bible View');
+  const rows = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Story Bible' }) }).locator('.monaco-list-row');
+  await waitFor(async () => /Mara\s*2 mentions/.test((await rows.allInnerTexts()).join('|')), 30_000, 'Mara in the Story Bible view');
+  const texts = await rows.allInnerTexts();
+  if (!/Characters/.test(texts[0] ?? '')) throw new Error(`the Story Bible view shows: ${texts.join(' | ')}`);
+  await shot('12-story-bible.png');
+  const mara = rows.filter({ hasText: /Mara\s*2 mentions/ }).first();
+  await mara.locator('.monaco-tl-twistie').click();
+  const first = rows.filter({ hasText: 'first: 01-arrival.md:3' });
+  await waitFor(async () => (await first.count()) > 0, 15_000, 'the first appearance under Mara');
+  await first.first().click();
+  await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
+  await mara.click();
+  await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+});
+
 await browser.close();
 const passed = results.filter(Boolean).length;
 console.log(`${passed} passed, ${results.length - passed} failed`);
