@@ -2,6 +2,7 @@
 // Entry" creates.
 //
 // Pure functions (no `vscode` import) so they run under node:test.
+import { plural } from './bookOutline';
 import type { BibleAt, Range } from './protocol';
 
 /** The entry types of the bible's front matter, in the order the view shows them. */
@@ -66,8 +67,4 @@ export function entryFileText(name: string, type: string): string {
 
 function groupLabel(type: string): string {
   return type === 'lore' || type === 'other' ? type[0].toUpperCase() + type.slice(1) : `${type[0].toUpperCase()}${type.slice(1)}s`;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
