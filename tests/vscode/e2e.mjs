@@ -431,6 +431,8 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   await waitFor(async () => /Mara\s*2 mentions/.test((await rows.allInnerTexts()).join('|')), 30_000, 'Mara in the Story Bible view');
   const texts = await rows.allInnerTexts();
   if (!/Characters/.test(texts[0] ?? '')) throw new Error(`the Story Bible view shows: ${texts.join(' | ')}`);
+  const offer = page.locator('.notification-toast').filter({ hasText: 'make mara.md a story' });
+  if ((await offer.count()) > 0) throw new Error('the entry file was offered for adoption as a manuscript');
   await shot('12-story-bible.png');
   const mara = rows.filter({ hasText: /Mara\s*2 mentions/ }).first();
   await mara.locator('.monaco-tl-twistie').click();

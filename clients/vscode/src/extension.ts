@@ -23,7 +23,7 @@ import { hasOpenTab, StreamedEdits } from './streamedEdits';
 import { continueArguments, type PlanAction, planItems } from './plans';
 import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
 import { BibleTree } from './bibleTree';
-import { entryFileText, entrySlug, kBibleTypes } from './bibleRows';
+import { entryFileText, entrySlug, isInsideFolder, kBibleTypes } from './bibleRows';
 import { BookTree } from './bookTree';
 import { type BibleAt, kBibleAt, type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
 import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
@@ -485,6 +485,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (offered.includes(uri) || lc.state !== State.Running) return;
     const s = await lc.sendRequest<StoryState & { adopted?: boolean }>(kStoryState, { uri }).catch(() => undefined);
     if (!s || s.adopted !== false) return;
+    // A story bible's entry file is the book's notes, not a manuscript to adopt.
+    const at = await lc.sendRequest<BibleAt>(kBibleAt, { uri }).catch(() => undefined);
+    if (at && isInsideFolder(doc.uri.fsPath, at.folder)) return;
     await context.workspaceState.update(kOffered, [...offered, uri]);
     const empty = doc.getText().trim() === '';
     const name = path.basename(doc.uri.fsPath);
