@@ -414,7 +414,7 @@ await check('Recurrent: Make This Folder a Book joins the chapters; the Book vie
   await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
 });
 
-await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view lists it with its mentions and jumps to the first', async () => {
+await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view lists it with its mentions and jumps to the first; its code lens peeks the references', async () => {
   await openFile('01-arrival.md', 'Mara kept the lighthouse');
   await runCommand('Recurrent: Add Bible Entry');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -442,6 +442,14 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
   await mara.click();
   await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+  // The entry's code lens runs the client command recurrent.bibleReferences: the references peek.
+  const lens = page.locator('.codelens-decoration a').filter({ hasText: /2 mentions/ });
+  await lens.first().waitFor({ timeout: 15_000 });
+  await lens.first().click();
+  const peek = page.locator('.peekview-widget');
+  await waitFor(async () => /01-arrival\.md[\s\S]*02-letter\.md|02-letter\.md[\s\S]*01-arrival\.md/.test(await peek.innerText().catch(() => '')), 15_000, 'the references peek with both chapters');
+  await shot('13-bible-references.png');
+  await page.keyboard.press('Escape');
 });
 
 await browser.close();
