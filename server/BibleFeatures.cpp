@@ -4,6 +4,7 @@
 #include "protocol/Uri.h"
 #include "engine/manuscript/LineRules.h"
 #include "server/LineMap.h"
+#include "engine/continuity/ModelCheck.h"
 #include "server/LspServer.h"
 #include "support/Files.h"
 
@@ -98,6 +99,7 @@ struct BibleFeatures::Book {
   std::shared_ptr<const engine::BookSnapshot> snapshot;      ///< what `index` reflects
   std::unique_ptr<engine::continuity::ContinuityChecker> checker;
   std::set<std::string> ignored;                              ///< fingerprints the writer dismissed
+  std::shared_ptr<engine::continuity::CheckCache> cache;      ///< opened by the first model check
   bool ignoredLoaded = false;
   /// Continuity findings published now, by URI (for the quick fixes).
   std::map<std::string, std::vector<engine::Finding>> findings;
@@ -737,6 +739,18 @@ void BibleFeatures::addContinuity(Book &book, std::map<std::string, json> &byUri
   const auto &index = *book.index;
   const auto enc = server_.positionEncoding();
   book.findings.clear();
+  // The model's findings are the ones its cache holds for the paragraphs as they are now: an edited
+  // paragraph's are gone until it is checked again.
+  if (!book.cache && fs::exists(engine::continuity::CheckCache::fileFor(book.layout.paths())))
+    book.cache = engine::continuity::CheckCache::open(engine::continuity::CheckCache::fileFor(book.layout.paths()));
+  std::optional<engine::continuity::ModelChecker> stored;
+  engine::continuity::CheckBook checked;
+  if (book.cache) {
+    stored.emplace(nullptr, book.cache);
+    checked.snapshot = book.snapshot;
+    checked.bible = index.biblePtr();
+    checked.names = &index;
+  }
   for (const auto &[path, uri] : book.openChapters) {
     auto chapter = book.snapshot->chapterIndex(path);
     if (!chapter)
@@ -745,7 +759,11 @@ void BibleFeatures::addContinuity(Book &book, std::map<std::string, json> &byUri
     auto &diagnostics = byUri[uri];
     if (diagnostics.is_null())
       diagnostics = json::array();
-    for (auto &f : book.checker->checkChapter(index, *book.snapshot, *chapter)) {
+    auto findings = book.checker->checkChapter(index, *book.snapshot, *chapter);
+    if (stored)
+      for (auto &f : stored->stored(checked, engine::continuity::chapterParagraphs(*book.snapshot, *chapter)).findings)
+        findings.push_back(std::move(f));
+    for (auto &f : findings) {
       if (book.ignored.count(f.fingerprint))
         continue;
       json related = json::array();
@@ -772,6 +790,20 @@ void BibleFeatures::addContinuity(Book &book, std::map<std::string, json> &byUri
     if (diagnostics.empty())
       byUri.erase(uri);
   }
+}
+
+std::shared_ptr<engine::continuity::CheckCache> BibleFeatures::checkCache(const std::string &uri) {
+  Book *book = bookOf(uri);
+  if (!book)
+    return nullptr;
+  if (!book->cache)
+    book->cache = engine::continuity::CheckCache::open(engine::continuity::CheckCache::fileFor(book->layout.paths()));
+  return book->cache;
+}
+
+void BibleFeatures::findingsChanged(const std::string &uri) {
+  if (Book *book = bookOf(uri))
+    publishDiagnostics(*book);
 }
 
 std::vector<json> BibleFeatures::codeActions(const std::string &uri, const protocol::Range &range) {

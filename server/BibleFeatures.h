@@ -24,6 +24,7 @@
 
 #include "engine/bible/BookBible.h"
 #include "engine/book/BookText.h"
+#include "engine/continuity/CheckCache.h"
 #include "engine/continuity/ContinuityChecker.h"
 #include "protocol/Lsp.h"
 #include "protocol/LspEditing.h"
@@ -95,6 +96,12 @@ public:
   std::vector<protocol::json> codeActions(const std::string &uri, const protocol::Range &range);
   /// Runs kIgnoreFindingCommand; false: not a command of the bible's.
   bool executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply);
+
+  /// The model check's cache of the document's book (its state folder's model-checks.json): CoWriter's
+  /// `recurrent.check` writes it, the diagnostics read the findings stored for the open chapters' paragraphs.
+  std::shared_ptr<engine::continuity::CheckCache> checkCache(const std::string &uri);
+  /// A model check finished: publish its findings now.
+  void findingsChanged(const std::string &uri);
 
   /// Called once the editor applied a rename (the bible now has the new name and not the old one), so the
   /// story's own state can follow (CoWriter::nameRenamed).

@@ -2,6 +2,7 @@
 
 #include "engine/Backends.h"
 #include "engine/book/StateLock.h"
+#include "engine/continuity/ModelCheck.h"
 #include "engine/manuscript/Wrapping.h"
 #include "engine/memory/LongTermMemory.h"
 #include "protocol/Uri.h"
@@ -35,6 +36,7 @@ constexpr const char *kUndoStep = "recurrent.undoStep";
 constexpr const char *kAcceptInline = "recurrent.acceptInline";
 constexpr const char *kSetPlans = "recurrent.setPlans";
 constexpr const char *kSetShortTermMemory = "recurrent.setShortTermMemory";
+constexpr const char *kCheck = "recurrent.check";
 constexpr const char *kMakeBook = "recurrent.makeBook";
 constexpr const char *kNewChapter = "recurrent.newChapter";
 constexpr const char *kActionKind = "refactor.rewrite.recurrent";
@@ -196,6 +198,7 @@ struct CoWriter::BookState {
   bool writing = false; ///< a continuation, opening or adoption is running
   std::string jobUri;   ///< the document it writes in
   std::shared_ptr<CancelSource> jobCancel; ///< the running writing job's, cancelled when the document closes
+  std::shared_ptr<CancelSource> checkCancel; ///< the model's check of a new paragraph, running beside writing
   std::string inlineUri; ///< the document the ghost-text request is for
   std::shared_ptr<CancelSource> inlineCancel;
   std::optional<InlineOffer> offer;
@@ -218,6 +221,8 @@ void CoWriter::shutdown() {
       state->inlineCancel->cancel();
     if (state->jobCancel)
       state->jobCancel->cancel();
+    if (state->checkCancel)
+      state->checkCancel->cancel();
     if (state->indexTimer)
       state->indexTimer->cancel();
   }
@@ -240,7 +245,7 @@ json CoWriter::capabilities() const {
       {"executeCommandProvider",
        {{"commands",
          {kContinue, kNewStory, kAdopt, kMakeBook, kNewChapter, kSuggestPlans, kUndoStep, kAcceptInline,
-          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand}}}},
+          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand, kCheck}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},
@@ -325,6 +330,8 @@ void CoWriter::documentClosed(const std::string &uri) {
   if (st->uris.empty()) {
     if (st->indexCancel)
       st->indexCancel->cancel();
+    if (st->checkCancel)
+      st->checkCancel->cancel();
     if (st->indexTimer)
       st->indexTimer->cancel();
     std::erase_if(books_, [&](const auto &entry) { return entry.second == st; });
@@ -769,6 +776,7 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
       {kUndoStep, &CoWriter::runUndoStep}, {kAcceptInline, &CoWriter::runAcceptInline},
       {kSetPlans, &CoWriter::runSetPlans}, {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
       {kMakeBook, &CoWriter::runMakeBook}, {kNewChapter, &CoWriter::runNewChapter},
+      {kCheck, &CoWriter::runCheck},
   };
   auto it = kCommands.find(params.command);
   if (it == kCommands.end()) {
@@ -997,7 +1005,8 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
               [session, step, after] {
                 return session->commitStep(step, step.paragraph, *after, CancelToken{});
               },
-              [this, uri, progress, reply, paragraph = step.paragraph](Result<engine::StepCommit> commit) mutable {
+              [this, uri, progress, reply, paragraph = step.paragraph, insertAt,
+               inserted](Result<engine::StepCommit> commit) mutable {
                 progress->end(commit ? "paragraph written: step " + std::to_string(commit->step) + ", " +
                                            std::to_string(commit->words) + " words"
                                      : "failed");
@@ -1010,8 +1019,136 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
                   reply(json{{"step", commit->step}, {"words", commit->words}});
                 }
                 endJob(uri);
+                if (commit)
+                  checkNewParagraph(uri, insertAt, insertAt + inserted.size());
               });
         });
+      });
+}
+
+// --- The model's continuity check ------------------------------------------------------------
+
+void CoWriter::runCheck(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  BookState *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  auto session = sessionOrReply(uri, "the continuity check", reply);
+  if (!session)
+    return;
+  auto snapshot = bookSnapshot(*st);
+  auto chapter = chapterOf(uri, *snapshot);
+  if (!chapter) {
+    reply.error(requestFailed(chapter.error().message));
+    return;
+  }
+  const std::string scope = args.value("scope", "chapter");
+  std::vector<std::size_t> paragraphs;
+  if (scope == "book")
+    paragraphs = engine::continuity::allParagraphs(*snapshot);
+  else if (scope == "chapter")
+    paragraphs = engine::continuity::chapterParagraphs(*snapshot, *chapter);
+  else if (scope == "paragraph" && args.contains("position")) {
+    protocol::Position position;
+    protocol::ParseIssue issue;
+    if (!protocol::fromJson(args["position"], position, "arguments[0].position", issue)) {
+      reply.error(invalidParams("invalid params: " + issue.describe()));
+      return;
+    }
+    std::size_t at = toOffset(server_.documents().find(uri)->manuscript, position, server_.positionEncoding());
+    paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter, at, at);
+  } else {
+    reply.error(invalidParams("invalid params: arguments[0].scope: \"paragraph\" (with a position), \"chapter\" or "
+                              "\"book\""));
+    return;
+  }
+  startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply));
+}
+
+void CoWriter::checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end) {
+  BookState *st = bookOf(uri);
+  if (!st || !st->book || stopping_ || st->checkCancel || !server_.settingsFor(uri).checkAfterStep.value_or(true))
+    return;
+  auto snapshot = bookSnapshot(*st);
+  auto chapter = chapterOf(uri, *snapshot);
+  if (!chapter)
+    return;
+  auto paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter, begin, end);
+  if (!paragraphs.empty())
+    startCheck(*st, uri, snapshot, std::move(paragraphs), std::nullopt);
+}
+
+void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
+                          std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply) {
+  auto config = backendConfigFor(uri);
+  std::shared_ptr<engine::ChatModel> inner = config ? engine::makeBackends(*config).chat : nullptr;
+  if (!engine::continuity::ModelChecker::usable(inner.get())) {
+    // After a step this is the usual case offline: the offline checks already run as the writer types.
+    if (reply)
+      reply->error(requestFailed("the offline stand-in cannot judge continuity: configure a model "
+                                 "(recurrent.provider, recurrent.baseUrl) for the model's check; the offline "
+                                 "checks (names, dead characters, point of view) already run as you write"));
+    return;
+  }
+  auto cache = server_.bible().checkCache(uri);
+  auto model = std::make_shared<engine::RecordingChatModel>(inner, st.layout.paths().callLog());
+  engine::continuity::ModelCheckOptions checkOptions;
+  if (auto tokens = server_.settingsFor(uri).contextTokens)
+    checkOptions.contextTokens = std::max(1024, *tokens);
+  auto checker = std::make_shared<engine::continuity::ModelChecker>(model, cache, checkOptions);
+  auto book = std::make_shared<engine::continuity::CheckBook>(engine::continuity::checkBookOf(*st.book, snapshot));
+  // The writer's request is the book's one job, with a cancellable progress; the check after a step runs
+  // beside writing (a next Continue need not wait for it) and shows nothing until it has findings.
+  std::shared_ptr<Progress> progress;
+  std::shared_ptr<CancelSource> cancel;
+  if (reply) {
+    Job job = beginJob(st, uri, "Checking continuity", reply->token(), "checking");
+    progress = job.progress;
+    cancel = job.cancel;
+    progress->report("0/" + std::to_string(paragraphs.size()) + " paragraphs");
+  } else {
+    cancel = std::make_shared<CancelSource>();
+    st.checkCancel = cancel;
+  }
+  const bool asJob = reply.has_value();
+  auto shared = std::make_shared<std::optional<ReplyOnce>>(std::move(reply));
+  background<Result<engine::continuity::ModelCheckReport>>(
+      [checker, book, paragraphs = std::move(paragraphs), token = cancel->token(), progress]() mutable {
+        return checker->check(*book, std::move(paragraphs), token, [progress](std::size_t done, std::size_t total) {
+          if (progress)
+            progress->report(std::to_string(done) + "/" + std::to_string(total) + " paragraphs",
+                             static_cast<std::uint32_t>(total ? 100 * done / total : 100));
+        });
+      },
+      [this, uri, progress, shared, book, asJob](Result<engine::continuity::ModelCheckReport> report) mutable {
+        if (asJob)
+          endJob(uri);
+        else if (BookState *now = bookOf(uri))
+          now->checkCancel.reset();
+        if (!progress) { // after a step: quiet unless it found something or failed
+          if (!report)
+            spdlog::warn("the continuity check of the new paragraph failed: {}", report.error().message);
+          else if (!report->findings.empty())
+            server_.bible().findingsChanged(uri);
+          return;
+        }
+        if (!report) {
+          progress->end("failed");
+          showError("the continuity check", report.error());
+          if (*shared)
+            (*shared)->error(report.error());
+          return;
+        }
+        progress->end(std::to_string(report->findings.size()) + " finding" +
+                      (report->findings.size() == 1 ? "" : "s") + (report->cancelled ? " (cancelled)" : ""));
+        server_.bible().findingsChanged(uri);
+        if (*shared)
+          (**shared)(json{{"findings", report->findings.size()},
+                          {"paragraphs", report->paragraphs},
+                          {"fromCache", report->fromCache},
+                          {"calls", report->calls},
+                          {"dropped", report->dropped},
+                          {"cancelled", report->cancelled}});
       });
 }
 

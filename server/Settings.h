@@ -34,6 +34,8 @@ struct Settings {
   /// Ghost text the editor asks for on its own (inlineCompletion triggerKind 2) calls the model only
   /// when true; an explicit request always does.
   std::optional<bool> automaticGhostText;
+  /// The model's continuity check of each paragraph recurrent writes, when a model is configured (default on).
+  std::optional<bool> checkAfterStep;
   /// The story bible's share of a prompt, 0 to 1 (engine default 0.25).
   std::optional<double> bibleShare;
   bool operator==(const Settings &) const = default;

@@ -244,6 +244,122 @@ function M.book(on_done)
   end)
 end
 
+--- Runs textDocument/references at `position` of `target` (a uri) and puts the locations in the quickfix list.
+--- The code lens on a bible entry (recurrent.bibleReferences) and :RecurrentBible! use it.
+function M.references(bufnr, target, position, title, on_done)
+  local params = { textDocument = { uri = target }, position = position, context = { includeDeclaration = false } }
+  lsp.request(bufnr, "textDocument/references", params, function(refs)
+    local c = lsp.client(bufnr)
+    local items = vim.lsp.util.locations_to_items(refs or {}, c and c.offset_encoding or "utf-16")
+    vim.fn.setqflist({}, " ", { title = title, items = items })
+    if #items > 0 then
+      vim.cmd("copen")
+    else
+      lsp.notify("no mentions in the book's chapters")
+    end
+    if on_done then
+      on_done(items)
+    end
+  end)
+end
+
+--- The entry of `entries` called `name` (its name or an alias, any case), if any.
+local function find_entry(entries, name)
+  local wanted = vim.fn.tolower(name)
+  for _, e in ipairs(entries) do
+    if vim.fn.tolower(e.name) == wanted then
+      return e
+    end
+    for _, a in ipairs(type(e.aliases) == "table" and e.aliases or {}) do
+      if vim.fn.tolower(a) == wanted then
+        return e
+      end
+    end
+  end
+  return nil
+end
+
+--- One quickfix line for an entry: "Ana (character) · 7 mentions · also Anya · first in 01-arrival.md".
+local function entry_text(e)
+  local parts = { string.format("%s (%s)", e.name, e.type or "other"), string.format("%d mentions", e.mentions or 0) }
+  if type(e.aliases) == "table" and #e.aliases > 0 then
+    table.insert(parts, "also " .. table.concat(e.aliases, ", "))
+  end
+  if type(e.first) == "table" and e.first.uri then
+    table.insert(parts, "first in " .. vim.fn.fnamemodify(vim.uri_to_fname(e.first.uri), ":t"))
+  end
+  return table.concat(parts, " · ")
+end
+
+--- The story bible (recurrent/bibleAt): without a name, every entry in the quickfix list at its heading; with
+--- one (name or alias), opens its entry; with `mentions`, lists that name's mentions in every chapter instead.
+function M.bible(name, mentions, on_done)
+  local bufnr = manuscript()
+  if not bufnr then
+    return
+  end
+  lsp.request(bufnr, "recurrent/bibleAt", { uri = uri(bufnr) }, function(b)
+    local entries = type(b) == "table" and type(b.entries) == "table" and b.entries or {}
+    if not name or name == "" then
+      if #entries == 0 then
+        lsp.notify("no story bible yet: write one entry per file in " .. (b and b.folder or "bible/"))
+      end
+      local items = {}
+      for _, e in ipairs(entries) do
+        table.insert(items, {
+          filename = vim.uri_to_fname(e.location.uri),
+          lnum = e.location.range.start.line + 1,
+          col = 1,
+          text = entry_text(e),
+        })
+      end
+      vim.fn.setqflist({}, " ", { title = "recurrent: story bible", items = items })
+      vim.cmd("copen")
+      if on_done then
+        on_done(entries)
+      end
+      return
+    end
+    local e = find_entry(entries, name)
+    if not e then
+      lsp.notify(string.format("‘%s’ is not a name in the story bible (:RecurrentBible lists them)", name),
+        vim.log.levels.WARN)
+      return
+    end
+    vim.cmd("edit " .. vim.fn.fnameescape(vim.uri_to_fname(e.location.uri)))
+    vim.api.nvim_win_set_cursor(0, { e.location.range.start.line + 1, 0 })
+    if mentions then
+      -- References at the entry's heading: the entry's buffer is attached (and opened to the server) by now.
+      M.references(vim.api.nvim_get_current_buf(), e.location.uri, e.location.range.start,
+        "recurrent: mentions of " .. e.name, on_done)
+    elseif on_done then
+      on_done(e)
+    end
+  end)
+end
+
+--- The model's continuity check: `scope` "paragraph" (at the cursor), "chapter" (default) or "book". Its
+--- findings arrive as diagnostics (vim.diagnostic), beside the offline checks that run as you write.
+function M.check(scope, on_done)
+  local bufnr = manuscript()
+  if bufnr then
+    scope = (scope == nil or scope == "") and "chapter" or scope
+    local args = { uri = uri(bufnr), scope = scope }
+    if scope == "paragraph" then
+      args.position = position(bufnr)
+    end
+    lsp.execute(bufnr, "recurrent.check", args, function(r)
+      if r then
+        lsp.notify(string.format("checked %d paragraphs (%d from earlier checks): %d findings", r.paragraphs or 0,
+          r.fromCache or 0, r.findings or 0))
+      end
+      if on_done then
+        on_done(r)
+      end
+    end)
+  end
+end
+
 function M.undo()
   local bufnr = manuscript()
   if bufnr then
@@ -436,6 +552,18 @@ function M.define()
   cmd("RecurrentBook", function()
     M.book()
   end, { desc = "List the book's chapters in the quickfix list" })
+  cmd("RecurrentBible", function(a)
+    M.bible(vim.trim(a.args or ""), a.bang)
+  end, { nargs = "?", bang = true, desc = "The story bible: list its entries, open one (Name), or its mentions (! Name)" })
+  cmd("RecurrentCheck", function(a)
+    M.check(vim.trim(a.args or ""))
+  end, {
+    nargs = "?",
+    complete = function()
+      return { "paragraph", "chapter", "book" }
+    end,
+    desc = "The model's continuity check of the paragraph, the chapter (default) or the book",
+  })
   cmd("RecurrentContinue", function(a)
     local plan = vim.trim(a.args or "")
     M.continue(plan ~= "" and { plan = plan } or nil)
@@ -455,6 +583,15 @@ function M.define()
   cmd("RecurrentGhost", function()
     require("recurrent.ghost").request(0)
   end, { desc = "Show the next paragraph as ghost text" })
+
+  -- The code lens on a bible entry ("7 mentions · first in 01-arrival.md") is a client command: its mentions.
+  vim.lsp.commands["recurrent.bibleReferences"] = function(command, ctx)
+    local at = command.arguments and command.arguments[1]
+    if type(at) == "table" and at.uri and at.position then
+      local bufnr = (ctx and ctx.bufnr and ctx.bufnr ~= 0) and ctx.bufnr or vim.api.nvim_get_current_buf()
+      M.references(bufnr, at.uri, at.position, "recurrent: mentions")
+    end
+  end
 
   local ghost = require("recurrent.ghost")
   vim.keymap.set({ "n", "i" }, "<Plug>(recurrent-accept)", function()

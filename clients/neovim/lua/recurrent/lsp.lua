@@ -105,7 +105,7 @@ local function show_message(_, result)
     if result.type == 1 then
       last_error = { text = result.message, at = vim.loop.now() }
     end
-    notify(result.message, kLevels[result.type] or vim.log.levels.INFO)
+    notify(untitled(result.message), kLevels[result.type] or vim.log.levels.INFO)
   end
   return vim.NIL
 end

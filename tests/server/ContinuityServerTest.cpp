@@ -1,0 +1,136 @@
+// The model's continuity check in the editor: recurrent.check sends the chapter once, its findings become
+// diagnostics with the bible line one click away, a second check sends nothing, and editing the paragraph
+// clears its finding until it is checked again. The fake OpenAI-compatible server answers on 127.0.0.1.
+#include "protocol/Uri.h"
+#include "support/Files.h"
+#include "tests/server/EditorMirror.h"
+#include "tests/server/StoryTestKit.h"
+#include "tests/support/CheckAnswers.h"
+#include "tests/support/FakeLlmServer.h"
+#include "tests/support/TempDir.h"
+
+#include <doctest/doctest.h>
+
+using namespace recurrent;
+using namespace recurrent::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kStory = "Natasha ran into the hall, her green eyes shining, and laughed at the old count.\n\n"
+                           "The count shook his head and went back to his letters without a word.\n";
+
+json latestDiagnostics(LspTestClient &client, const std::string &uri, const std::function<bool(const json &)> &done) {
+  json latest = json::array();
+  for (int i = 0; i < 250; ++i) {
+    for (const auto &n : client.takeNotifications("textDocument/publishDiagnostics"))
+      if (n["uri"] == uri)
+        latest = n["diagnostics"];
+    if (done(latest))
+      return latest;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("diagnostics never reached the expected shape: " << latest.dump());
+  return latest;
+}
+
+} // namespace
+
+TEST_CASE("continuity server: recurrent.check turns the model's contradiction into a diagnostic, once") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n\n- eyes: dark grey\n")
+              .ok());
+  FakeLlmServer model;
+  CheckAnswers answers;
+  answers.onPassage("green eyes shining",
+                    json::array({CheckAnswers::issue("P1", "green eyes", "factual detail", "Natasha Rostova",
+                                                     "dark grey", "The bible gives Natasha dark grey eyes.",
+                                                     "dark grey eyes")}));
+  model.setHandler(answers.handler());
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
+                     {"checkAfterStep", false}};
+  client.initialize(kStoryCapabilities);
+  const std::string uri = protocol::pathToUri(story);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  CHECK(answers.checkRequests() == 0); // adopting checks nothing
+
+  json report = runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "chapter"}}).take();
+  CHECK(report["findings"] == 1);
+  CHECK(report["calls"] == 1);
+  CHECK(answers.checkRequests() == 1);
+  json diagnostics = latestDiagnostics(client, uri, [](const json &d) { return d.size() == 1; });
+  CHECK(diagnostics[0]["code"] == "factual-detail");
+  CHECK(diagnostics[0]["severity"] == 2);
+  CHECK(diagnostics[0]["range"]["start"] == json{{"line", 0}, {"character", 31}});
+  CHECK(diagnostics[0]["relatedInformation"][0]["location"]["uri"] ==
+        protocol::pathToUri(dir / "story.bible/natasha.md"));
+
+  // Unchanged text is never checked twice.
+  json again = runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "book"}}).take();
+  CHECK(again["calls"] == 0);
+  CHECK(again["fromCache"] == 2);
+  CHECK(answers.checkRequests() == 1);
+
+  // The quick fix replaces only the quoted span.
+  json actions = client.call("textDocument/codeAction", {{"textDocument", {{"uri", uri}}},
+                                                         {"range", diagnostics[0]["range"]},
+                                                         {"context", {{"diagnostics", json::array()}}}})
+                     .take();
+  bool offered = false;
+  for (const auto &a : actions)
+    offered = offered || a["title"] == "Use ‘dark grey eyes’";
+  CHECK(offered);
+
+  // Editing the paragraph clears its finding until it is checked again.
+  std::string edited = kStory;
+  edited.replace(edited.find("green eyes"), 10, "grey eyes");
+  client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                           {"contentChanges", {{{"text", edited}}}}});
+  latestDiagnostics(client, uri, [](const json &d) { return d.empty(); });
+  CHECK(answers.checkRequests() == 1);
+}
+
+TEST_CASE("continuity server: with the offline stand-in, recurrent.check says what to configure") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  LspTestClient client(storyClientOptions());
+  client.initialize(kStoryCapabilities);
+  const std::string uri = protocol::pathToUri(story);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  json error = runCommand(client, "recurrent.check", {{"uri", uri}}).takeError();
+  CHECK(error["message"].get<std::string>().find("configure a model") != std::string::npos);
+}
+
+TEST_CASE("continuity server: the paragraph a step writes is checked once, beside writing") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  FakeLlmServer model;
+  CheckAnswers answers;
+  model.setHandler(answers.handler());
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
+  const std::string uri = protocol::pathToUri(story);
+  EditorMirror editor(client, uri, kStory);
+  client.initialize(kStoryCapabilities);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  CHECK(answers.checkRequests() == 0);
+  runCommand(client, "recurrent.continue", {{"uri", uri}}).take();
+  for (int i = 0; i < 250 && answers.checkRequests() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(answers.checkRequests() == 1); // the new paragraph, and only it
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(answers.checkRequests() == 1);
+}
