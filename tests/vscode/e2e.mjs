@@ -414,6 +414,44 @@ await check('Recurrent: Make This Folder a Book joins the chapters; the Book vie
   await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
 });
 
+await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view lists it with its mentions and jumps to the first; its code lens peeks the references', async () => {
+  await openFile('01-arrival.md', 'Mara kept the lighthouse');
+  await runCommand('Recurrent: Add Bible Entry');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (const answer of ['Mara', 'character']) {
+    await input.waitFor({ state: 'visible' });
+    await input.fill(answer);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+  }
+  await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+  await waitFor(async () => (await editorText()).includes('# Mara'), 15_000, 'the new entry file');
+  await runCommand('Explorer: Focus on Story Bible View');
+  const rows = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: 'Story Bible' }) }).locator('.monaco-list-row');
+  await waitFor(async () => /Mara\s*2 mentions/.test((await rows.allInnerTexts()).join('|')), 30_000, 'Mara in the Story Bible view');
+  const texts = await rows.allInnerTexts();
+  if (!/Characters/.test(texts[0] ?? '')) throw new Error(`the Story Bible view shows: ${texts.join(' | ')}`);
+  const offer = page.locator('.notification-toast').filter({ hasText: 'make mara.md a story' });
+  if ((await offer.count()) > 0) throw new Error('the entry file was offered for adoption as a manuscript');
+  await shot('12-story-bible.png');
+  const mara = rows.filter({ hasText: /Mara\s*2 mentions/ }).first();
+  await mara.locator('.monaco-tl-twistie').click();
+  const first = rows.filter({ hasText: 'first: 01-arrival.md:3' });
+  await waitFor(async () => (await first.count()) > 0, 15_000, 'the first appearance under Mara');
+  await first.first().click();
+  await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
+  await mara.click();
+  await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+  // The entry's code lens runs the client command recurrent.bibleReferences: the references peek.
+  const lens = page.locator('.codelens-decoration a').filter({ hasText: /2 mentions/ });
+  await lens.first().waitFor({ timeout: 15_000 });
+  await lens.first().click();
+  const peek = page.locator('.peekview-widget');
+  await waitFor(async () => /01-arrival\.md[\s\S]*02-letter\.md|02-letter\.md[\s\S]*01-arrival\.md/.test(await peek.innerText().catch(() => '')), 15_000, 'the references peek with both chapters');
+  await shot('13-bible-references.png');
+  await page.keyboard.press('Escape');
+});
+
 await browser.close();
 const passed = results.filter(Boolean).length;
 console.log(`${passed} passed, ${results.length - passed} failed`);

@@ -20,6 +20,7 @@ export function chapterRows(outline: BookOutline | undefined): ChapterRow[] {
   }));
 }
 
-function plural(n: number, noun: string): string {
+/** "1 word", "1,200 words". */
+export function plural(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -22,8 +22,10 @@ import {
 import { hasOpenTab, StreamedEdits } from './streamedEdits';
 import { continueArguments, type PlanAction, planItems } from './plans';
 import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
+import { BibleTree } from './bibleTree';
+import { entryFileText, entrySlug, isInsideFolder, kBibleTypes } from './bibleRows';
 import { BookTree } from './bookTree';
-import { type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
+import { type BibleAt, kBibleAt, type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
 import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
 import { logLevelOf } from './serverLog';
 import { statusView } from './status';
@@ -217,7 +219,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const e = vscode.window.activeTextEditor;
     return book.refresh(e && e.document.uri.scheme === 'file' ? e.document.uri.toString() : undefined);
   };
+  const bible = new BibleTree(async (uri) => (await ensureRunning()).sendRequest<BibleAt>(kBibleAt, { uri }));
+  const activeFileUri = (): string | undefined => {
+    const e = vscode.window.activeTextEditor;
+    return e && e.document.uri.scheme === 'file' ? e.document.uri.toString() : undefined;
+  };
+  const refreshBible = (): Promise<void> => bible.refresh(activeFileUri());
+  // Mention counts follow the text: once typing has rested this long.
+  const kBibleRefreshDelayMs = 1000;
+  let bibleTimer: ReturnType<typeof setTimeout> | undefined;
+  context.subscriptions.push({ dispose: () => bibleTimer && clearTimeout(bibleTimer) });
   context.subscriptions.push(
+    vscode.window.registerTreeDataProvider('recurrent.bible', bible),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document.uri.scheme !== 'file' || e.contentChanges.length === 0) return;
+      if (bibleTimer) clearTimeout(bibleTimer);
+      bibleTimer = setTimeout(() => {
+        bibleTimer = undefined;
+        void refreshBible();
+      }, kBibleRefreshDelayMs);
+    }),
     vscode.window.registerTreeDataProvider('recurrent.book', book),
     vscode.workspace.registerFileSystemProvider(kMemoryScheme, memoryFs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(kViewScheme, views),
@@ -464,6 +485,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (offered.includes(uri) || lc.state !== State.Running) return;
     const s = await lc.sendRequest<StoryState & { adopted?: boolean }>(kStoryState, { uri }).catch(() => undefined);
     if (!s || s.adopted !== false) return;
+    // A story bible's entry file is the book's notes, not a manuscript to adopt.
+    const at = await lc.sendRequest<BibleAt>(kBibleAt, { uri }).catch(() => undefined);
+    if (at && isInsideFolder(doc.uri.fsPath, at.folder)) return;
     await context.workspaceState.update(kOffered, [...offered, uri]);
     const empty = doc.getText().trim() === '';
     const name = path.basename(doc.uri.fsPath);
@@ -514,6 +538,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (r) void vscode.window.showInformationMessage(`Recurrent: this folder is a book now: ${r.paragraphs ?? 0} paragraphs in one memory.`);
     await refreshStatus();
     await refreshBook();
+    await refreshBible();
   });
   register('recurrent.ui.newChapter', async () => {
     const e = manuscript();
@@ -527,6 +552,40 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await refreshBook();
   });
   register('recurrent.ui.refreshBook', refreshBook);
+  register('recurrent.ui.refreshBible', refreshBible);
+  register('recurrent.ui.addBibleEntry', addBibleEntry);
+  // The code lens on an entry heading ("14 mentions"): the references peek at that heading.
+  context.subscriptions.push(
+    vscode.commands.registerCommand('recurrent.bibleReferences', async (at?: { uri?: string; position?: { line: number; character: number } }) => {
+      if (!at?.uri || !at.position) return;
+      await vscode.commands.executeCommand(
+        'editor.action.findReferences',
+        vscode.Uri.parse(at.uri),
+        new vscode.Position(at.position.line, at.position.character),
+      );
+    }),
+  );
+
+  /** Asks a name and a type, creates `<bible folder>/<slug>.md` and opens it below its heading. */
+  async function addBibleEntry(): Promise<void> {
+    const uri = activeFileUri();
+    const folder = uri ? (await (await ensureRunning()).sendRequest<BibleAt>(kBibleAt, { uri })).folder : bible.folder;
+    if (!folder) throw new Error('open a chapter of the story first: the bible belongs to its book');
+    const name = (await vscode.window.showInputBox({ title: 'Add Bible Entry', prompt: `A name (the entry goes to ${folder})`, placeHolder: 'Mara Vell' }))?.trim();
+    if (!name) return;
+    const type = await vscode.window.showQuickPick([...kBibleTypes], { title: `Add Bible Entry: ${name}`, placeHolder: 'The type of the entry' });
+    if (!type) return;
+    const dir = vscode.Uri.file(folder);
+    const file = vscode.Uri.joinPath(dir, `${entrySlug(name)}.md`);
+    const exists = await vscode.workspace.fs.stat(file).then(() => true, () => false);
+    if (exists) throw new Error(`${file.fsPath} already exists: open it, or choose another name`);
+    await vscode.workspace.fs.createDirectory(dir);
+    const text = entryFileText(name, type);
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(text));
+    const end = new vscode.Position(text.split('\n').length - 1, 0);
+    await vscode.window.showTextDocument(file, { selection: new vscode.Range(end, end) });
+    await refreshBible();
+  }
   register('recurrent.ui.continue', async () => {
     const e = manuscript();
     if (e) await continueWith(e, undefined, '');
@@ -635,6 +694,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.onDidChangeActiveTextEditor((e) => {
       void refreshStatus();
       void refreshBook();
+      void refreshBible();
       if (e) void offerFirstStep(e);
     }),
     // Closing the tab a paragraph streams into cancels it: nothing is written into a closed file or committed.
@@ -654,6 +714,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await lc.start();
     await refreshStatus();
     await refreshBook();
+    await refreshBible();
     if (vscode.window.activeTextEditor) void offerFirstStep(vscode.window.activeTextEditor);
   } catch (e) {
     output.error(`the server did not start: ${e instanceof Error ? e.message : String(e)}`);

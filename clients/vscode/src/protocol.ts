@@ -63,3 +63,32 @@ export const kStoryState = 'recurrent/storyState';
 export const kLastPrompt = 'recurrent/lastPrompt';
 export const kStatus = 'recurrent/status';
 export const kBookOutline = 'recurrent/bookOutline';
+
+/** An LSP range (0-based lines, UTF-16 characters). */
+export interface Range {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+/** One entry of the story bible as true at a point (`recurrent/bibleAt`). */
+export interface BibleEntry {
+  name: string;
+  type: string;
+  aliases: string[];
+  include: string;
+  description: string;
+  details: { key: string; value: string }[];
+  facts: { text: string; file: string; line: number }[];
+  mentions: number;
+  location: { uri: string; range: Range };
+  first?: { uri: string; range: Range };
+}
+
+/** `recurrent/bibleAt` result: the bible folder (even before it exists), the entries, those named here. */
+export interface BibleAt {
+  folder: string;
+  here: string[];
+  entries: BibleEntry[];
+}
+
+export const kBibleAt = 'recurrent/bibleAt';

@@ -22,6 +22,8 @@ export interface RecurrentSettings {
   autoAdopt: boolean;
   /** Summarising more new paragraphs than this with a paid model asks first (0: never asks). */
   confirmSummariesAbove: number;
+  /** The story bible's share of each prompt, 0..1. */
+  bibleShare: number;
   serverPath: string;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -40,6 +42,7 @@ export const kDefaults: RecurrentSettings = {
   undoStepWithText: 'ask',
   autoAdopt: false,
   confirmSummariesAbove: 40,
+  bibleShare: 0.25,
   serverPath: '',
   trace: 'off',
 };
@@ -74,6 +77,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     undoStepWithText: undo === 'always' || undo === 'never' ? undo : 'ask',
     autoAdopt: typeof autoAdopt === 'boolean' ? autoAdopt : kDefaults.autoAdopt,
     confirmSummariesAbove: Math.max(0, Math.round(num('confirmSummariesAbove', kDefaults.confirmSummariesAbove))),
+    bibleShare: Math.min(1, Math.max(0, num('bibleShare', kDefaults.bibleShare))),
     serverPath: str('server.path', kDefaults.serverPath),
     trace: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
@@ -94,6 +98,7 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     undoStepWithText: s.undoStepWithText,
     autoAdopt: s.autoAdopt,
     confirmSummariesAbove: s.confirmSummariesAbove,
+    bibleShare: s.bibleShare,
   };
   if (s.provider !== 'auto') out.provider = s.provider;
   if (s.baseUrl) out.baseUrl = s.baseUrl;

@@ -29,6 +29,7 @@ test('the server configuration leaves unset values out and never carries client-
     undoStepWithText: 'ask',
     autoAdopt: false,
     confirmSummariesAbove: 40,
+    bibleShare: 0.25,
   });
   const ollama = serverConfiguration(from({ provider: 'openai', baseUrl: 'http://localhost:11434/v1', model: 'llama3.1', language: '中文', topK: 5 }));
   assert.deepEqual(ollama, {
@@ -44,7 +45,15 @@ test('the server configuration leaves unset values out and never carries client-
     undoStepWithText: 'ask',
     autoAdopt: false,
     confirmSummariesAbove: 40,
+    bibleShare: 0.25,
   });
+});
+
+test('the bible share is kept between 0 and 1', () => {
+  assert.equal(from({ bibleShare: 0.4 }).bibleShare, 0.4);
+  assert.equal(from({ bibleShare: 3 }).bibleShare, 1);
+  assert.equal(from({ bibleShare: -1 }).bibleShare, 0);
+  assert.equal(from({ bibleShare: 'half' }).bibleShare, 0.25);
 });
 
 test('the environment carries the backend settings and the key, and inherits the rest', () => {
