@@ -41,6 +41,7 @@ const kJobTitles: Record<string, string> = {
   'recurrent.adopt': 'Recurrent: adopting the manuscript',
   'recurrent.makeBook': 'Recurrent: making the book',
   'recurrent.suggestPlans': 'Recurrent: suggesting plans',
+  'recurrent.check': 'Recurrent: checking continuity',
 };
 
 let client: LanguageClient | undefined;
@@ -539,6 +540,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await refreshStatus();
     await refreshBook();
     await refreshBible();
+  });
+  register('recurrent.ui.checkContinuity', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const scopes = [
+      { label: 'This chapter', scope: 'chapter' },
+      { label: 'This paragraph', scope: 'paragraph' },
+      { label: 'The whole book', scope: 'book' },
+    ];
+    const pick = await vscode.window.showQuickPick(scopes, { placeHolder: 'Check which part against the bible and the memory?' });
+    if (!pick) return;
+    const r = await runCommand<{ findings?: number; paragraphs?: number; fromCache?: number }>('recurrent.check', {
+      uri: e.document.uri.toString(),
+      scope: pick.scope,
+      position: { line: e.selection.active.line, character: e.selection.active.character },
+    });
+    if (r)
+      void vscode.window.showInformationMessage(
+        `Recurrent: checked ${r.paragraphs ?? 0} paragraphs (${r.fromCache ?? 0} unchanged since their last check): ` +
+          `${r.findings ?? 0} finding${r.findings === 1 ? '' : 's'}, in the Problems view.`,
+      );
   });
   register('recurrent.ui.newChapter', async () => {
     const e = manuscript();

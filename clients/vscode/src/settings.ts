@@ -24,6 +24,7 @@ export interface RecurrentSettings {
   confirmSummariesAbove: number;
   /** The story bible's share of each prompt, 0..1. */
   bibleShare: number;
+  checkAfterStep: boolean;
   serverPath: string;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -43,6 +44,7 @@ export const kDefaults: RecurrentSettings = {
   autoAdopt: false,
   confirmSummariesAbove: 40,
   bibleShare: 0.25,
+  checkAfterStep: true,
   serverPath: '',
   trace: 'off',
 };
@@ -63,6 +65,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const automatic = get('automaticGhostText');
   const undo = str('undoStepWithText', kDefaults.undoStepWithText);
   const autoAdopt = get('autoAdopt');
+  const checkAfterStep = get('checkAfterStep');
   return {
     provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
@@ -78,6 +81,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     autoAdopt: typeof autoAdopt === 'boolean' ? autoAdopt : kDefaults.autoAdopt,
     confirmSummariesAbove: Math.max(0, Math.round(num('confirmSummariesAbove', kDefaults.confirmSummariesAbove))),
     bibleShare: Math.min(1, Math.max(0, num('bibleShare', kDefaults.bibleShare))),
+    checkAfterStep: typeof checkAfterStep === 'boolean' ? checkAfterStep : kDefaults.checkAfterStep,
     serverPath: str('server.path', kDefaults.serverPath),
     trace: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
@@ -99,6 +103,7 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     autoAdopt: s.autoAdopt,
     confirmSummariesAbove: s.confirmSummariesAbove,
     bibleShare: s.bibleShare,
+    checkAfterStep: s.checkAfterStep,
   };
   if (s.provider !== 'auto') out.provider = s.provider;
   if (s.baseUrl) out.baseUrl = s.baseUrl;

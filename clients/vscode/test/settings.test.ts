@@ -30,6 +30,7 @@ test('the server configuration leaves unset values out and never carries client-
     autoAdopt: false,
     confirmSummariesAbove: 40,
     bibleShare: 0.25,
+    checkAfterStep: true,
   });
   const ollama = serverConfiguration(from({ provider: 'openai', baseUrl: 'http://localhost:11434/v1', model: 'llama3.1', language: '中文', topK: 5 }));
   assert.deepEqual(ollama, {
@@ -46,11 +47,14 @@ test('the server configuration leaves unset values out and never carries client-
     autoAdopt: false,
     confirmSummariesAbove: 40,
     bibleShare: 0.25,
+    checkAfterStep: true,
   });
 });
 
 test('the bible share is kept between 0 and 1', () => {
   assert.equal(from({ bibleShare: 0.4 }).bibleShare, 0.4);
+  assert.equal(from({ checkAfterStep: false }).checkAfterStep, false);
+  assert.equal(from({ checkAfterStep: 'no' }).checkAfterStep, true);
   assert.equal(from({ bibleShare: 3 }).bibleShare, 1);
   assert.equal(from({ bibleShare: -1 }).bibleShare, 0);
   assert.equal(from({ bibleShare: 'half' }).bibleShare, 0.25);
