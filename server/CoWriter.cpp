@@ -1113,7 +1113,8 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
   const bool asJob = reply.has_value();
   auto shared = std::make_shared<std::optional<ReplyOnce>>(std::move(reply));
   background<Result<engine::continuity::ModelCheckReport>>(
-      [checker, book, paragraphs = std::move(paragraphs), token = cancel->token(), progress]() mutable {
+      // `owner` keeps the memory CheckBook points into alive, should the session be reopened meanwhile.
+      [checker, book, owner = st.book, paragraphs = std::move(paragraphs), token = cancel->token(), progress]() mutable {
         return checker->check(*book, std::move(paragraphs), token, [progress](std::size_t done, std::size_t total) {
           if (progress)
             progress->report(std::to_string(done) + "/" + std::to_string(total) + " paragraphs",
