@@ -188,9 +188,10 @@ int main(int argc, char **argv) {
     });
     if (mentionWords.empty())
       continue;
-    auto [b, e] = mentionWords[rng() % mentionWords.size()];
+    const auto [b, e] = mentionWords[rng() % mentionWords.size()];
+    const std::size_t begin = b; // clang 14 cannot capture a structured binding
     auto &done = replaced[c];
-    if (std::any_of(done.begin(), done.end(), [&](auto r) { return r.first == b; }))
+    if (std::any_of(done.begin(), done.end(), [&](auto r) { return r.first == begin; }))
       continue;
     auto original = chapters[c].substr(b, e - b);
     auto typo = slip(toCodePoints(original), rng);
@@ -221,7 +222,8 @@ int main(int argc, char **argv) {
     }
   }
   // Apply each chapter's edits from the last offset back, and move the injected positions accordingly.
-  for (auto &[c, list] : edits) {
+  for (auto &[c, changes] : edits) {
+    auto &list = changes; // clang 14 cannot capture a structured binding
     auto &olds = replaced[c];
     std::vector<std::size_t> order(list.size());
     for (std::size_t i = 0; i < order.size(); ++i)

@@ -50,7 +50,7 @@ Result<std::unique_ptr<Book>> Book::open(BookLayout layout, std::shared_ptr<Chat
 }
 
 Book::Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions options, bool paid)
-    : layout_(layout), text_(std::move(layout)), session_(std::move(session)), options_(std::move(options)), paid_(paid) {
+    : layout_(layout), session_(std::move(session)), options_(std::move(options)), paid_(paid), text_(std::move(layout)) {
   // Plans, select and a step at the end of the book see the bible as it stands at the end.
   session_->setBibleSource([this] { return bibleAtEnd(); });
 }

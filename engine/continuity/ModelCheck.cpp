@@ -205,7 +205,8 @@ Evidence gatherEvidence(const Scan &scan, const ModelCheckOptions &o, const std:
   std::map<std::size_t, const Prepared *> firstMention;
   for (const Prepared *p : batch)
     for (const auto &[entry, count] : p->entries) {
-      auto it = std::find_if(entries.begin(), entries.end(), [&](const auto &e) { return e.first == entry; });
+      const std::size_t wanted = entry; // clang 14 cannot capture a structured binding
+      auto it = std::find_if(entries.begin(), entries.end(), [&](const auto &e) { return e.first == wanted; });
       if (it == entries.end()) {
         entries.push_back({entry, count});
         firstMention[entry] = p;

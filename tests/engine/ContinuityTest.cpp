@@ -64,7 +64,7 @@ std::string cleanChapter(int n, std::mt19937 &rng) {
       "Darcy's house stood on the hill.",        "Fitzwilliam Darcy bowed to her.",
       "Ana Petrova flew over Vell.",             "Ana's boat left the harbour of Vell.",
       "They met on Elana Street at noon.",       "Elena waved from the door.",
-      "\xE2\x80\x9CCome in,\xE2\x80\x9D said Ana.", "ELIZABETH wrote in capitals.",
+      "\xE2\x80\x9C" "Come in,\xE2\x80\x9D said Ana.", "ELIZABETH wrote in capitals.",
   };
   std::string out = "# Chapter " + std::to_string(n) + "\n\n";
   for (int p = 0; p < 12; ++p) {
@@ -209,7 +209,7 @@ TEST_CASE("continuity: a dead character who speaks or acts after the fact is fou
                                        "<!-- fact: Ana.status: dead -->\n\n"
                                        "They buried her at Vell.\n\n"
                                        "He said Ana was gone forever.\n\n"
-                                       "Elizabeth remembered how Ana said, \xE2\x80\x9CFly with me.\xE2\x80\x9D\n",
+                                       "Elizabeth remembered how Ana said, \xE2\x80\x9C" "Fly with me.\xE2\x80\x9D\n",
                                        "# Three\n\n\xE2\x80\x9CI am back,\xE2\x80\x9D said Ana.\n\n"
                                        "The rain stopped. Ana walked to the harbour.\n\n"
                                        "Darcy spoke of Ana's boat.\n"};

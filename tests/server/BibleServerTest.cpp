@@ -184,9 +184,9 @@ TEST_CASE("bible server: rename is one edit over every chapter and the entry, un
     texts[uri] = applyEdits(texts[uri], change["edits"]);
   }
   CHECK(uncertain == 3); // "ANA" on the bow, "Ana" in Ana's Diner, and the entry's exclusion of it
-  for (const auto &[uri, text] : texts) {
-    INFO(uri << ": " << text);
-    CHECK(std::regex_search(text, std::regex("\\bAna\\b", std::regex::icase)) == false);
+  for (const auto &file : texts) {
+    INFO(file.first << ": " << file.second);
+    CHECK(std::regex_search(file.second, std::regex("\\bAna\\b", std::regex::icase)) == false);
   }
   CHECK(texts[book.uri(book.ana)].find("# Anna\n") != std::string::npos);
   CHECK(texts[book.uri(book.storm)].find("Anastasia did not") != std::string::npos); // a longer word stays
