@@ -1114,11 +1114,15 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
   auto shared = std::make_shared<std::optional<ReplyOnce>>(std::move(reply));
   background<Result<engine::continuity::ModelCheckReport>>(
       // `owner` keeps the memory CheckBook points into alive, should the session be reopened meanwhile.
-      [checker, book, owner = st.book, paragraphs = std::move(paragraphs), token = cancel->token(), progress]() mutable {
-        return checker->check(*book, std::move(paragraphs), token, [progress](std::size_t done, std::size_t total) {
-          if (progress)
-            progress->report(std::to_string(done) + "/" + std::to_string(total) + " paragraphs",
-                             static_cast<std::uint32_t>(total ? 100 * done / total : 100));
+      [this, checker, book, owner = st.book, paragraphs = std::move(paragraphs), token = cancel->token(),
+       progress]() mutable {
+        return checker->check(*book, std::move(paragraphs), token, [this, progress](std::size_t done, std::size_t total) {
+          if (!progress)
+            return;
+          // Progress belongs to the server's thread; the check runs on the pool.
+          std::string message = std::to_string(done) + "/" + std::to_string(total) + " paragraphs";
+          auto percent = static_cast<std::uint32_t>(total ? 100 * done / total : 100);
+          server_.post([progress, message = std::move(message), percent] { progress->report(message, percent); });
         });
       },
       [this, uri, progress, shared, book, asJob](Result<engine::continuity::ModelCheckReport> report) mutable {
