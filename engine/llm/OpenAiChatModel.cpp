@@ -177,8 +177,8 @@ HttpRequest baseRequest(const BackendConfig &c, std::string_view path) {
 }
 
 /// Sends one chat request and reads the whole stream.
-Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, const CancelToken &cancel,
-                          const ChatCallbacks &callbacks) {
+Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, bool answerIsJson,
+                          const CancelToken &cancel, const ChatCallbacks &callbacks) {
   HttpRequest req = baseRequest(config, "/chat/completions");
   req.headers.emplace_back("Content-Type", "application/json");
   req.headers.emplace_back("Accept", "text/event-stream");
@@ -186,7 +186,7 @@ Result<Answer> streamOnce(const BackendConfig &config, const std::string &body, 
 
   Answer a;
   SseParser parser;
-  ReasoningSplitter content;
+  ReasoningSplitter content(answerIsJson);
   std::string plainBody; // when the server answers application/json instead of a stream
   bool isJson = false, decided = false;
   auto onEvent = [&](const SseEvent &e) {
@@ -387,7 +387,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
     attemptNo = n;
     Quirks quirks = quirksOf(endpoint);
     quirks.noJsonSchema = quirks.noJsonSchema || quirksOf(schemaEndpoint).noJsonSchema;
-    auto answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
+    auto answer = streamOnce(config_, buildBody(quirks), wantsJson, cancel, callbacks);
     // Optional fields some servers refuse: adapt to the one the server names, once each.
     for (int tries = 0; tries < 3 && isRejection(answer); ++tries) {
       const std::string msg = answer.error().message;
@@ -407,7 +407,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       }
       remember(endpoint, learnt);
       adapted(what);
-      answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
+      answer = streamOnce(config_, buildBody(quirks), wantsJson, cancel, callbacks);
     }
     if (isSchemaRejection(answer) && wantsJson && !quirks.noJsonSchema && !isContextOverflow(answer.error())) {
       // Most likely the server does not support response_format json_schema. Retry at once
@@ -417,7 +417,7 @@ Result<ChatResult> OpenAiChatModel::chat(const ChatRequest &request, const Cance
       bool named = containsNoCase(msg, "response_format") || containsNoCase(msg, "json_schema") ||
                    containsNoCase(msg, "schema") || containsNoCase(msg, "structured");
       quirks.noJsonSchema = true;
-      answer = streamOnce(config_, buildBody(quirks), cancel, callbacks);
+      answer = streamOnce(config_, buildBody(quirks), wantsJson, cancel, callbacks);
       if (named || !isRejection(answer)) {
         Quirks learnt;
         learnt.noJsonSchema = true;

@@ -45,7 +45,8 @@ std::string ReasoningSplitter::feed(std::string_view piece) {
     auto head = all.substr(start, kOpen.size());
     if (head.size() < kOpen.size() && kOpen.substr(0, head.size()) == head)
       return {}; // could still become <think>
-    state_ = head == kOpen ? State::Thinking : State::Answer;
+    const bool looksLikeJson = head[0] == '{' || head[0] == '[' || head[0] == '`';
+    state_ = head == kOpen || (answerIsJson_ && !looksLikeJson) ? State::Thinking : State::Answer;
   }
   if (state_ == State::Thinking) {
     auto close = all.find(kClose);

@@ -26,14 +26,18 @@ SplitText splitReasoning(std::string_view content);
 
 /// The same split, fed content as it streams. feed() returns the text that is surely answer
 /// (for a live preview): content that opens with <think> is held until the block closes.
-/// finish() gives the exact split of everything fed, lone </think> included.
+/// When the answer is JSON, content that opens with anything but JSON (or a code fence) is
+/// reasoning before a lone </think> until shown otherwise, so it is held until that tag or
+/// the end. finish() gives the exact split of everything fed, lone </think> included.
 class ReasoningSplitter {
 public:
+  explicit ReasoningSplitter(bool answerIsJson = false) : answerIsJson_(answerIsJson) {}
   std::string feed(std::string_view piece);
   SplitText finish() const { return splitReasoning(content_); }
 
 private:
   enum class State { Undecided, Thinking, Answer };
+  bool answerIsJson_;
   std::string content_;
   size_t emitted_ = 0; ///< bytes of content_ already returned as answer
   State state_ = State::Undecided;

@@ -124,3 +124,24 @@ TEST_CASE("the streaming splitter previews only the answer, whatever the split o
   CHECK(plain.feed("<th") == "");    // could still be a <think>
   CHECK(plain.feed("e end") == "<the end");
 }
+
+TEST_CASE("a JSON answer's preview holds reasoning that a lone </think> closes, whatever the split offsets") {
+  // DeepSeek-R1's template opens <think> in the prompt: the content starts with the draft itself.
+  const std::string text = "Okay, a first {\"paragraph\":\"draft\"} then</think>\n{\"paragraph\":\"final\"}";
+  for (size_t step = 1; step <= text.size(); ++step) {
+    CAPTURE(step);
+    ReasoningSplitter splitter(true);
+    std::string preview;
+    for (size_t i = 0; i < text.size(); i += step)
+      preview += splitter.feed(std::string_view(text).substr(i, step));
+    CHECK(preview == "\n{\"paragraph\":\"final\"}");
+    CHECK(splitter.finish().reasoning == "Okay, a first {\"paragraph\":\"draft\"} then");
+  }
+  ReasoningSplitter json(true); // JSON or a fenced block is the answer at once
+  CHECK(json.feed(" {\"a\":") == " {\"a\":");
+  ReasoningSplitter fenced(true);
+  CHECK(fenced.feed("```json\n{") == "```json\n{");
+  ReasoningSplitter prose(true); // prose with no </think> at all: nothing previewed, the answer whole at the end
+  CHECK(prose.feed("Here is the answer: {\"a\":1}") == "");
+  CHECK(prose.finish().answer == "Here is the answer: {\"a\":1}");
+}
