@@ -144,8 +144,8 @@ Result<BackendConfig> resolveBackendConfig(const BackendOverrides &overrides, co
   if (auto embed = pick(overrides.embedModel, env, {"RECURRENT_EMBED_MODEL"}))
     c.embedModel = *embed;
   if (anthropic && !c.embedModel.empty())
-    return Error{ErrorKind::Config, "Anthropic's API has no embeddings: unset RECURRENT_EMBED_MODEL (the built-in "
-                                    "embedder is used)"};
+    return Error{ErrorKind::Config, "Anthropic's API has no embeddings: clear recurrent.embedModel "
+                                    "(RECURRENT_EMBED_MODEL, --embed-model) and the built-in embedder is used"};
 
   if (overrides.maxAttempts)
     c.maxAttempts = *overrides.maxAttempts;

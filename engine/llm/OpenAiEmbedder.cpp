@@ -101,8 +101,8 @@ Result<std::vector<Vector>> OpenAiEmbedder::embedBatch(const std::vector<std::st
   auto status = runWithRetries(policy, cancel, onRetry_, attempt);
   if (!status && status.error().kind == ErrorKind::Http && status.error().httpStatus == 501) {
     Error e = status.error(); // llama.cpp's server started without --embeddings
-    e.message += ": start the server with embeddings on (llama.cpp: --embeddings), or unset "
-                 "RECURRENT_EMBED_MODEL to use the built-in embedder";
+    e.message += ": start the server with embeddings on (llama.cpp: --embeddings), or clear "
+                 "recurrent.embedModel (RECURRENT_EMBED_MODEL, --embed-model) to use the built-in embedder";
     return e;
   }
   if (!status)

@@ -29,6 +29,7 @@ public:
     for (const auto &edit : edits) {
       std::size_t begin = offset(edit["range"]["start"]), end = offset(edit["range"]["end"]);
       text_.replace(begin, end - begin, edit["newText"].get<std::string>());
+      inserted_ += edit["newText"].get<std::string>();
       changes.push_back({{"range", edit["range"]}, {"text", edit["newText"]}});
       ++applied_;
     }
@@ -50,6 +51,11 @@ public:
   std::string text() {
     std::lock_guard<std::mutex> lock(mutex_);
     return text_;
+  }
+  /// Every text the server's edits inserted, streamed previews included, in order.
+  std::string insertedTexts() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return inserted_;
   }
   int appliedEdits() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -89,6 +95,7 @@ private:
   std::string text_;
   std::int64_t version_ = 1;
   int applied_ = 0;
+  std::string inserted_;
   std::mutex mutex_;
 };
 
