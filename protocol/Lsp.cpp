@@ -165,6 +165,7 @@ bool fromJson(const json &v, ClientCapabilities &out, const std::string &path, P
   out.didChangeWatchedFilesDynamic = digBool(v, {"workspace", "didChangeWatchedFiles", "dynamicRegistration"});
   out.documentChanges = digBool(v, {"workspace", "workspaceEdit", "documentChanges"});
   out.changeAnnotations = dig(v, {"workspace", "workspaceEdit", "changeAnnotationSupport"}).is_object();
+  out.codeLensRefresh = digBool(v, {"workspace", "codeLens", "refreshSupport"});
   return true;
 }
 

@@ -38,6 +38,7 @@ constexpr const char *kSetPlans = "recurrent.setPlans";
 constexpr const char *kSetShortTermMemory = "recurrent.setShortTermMemory";
 constexpr const char *kCheck = "recurrent.check";
 constexpr const char *kMakeBook = "recurrent.makeBook";
+constexpr const char *kUpdatingMemory = "updating memory and plans";
 constexpr const char *kNewChapter = "recurrent.newChapter";
 constexpr const char *kActionKind = "refactor.rewrite.recurrent";
 
@@ -838,7 +839,13 @@ CoWriter::Job CoWriter::beginJob(BookState &state, const std::string &uri, const
   job.cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{request, job.progress->token()});
   state.jobCancel = job.cancel;
   sendStatus(uri, status);
+  refreshCodeLenses();
   return job;
+}
+
+void CoWriter::refreshCodeLenses() {
+  if (server_.clientCapabilities().codeLensRefresh)
+    server_.call("workspace/codeLens/refresh", nullptr, [](std::optional<json>, std::optional<protocol::ResponseError>) {});
 }
 
 void CoWriter::endJob(const std::string &uri, bool reindex) {
@@ -848,6 +855,7 @@ void CoWriter::endJob(const std::string &uri, bool reindex) {
   st->writing = false;
   st->jobCancel.reset();
   sendStatus(uri, "idle");
+  refreshCodeLenses();
   // The writer may have undone the paragraph while its step was being saved.
   if (const Document *doc = server_.documents().find(uri))
     if (auto step = stepWatch_.vanished(uri, doc->manuscript))
@@ -939,13 +947,25 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
         stream->append(*wrapper ? (*wrapper)->feed(piece) : piece);
       });
     };
+    // The paragraph is whole, the model still writes the memory and the plans: say so, or the
+    // writer sees "writing" over a paragraph that no longer grows.
+    callbacks.onTextDone = [this, uri, progress, cancel] {
+      server_.post([this, uri, progress, cancel] {
+        if (cancel->cancelled())
+          return;
+        progress->report(kUpdatingMemory);
+        sendStatus(uri, "updating", kUpdatingMemory);
+      });
+    };
   }
-  callbacks.onRetry = [this, stream, streamedAny, wrapper, wrapAt, progress](const engine::RetryNotice &notice) {
+  callbacks.onRetry = [this, uri, stream, streamedAny, wrapper, wrapAt, progress](const engine::RetryNotice &notice) {
     std::string message = notice.reason.message + "; retrying in " +
                           std::to_string(static_cast<int>(std::ceil(notice.delaySeconds))) + " s (attempt " +
                           std::to_string(notice.attempt + 1) + " of " + std::to_string(notice.maxAttempts) +
                           ")";
-    server_.post([this, stream, streamedAny, wrapper, wrapAt, progress, message] {
+    server_.post([this, uri, stream, streamedAny, wrapper, wrapAt, progress, message] {
+      if (*streamedAny)
+        sendStatus(uri, "writing"); // the paragraph streams again
       *streamedAny = false;
       stream->restart();
       if (wrapAt)
@@ -1698,6 +1718,10 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
   BookState *st = bookOf(uri);
   if (!doc || !st || !st->story || doc->manuscript.paragraphs().empty()) {
     reply(lenses); // a file that is not a story shows no lenses: it may be any Markdown file
+    return;
+  }
+  if (st->writing) { // a plan clicked now could only be refused; they come back when the job ends
+    reply(lenses);
     return;
   }
   const auto &m = doc->manuscript;

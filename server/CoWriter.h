@@ -177,6 +177,8 @@ private:
                const std::string &status = "writing");
   /// The document is idle again; indexing catches up with edits made meanwhile (or now, if `reindex`).
   void endJob(const std::string &uri, bool reindex = false);
+  /// Asks the client to fetch the code lenses again (the plans hide while a job runs).
+  void refreshCodeLenses();
 
   /// The last step's text left the manuscript: offer (or run, by setting) the state's undo.
   void stepTextVanished(const std::string &uri, long step);

@@ -205,9 +205,12 @@ Result<ChatResult> StorySession::call(const PreparedRequest &prepared, const Can
         stream.onText(delta);
         return;
       }
+      const bool wasDone = field.done();
       auto text = field.feed(delta);
       if (!text.empty())
         stream.onText(text);
+      if (!wasDone && field.done() && stream.onTextDone)
+        stream.onTextDone();
     };
   }
   callbacks.onRetry = [&](const RetryNotice &notice) {

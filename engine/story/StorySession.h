@@ -103,6 +103,9 @@ using ProgressFn = std::function<void(std::string_view stage, std::size_t done, 
 /// from the JSON answer), and retries (after one, the streamed text starts over).
 struct StreamCallbacks {
   std::function<void(std::string_view delta)> onText;
+  /// The streamed text is whole while the model goes on with the rest of its answer (a step's
+  /// memory and plans); called at most once per attempt.
+  std::function<void()> onTextDone;
   std::function<void(const RetryNotice &)> onRetry;
 };
 

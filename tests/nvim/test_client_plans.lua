@@ -62,7 +62,7 @@ end)
 local function wait_idle()
   h.wait(function()
     local s = require("recurrent").statusline()
-    return not s:match("writing") and not s:match("indexing")
+    return not s:match("writing") and not s:match("updating") and not s:match("indexing")
   end, 60000, "the server to finish the step")
 end
 

@@ -13,6 +13,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <sstream>
@@ -545,4 +547,73 @@ TEST_CASE("co-writing: a hard-wrapped manuscript gets its continuation wrapped a
   }
   CHECK(lines >= 2);
   CHECK(longest <= *width);
+}
+
+TEST_CASE("co-writing: while the model streams the memory and plans, the status says so and the plan lenses hide") {
+  TempDir dir;
+  const auto path = dir / "harbour.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  const std::string uri = protocol::pathToUri(path);
+  FakeLlmServer model;
+  auto answers = std::make_shared<SchemaAnswers>();
+  // The step's answer in small pieces with pauses: its paragraph (the first field) is whole well before the rest.
+  model.setHandler([answers](const FakeRequest &r) {
+    FakeResponse response = answers->respond(r);
+    if (response.chunked && r.body.find("story_step") != std::string::npos)
+      response.split(3, 256, std::chrono::milliseconds(5));
+    return response;
+  });
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true},
+                     {"checkAfterStep", false}};
+  EditorMirror editor(client, uri, kManuscript);
+  std::atomic<int> refreshes{0};
+  client.onRequest("workspace/codeLens/refresh", [&refreshes](const json &) {
+    ++refreshes;
+    return json(nullptr);
+  });
+  json capabilities = kStoryCapabilities;
+  capabilities["workspace"]["codeLens"] = {{"refreshSupport", true}};
+  client.initialize(capabilities);
+  client.open(uri, kManuscript);
+  adopt(client, uri);
+  auto planLenses = [&] {
+    int plans = 0;
+    for (const auto &lens : client.call("textDocument/codeLens", {{"textDocument", {{"uri", uri}}}}).take())
+      plans += lens["command"]["title"].get<std::string>().rfind("Plan ", 0) == 0;
+    return plans;
+  };
+  REQUIRE(planLenses() == 3);
+  client.takeNotifications("recurrent/status");
+  const int refreshesBefore = refreshes.load();
+
+  auto step = client.call("workspace/executeCommand", {{"command", "recurrent.continue"}, {"arguments", {{{"uri", uri}}}}});
+  std::vector<json> statuses;
+  for (int i = 0; i < 500 && statuses.empty(); ++i) {
+    for (auto &s : client.takeNotifications("recurrent/status"))
+      if (s["state"] == "writing")
+        statuses.push_back(s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE_FALSE(statuses.empty());
+  CHECK(planLenses() == 0); // a plan clicked now could only be refused
+  REQUIRE(step.take()["step"] == 1);
+  client.sync();
+
+  std::vector<std::string> states;
+  for (auto &s : client.takeNotifications("recurrent/status")) {
+    states.push_back(s["state"]);
+    if (s["state"] == "updating")
+      CHECK(s["message"] == "updating memory and plans");
+  }
+  // After "writing": "updating" once the paragraph is whole, then "idle".
+  REQUIRE(states.size() >= 2);
+  CHECK(std::count(states.begin(), states.end(), "updating") == 1);
+  CHECK(states.back() == "idle");
+  bool reported = false;
+  for (auto &p : client.takeNotifications("$/progress"))
+    reported = reported || p["value"].value("message", "") == "updating memory and plans";
+  CHECK(reported);
+  CHECK(refreshes.load() - refreshesBefore == 2); // hidden at the start, back at the end
+  CHECK(planLenses() == 3);
 }

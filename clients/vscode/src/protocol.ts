@@ -39,7 +39,8 @@ export interface BookOutline {
 /** `recurrent/status` notification parameters. */
 export interface StatusParams {
   uri?: string;
-  state: 'idle' | 'indexing' | 'writing';
+  /** `updating`: the paragraph is written, the model still streams the memory and the plans. */
+  state: 'idle' | 'indexing' | 'writing' | 'updating' | 'checking';
   provider?: string;
   model?: string;
   memoryEntries?: number;

@@ -13,7 +13,7 @@ export function statusView(s: StatusParams | undefined): StatusView {
   if (!s) return { text: '$(book) Recurrent', tooltip: 'Recurrent: starting…' };
   const who = [s.provider || 'offline', s.model].filter(Boolean).join(' · ');
   const memory = s.memoryEntries !== undefined ? ` · ${s.memoryEntries} mem` : '';
-  const icon = s.state === 'writing' ? '$(sync~spin)' : s.state === 'indexing' ? '$(loading~spin)' : '$(book)';
+  const icon = s.state === 'idle' ? '$(book)' : s.state === 'indexing' ? '$(loading~spin)' : '$(sync~spin)';
   const busy = s.state === 'idle' ? '' : ` · ${s.state}`;
   const tooltip = [
     `Recurrent: ${s.state}`,

@@ -53,6 +53,9 @@ test('the status bar shows provider, model, memory and busy state', () => {
   const busy = statusView({ state: 'writing', provider: 'offline' });
   assert.equal(busy.text, '$(sync~spin) offline · writing');
   assert.match(busy.tooltip, /Click to choose the next plan/);
+  const updating = statusView({ state: 'updating', provider: 'offline', message: 'updating memory and plans' });
+  assert.equal(updating.text, '$(sync~spin) offline · updating');
+  assert.match(updating.tooltip, /updating memory and plans/);
   assert.match(statusView(undefined).tooltip, /starting/);
 });
 
