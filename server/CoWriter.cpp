@@ -1098,6 +1098,19 @@ void CoWriter::checkNewParagraph(const std::string &uri, std::size_t begin, std:
     startCheck(*st, uri, snapshot, std::move(paragraphs), std::nullopt);
 }
 
+void CoWriter::documentSaved(const std::string &uri) {
+  BookState *st = bookOf(uri);
+  if (!st || !st->story || !st->book || stopping_ || st->checkCancel || !server_.settingsFor(uri).checkOnSave.value_or(false))
+    return;
+  auto snapshot = bookSnapshot(*st);
+  auto chapter = chapterOf(uri, *snapshot);
+  if (!chapter)
+    return;
+  auto paragraphs = engine::continuity::chapterParagraphs(*snapshot, *chapter);
+  if (!paragraphs.empty())
+    startCheck(*st, uri, snapshot, std::move(paragraphs), std::nullopt);
+}
+
 void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
                           std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply) {
   auto config = backendConfigFor(uri);

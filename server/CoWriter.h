@@ -80,6 +80,9 @@ public:
   void documentOpened(const std::string &uri);
   void documentChanged(const std::string &uri);
   void documentClosed(const std::string &uri);
+  /// A chapter was saved: with checkOnSave, the model checks its paragraphs quietly (the cache skips
+  /// those already checked as they are).
+  void documentSaved(const std::string &uri);
   void settingsChanged();
   /// Called by HandlerTable when a notification's params do not parse.
   void reportBadNotification(const std::string &method, const protocol::ParseIssue &issue);

@@ -385,6 +385,7 @@ void LspServer::onDidSave(const protocol::DidSaveTextDocumentParams &params) {
   // Clients without file watching (Neovim 0.7) tell of a saved entry or chapter only here.
   if (auto path = protocol::uriToPath(params.textDocument.uri))
     bible_->filesChanged({*path});
+  coWriter_->documentSaved(params.textDocument.uri);
 }
 
 void LspServer::onDidChangeConfiguration(const protocol::DidChangeConfigurationParams &params) {

@@ -39,6 +39,7 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
   read(section, "streaming", s.streaming, warnings, &J::is_boolean, "a boolean");
   read(section, "autoAdopt", s.autoAdopt, warnings, &J::is_boolean, "a boolean");
   read(section, "checkAfterStep", s.checkAfterStep, warnings, &J::is_boolean, "a boolean");
+  read(section, "checkOnSave", s.checkOnSave, warnings, &J::is_boolean, "a boolean");
   read(section, "confirmSummariesAbove", s.confirmSummariesAbove, warnings, &J::is_number_integer, "an integer");
   read(section, "undoStepWithText", s.undoStepWithText, warnings, &J::is_string, "a string");
   read(section, "automaticGhostText", s.automaticGhostText, warnings, &J::is_boolean, "a boolean");

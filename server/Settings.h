@@ -36,6 +36,8 @@ struct Settings {
   std::optional<bool> automaticGhostText;
   /// The model's continuity check of each paragraph recurrent writes, when a model is configured (default on).
   std::optional<bool> checkAfterStep;
+  /// The model's continuity check of a story chapter's changed paragraphs when it is saved (default off).
+  std::optional<bool> checkOnSave;
   /// The story bible's share of a prompt, 0 to 1 (engine default 0.25).
   std::optional<double> bibleShare;
   bool operator==(const Settings &) const = default;

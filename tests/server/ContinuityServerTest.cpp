@@ -154,3 +154,57 @@ TEST_CASE("continuity server: the paragraph a step writes is checked once, besid
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(answers.checkRequests() == 1);
 }
+
+TEST_CASE("continuity server: with checkOnSave a saved chapter is checked, and only what changed since") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n\n- eyes: dark grey\n")
+              .ok());
+  FakeLlmServer model;
+  CheckAnswers answers;
+  answers.onPassage("green eyes shining",
+                    json::array({CheckAnswers::issue("P1", "green eyes", "factual detail", "Natasha Rostova",
+                                                     "dark grey", "The bible gives Natasha dark grey eyes.",
+                                                     "dark grey eyes")}));
+  model.setHandler(answers.handler());
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
+                     {"checkAfterStep", false}};
+  client.initialize(kStoryCapabilities);
+  const std::string uri = protocol::pathToUri(story);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  auto save = [&] { client.notify("textDocument/didSave", {{"textDocument", {{"uri", uri}}}}); };
+  auto settle = [&](std::size_t requests) {
+    for (int i = 0; i < 250 && answers.checkRequests() < requests; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    client.sync();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // nothing more follows
+  };
+
+  save(); // off by default: no model call
+  settle(0);
+  CHECK(answers.checkRequests() == 0);
+
+  client.settings["checkOnSave"] = true;
+  client.notify("workspace/didChangeConfiguration", {{"settings", nullptr}});
+  client.sync();
+  save();
+  settle(1);
+  CHECK(answers.checkRequests() == 1); // the chapter is one passage
+  json diagnostics = latestDiagnostics(client, uri, [](const json &d) { return d.size() == 1; });
+  CHECK(diagnostics[0]["code"] == "factual-detail");
+
+  save(); // unchanged: the cache answers
+  settle(1);
+  CHECK(answers.checkRequests() == 1);
+
+  std::string edited = kStory + "\nNatasha smiled at the count and left the hall.\n";
+  client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                           {"contentChanges", {{{"text", edited}}}}});
+  save();
+  settle(2);
+  CHECK(answers.checkRequests() == 2); // the changed passage only
+}
