@@ -38,9 +38,9 @@ constexpr const char *kSetPlans = "recurrent.setPlans";
 constexpr const char *kSetShortTermMemory = "recurrent.setShortTermMemory";
 constexpr const char *kCheck = "recurrent.check";
 constexpr const char *kMakeBook = "recurrent.makeBook";
-constexpr const char *kUpdatingMemory = "updating memory and plans";
 constexpr const char *kNewChapter = "recurrent.newChapter";
 constexpr const char *kActionKind = "refactor.rewrite.recurrent";
+constexpr const char *kUpdatingMemory = "updating memory and plans"; // a step's status once its paragraph is whole
 
 /// A plan shortened for a menu entry or a lens: its first line, cut at a word near `limit`.
 std::string shorten(const std::string &text, std::size_t limit) {
