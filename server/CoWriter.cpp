@@ -563,8 +563,8 @@ void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds d
     st->indexTimer = std::make_unique<asio::steady_timer>(server_.ioContext());
   st->indexTimer->expires_after(delay);
   st->indexTimer->async_wait([this, uri](const std::error_code &ec) {
-    if (!ec)
-      runIndex(uri);
+    if (!ec) // a document just opened: its recurrent.autoAdopt and model come with its settings
+      server_.whenSettingsKnown([this, uri] { runIndex(uri); });
   });
 }
 
@@ -791,11 +791,13 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
     reply.error(invalidParams("invalid params: arguments[0].uri: " + params.command + " needs {uri, ...}"));
     return;
   }
-  if (!server_.documents().find(stringArg(args, "uri"))) {
-    reply.error(invalidParams("the document is not open: " + stringArg(args, "uri")));
-    return;
-  }
-  (this->*(it->second))(args, std::move(reply));
+  server_.whenSettingsKnown([this, run = it->second, args, reply]() mutable {
+    if (!server_.documents().find(stringArg(args, "uri"))) {
+      reply.error(invalidParams("the document is not open: " + stringArg(args, "uri")));
+      return;
+    }
+    (this->*run)(args, std::move(reply));
+  });
 }
 
 CoWriter::BookState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &reply) {

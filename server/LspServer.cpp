@@ -401,16 +401,28 @@ void LspServer::onDidChangeConfiguration(const protocol::DidChangeConfigurationP
 
 void LspServer::pullSettings(std::optional<std::string> scopeUri) {
   protocol::ConfigurationParams request{{protocol::ConfigurationItem{scopeUri, "recurrent"}}};
+  ++settingsPending_;
   call("workspace/configuration", request,
        [this, scopeUri](std::optional<json> result, std::optional<ResponseError> error) {
          if (error || !result || !result->is_array() || result->empty()) {
            spdlog::warn("workspace/configuration gave no settings{}", error ? ": " + error->message : "");
-           return;
+         } else if (!scopeUri || documents_.find(*scopeUri)) { // else closed meanwhile
+           storeSettings(scopeUri, (*result)[0]);
          }
-         if (scopeUri && !documents_.find(*scopeUri))
-           return; // closed meanwhile
-         storeSettings(scopeUri, (*result)[0]);
+         if (--settingsPending_ > 0)
+           return;
+         auto waiting = std::move(afterSettings_);
+         afterSettings_.clear();
+         for (auto &fn : waiting)
+           fn();
        });
+}
+
+void LspServer::whenSettingsKnown(std::function<void()> fn) {
+  if (settingsPending_ == 0)
+    fn();
+  else
+    afterSettings_.push_back(std::move(fn));
 }
 
 void LspServer::storeSettings(const std::optional<std::string> &scopeUri, const json &section) {

@@ -69,6 +69,9 @@ public:
   /// Settings for a document (its scoped settings if the client gave some, else the global ones).
   const Settings &settingsFor(const std::string &uri) const;
   const Settings &globalSettings() const { return globalSettings_; }
+  /// Runs `fn` once every workspace/configuration asked so far is answered (now, if none is out):
+  /// a command sent right after didOpen must not run with the defaults instead of the writer's model.
+  void whenSettingsKnown(std::function<void()> fn);
   BibleFeatures &bible() { return *bible_; }
   /// Called by HandlerTable when a notification's params do not parse.
   void reportBadNotification(const std::string &method, const protocol::ParseIssue &issue);
@@ -124,6 +127,8 @@ private:
   DocumentStore documents_;
   Settings globalSettings_;
   std::map<std::string, Settings> documentSettings_;
+  std::size_t settingsPending_ = 0;                   ///< workspace/configuration calls unanswered
+  std::vector<std::function<void()>> afterSettings_; ///< what waits for them
 
   /// Requests read but not yet answered (filled by the reader, so a cancel can overtake the queue).
   std::mutex cancelMutex_;

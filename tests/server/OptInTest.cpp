@@ -163,6 +163,34 @@ TEST_CASE("opt-in: recurrent.autoAdopt adopts on open, and the state's own files
   CHECK(client.stop() == 0);
 }
 
+TEST_CASE("opt-in: an Adopt sent right after didOpen waits for the document's settings, and uses the writer's model") {
+  TempDir dir;
+  auto path = dir / "story.md";
+  std::string text = paragraphs(3);
+  REQUIRE(writeFileAtomically(path, text).ok());
+  std::string uri = protocol::pathToUri(path);
+  FakeLlmServer model;
+  SchemaAnswers answers;
+  model.setHandler(answers.handler());
+
+  LspTestClient client(storyClientOptions());
+  // An editor slow to answer workspace/configuration (a busy extension host): the Adopt arrives
+  // first. Run with the defaults, it would adopt with the offline stand-in, not the writer's model.
+  client.onRequest("workspace/configuration", [&model](const json &params) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    json out = json::array();
+    for (std::size_t i = 0; i < params["items"].size(); ++i)
+      out.push_back(openAiSettings(model));
+    return out;
+  });
+  client.initialize(kStoryCapabilities);
+  client.open(uri, text);
+  json adopted = runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  CHECK(adopted["plans"].size() == 3);
+  CHECK(chatRequests(model) > 0); // with the defaults there would be none
+  CHECK(client.stop() == 0);
+}
+
 TEST_CASE("cost: summarising more paragraphs than the threshold asks first: no sends nothing, yes sends and logs every call") {
   TempDir dir;
   auto path = dir / "long.md";
