@@ -227,6 +227,35 @@ await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, a
   await shot('06-after-plan.png');
 });
 
+await check('the Story view lists the plans and both memories; a click on a plan writes the next paragraph with it', async () => {
+  const before = await paragraphsWritten();
+  const step = savedStep('chapter-one.md');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  // Not runCommand: the palette may put "Focus on Story Bible View" first.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget .quick-input-box input').fill('>Explorer: Focus on Story View');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Focus on Story View' }).first().click();
+  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: /^\s*Story\s*$/ }) });
+  const rows = pane.locator('.monaco-list-row');
+  await waitFor(async () => /plan 1/.test((await rows.allInnerTexts()).join('|')), 30_000, 'the plans in the Story view');
+  const texts = (await rows.allInnerTexts()).join(' | ');
+  for (const want of ['Plans for the next paragraph', 'plan 3', 'Suggest new plans'])
+    if (!texts.includes(want)) throw new Error(`the Story view lacks "${want}": ${texts}`);
+  await shot('06b-story-view.png');
+  await rows.filter({ hasText: 'plan 2' }).first().click();
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the paragraph for plan 2');
+  await waitFor(async () => savedStep('chapter-one.md') > step, 30_000, 'the step committed');
+  // The pane is short beside the others: fold the plans to see the memories below them.
+  await rows.filter({ hasText: 'Plans for the next paragraph' }).first().click();
+  await waitFor(async () => (await rows.allInnerTexts()).join('|').includes(`step ${step + 1}`), 15_000, 'the long-term memory at the new step');
+  const memories = (await rows.allInnerTexts()).join(' | ');
+  for (const want of ['Short-term memory', 'Long-term memory', 'entries', 'Search memory'])
+    if (!memories.includes(want)) throw new Error(`the Story view lacks "${want}": ${memories}`);
+  await shot('06c-story-view-memory.png');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+});
+
 await check('ghost text from the server\'s inline completion, accepted with Tab', async () => {
   const before = await paragraphsWritten();
   await page.keyboard.press('Control+End');

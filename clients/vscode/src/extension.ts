@@ -25,6 +25,7 @@ import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './me
 import { BibleTree } from './bibleTree';
 import { entryFileText, entrySlug, isInsideFolder, kBibleTypes } from './bibleRows';
 import { BookTree } from './bookTree';
+import { StoryTree } from './storyTree';
 import { type BibleAt, kBibleAt, type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
 import { readSettings, type RecurrentSettings, needsRestart, resolveServerCommand, serverConfiguration, serverEnvironment } from './settings';
 import { logLevelOf } from './serverLog';
@@ -172,7 +173,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     lc.onNotification(kStatus, (p: StatusParams) => {
       const active = vscode.window.activeTextEditor?.document.uri.toString();
-      if (!p.uri || p.uri === active) showStatus(p);
+      if (p.uri && p.uri !== active) return;
+      showStatus(p);
+      void refreshStory(); // a job began or ended: the plans and the memory follow
     }),
     // The status bar follows the server through a restart: never left on "stopped" once it runs again.
     lc.onDidChangeState((e) => {
@@ -220,6 +223,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const e = vscode.window.activeTextEditor;
     return book.refresh(e && e.document.uri.scheme === 'file' ? e.document.uri.toString() : undefined);
   };
+  const story = new StoryTree();
   const bible = new BibleTree(async (uri) => (await ensureRunning()).sendRequest<BibleAt>(kBibleAt, { uri }));
   const activeFileUri = (): string | undefined => {
     const e = vscode.window.activeTextEditor;
@@ -241,6 +245,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }, kBibleRefreshDelayMs);
     }),
     vscode.window.registerTreeDataProvider('recurrent.book', book),
+    vscode.window.registerTreeDataProvider('recurrent.story', story),
     vscode.workspace.registerFileSystemProvider(kMemoryScheme, memoryFs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(kViewScheme, views),
   );
@@ -329,6 +334,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (!e || e.document.uri.scheme !== 'file' || lc.state !== State.Running) return;
     try {
       const s = await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() });
+      story.show(s);
       showStatus({
         state: s.busy ? 'writing' : 'idle',
         ...(s.provider !== undefined ? { provider: s.provider } : {}),
@@ -339,6 +345,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       output.debug(`storyState: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+
+  /** The Story view alone, for a manuscript in front (the status bar keeps what the server last said). */
+  async function refreshStory(): Promise<void> {
+    const e = vscode.window.activeTextEditor;
+    if (!e || e.document.uri.scheme !== 'file' || lc.state !== State.Running) return;
+    story.show(await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() }).catch(() => undefined));
+  }
+
 
   async function continueWith(editor: vscode.TextEditor, action: PlanAction | undefined, text: string): Promise<void> {
     const uri = editor.document.uri.toString();
@@ -505,11 +519,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 
   // A failing command shows its reason as a notification (VS Code would show a modal dialog otherwise).
-  const register = (id: string, fn: () => Promise<unknown>): void => {
+  const register = (id: string, fn: (...args: unknown[]) => Promise<unknown>): void => {
     context.subscriptions.push(
-      vscode.commands.registerCommand(id, async () => {
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
-          await fn();
+          await fn(...args);
         } catch (e) {
           void vscode.window.showErrorMessage(`Recurrent: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -638,6 +652,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const shown = await vscode.window.showTextDocument(ltm, { viewColumn: vscode.ViewColumn.Beside, preview: false });
     const stm = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(uri, 'short-term'));
     await vscode.window.showTextDocument(stm, { viewColumn: shown.viewColumn ?? vscode.ViewColumn.Beside, preview: false });
+  });
+  register('recurrent.ui.continueWithPlan', async (planIndex: unknown) => {
+    const e = manuscript();
+    const plan = (await storyState(e?.document.uri.toString() ?? '').catch(() => undefined))?.plans?.[Number(planIndex)];
+    if (e && plan !== undefined) await continueWith(e, { kind: 'plan', planIndex: Number(planIndex), plan }, plan);
+  });
+  register('recurrent.ui.editShortTermMemory', async () => {
+    const e = manuscript();
+    if (!e) return;
+    const doc = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(e.document.uri, 'short-term'));
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
   });
   register('recurrent.ui.editPlans', async () => {
     const e = manuscript();

@@ -11,6 +11,8 @@ export interface StoryCounts {
 
 /** `recurrent/storyState` result. */
 export interface StoryState {
+  /** false: the file is not a story yet (opt-in); the rest is then only counts. */
+  adopted?: boolean;
   title?: string;
   genre?: string;
   language?: string;

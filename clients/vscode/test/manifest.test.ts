@@ -24,3 +24,11 @@ test('the walkthrough links only to contributed commands and ships its pages', (
 test('Search Memory is a palette command', () => {
   assert.ok(manifest.contributes.commands.some((c: { command: string }) => c.command === 'recurrent.ui.searchMemory'));
 });
+
+test('the Story view is in the Explorer, its welcome offers Adopt, and its plan command stays out of the palette', () => {
+  assert.ok(manifest.contributes.views.explorer.some((v: { id: string }) => v.id === 'recurrent.story'));
+  const welcome = manifest.contributes.viewsWelcome.find((w: { view: string }) => w.view === 'recurrent.story');
+  assert.match(welcome.contents, /command:recurrent\.ui\.adopt/);
+  const hidden = manifest.contributes.menus.commandPalette.find((m: { command: string }) => m.command === 'recurrent.ui.continueWithPlan');
+  assert.equal(hidden.when, 'false');
+});
