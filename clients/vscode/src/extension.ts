@@ -353,7 +353,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     story.show(await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() }).catch(() => undefined));
   }
 
-
   async function continueWith(editor: vscode.TextEditor, action: PlanAction | undefined, text: string): Promise<void> {
     const uri = editor.document.uri.toString();
     const pos = editor.selection.active;
@@ -655,21 +654,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   register('recurrent.ui.continueWithPlan', async (planIndex: unknown) => {
     const e = manuscript();
-    const plan = (await storyState(e?.document.uri.toString() ?? '').catch(() => undefined))?.plans?.[Number(planIndex)];
-    if (e && plan !== undefined) await continueWith(e, { kind: 'plan', planIndex: Number(planIndex), plan }, plan);
+    if (!e) return;
+    const index = Number(planIndex);
+    const plan = (await storyState(e.document.uri.toString()).catch(() => undefined))?.plans?.[index];
+    if (plan !== undefined) await continueWith(e, { kind: 'plan', planIndex: index, plan }, plan);
   });
-  register('recurrent.ui.editShortTermMemory', async () => {
+  /** The manuscript's editable short-term memory or plans, beside it. */
+  async function editBeside(kind: 'short-term' | 'plans'): Promise<void> {
     const e = manuscript();
     if (!e) return;
-    const doc = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(e.document.uri, 'short-term'));
+    const doc = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(e.document.uri, kind));
     await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-  });
-  register('recurrent.ui.editPlans', async () => {
-    const e = manuscript();
-    if (!e) return;
-    const doc = await vscode.workspace.openTextDocument(MemoryFileSystem.uriFor(e.document.uri, 'plans'));
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-  });
+  }
+  register('recurrent.ui.editShortTermMemory', () => editBeside('short-term'));
+  register('recurrent.ui.editPlans', () => editBeside('plans'));
   register('recurrent.ui.showLastPrompt', async () => {
     const e = manuscript();
     if (!e) return;
