@@ -190,4 +190,34 @@ h.test("a misspelt bible name is a vim.diagnostic with source recurrent, and its
   end, 20000, "the diagnostic gone")
 end)
 
+h.test(":RecurrentPrompt lists the story bible's entries in the prompt, each with why it came in", function()
+  local dir = write_book()
+  vim.fn.delete(dir .. "/.recurrent", "rf") -- Make Book below makes it a book and adopts it
+  local b = open(dir .. "/02-letter.md")
+  vim.cmd("RecurrentMakeBook")
+  h.wait(function()
+    return h.notified(seen, "this folder is a book now")
+  end, 60000, "the book made")
+  local written
+  vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(b), 0 })
+  require("recurrent.commands").continue(nil, function(r)
+    written = r
+  end)
+  h.wait(function()
+    return written
+  end, 60000, "a step in chapter 2")
+  local prompt_buf
+  require("recurrent.commands").prompt(function(buf)
+    prompt_buf = buf
+  end)
+  h.wait(function()
+    return prompt_buf
+  end, 10000, ":RecurrentPrompt")
+  local text = h.buffer_text(prompt_buf)
+  h.contains(text, "## Story bible", "the bible's section")
+  h.truthy(text:find("\n%- Ana: [^\n]+") ~= nil, "Ana with why she came in: " .. text:sub(1, 400))
+  h.contains(text, "## Sources", "the prompt's sources")
+  vim.cmd("close")
+end)
+
 h.finish()

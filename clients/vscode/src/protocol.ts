@@ -59,7 +59,19 @@ export interface LastPrompt {
   model?: string;
   promptTokens?: number;
   completionTokens?: number;
-  budget?: { limit?: number; used?: number; trimmed?: unknown[] };
+  budget?: { limit?: number; used?: number; reservedForAnswer?: number; included?: BudgetItem[]; trimmed?: BudgetItem[] };
+  /** The story bible's entries in the prompt, with why each came in, and the candidates left out. */
+  bible?: { included?: { name: string; reason?: string; tokens?: number }[]; leftOut?: { name: string; reason?: string; why?: string }[] };
+}
+
+/** One source of a prompt in its token budget (docs/LSP.md, recurrent/lastPrompt). */
+export interface BudgetItem {
+  kind?: string;
+  label?: string;
+  tokens?: number;
+  truncated?: boolean;
+  reason?: string;
+  cutReason?: string;
 }
 
 export const kStoryState = 'recurrent/storyState';

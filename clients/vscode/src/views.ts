@@ -1,7 +1,7 @@
 // Read-only Markdown views of the server's state: the last prompt (the context viewer) and the long-term memory.
 //
 // Pure functions (no `vscode` import) so they run under node:test.
-import type { LastPrompt, StoryState } from './protocol';
+import type { BudgetItem, LastPrompt, StoryState } from './protocol';
 
 /** The last prompt as Markdown: what was sent, what came back, and the token budget. */
 export function renderLastPrompt(p: LastPrompt | null): string {
@@ -12,12 +12,9 @@ export function renderLastPrompt(p: LastPrompt | null): string {
   if (p.model) facts.push(`model: ${p.model}`);
   if (p.promptTokens !== undefined) facts.push(`prompt tokens: ${p.promptTokens}`);
   if (p.completionTokens !== undefined) facts.push(`completion tokens: ${p.completionTokens}`);
-  if (p.budget) {
-    facts.push(`budget: ${p.budget.used ?? '?'} of ${p.budget.limit ?? '?'} tokens`);
-    if (p.budget.trimmed && p.budget.trimmed.length > 0)
-      facts.push(`trimmed: ${p.budget.trimmed.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))).join(', ')}`);
-  }
+  if (p.budget) facts.push(`budget: ${p.budget.used ?? '?'} of ${p.budget.limit ?? '?'} tokens`);
   for (const f of facts) lines.push(`- ${f}`);
+  lines.push(...renderSources(p));
   for (const m of p.messages ?? []) {
     lines.push('', `## ${m.role}`, '', fence(m.content));
   }
@@ -25,6 +22,32 @@ export function renderLastPrompt(p: LastPrompt | null): string {
   if (p.reasoning) lines.push('', '<details><summary>reasoning</summary>', '', fence(p.reasoning), '', '</details>');
   lines.push('', '## answer', '', fence(p.answer ?? ''));
   return lines.join('\n') + '\n';
+}
+
+/** What went into the prompt and what was left out, and the story bible's entries with why each came in. */
+function renderSources(p: LastPrompt): string[] {
+  const out: string[] = [];
+  const item = (i: BudgetItem): string => {
+    const what = [i.kind, i.label].filter(Boolean).join(': ') || 'source';
+    const cut = i.truncated ? `, cut${i.cutReason ? `: ${i.cutReason}` : ''}` : '';
+    return `- ${what} (${i.tokens ?? '?'} tokens${cut})`;
+  };
+  const included = p.budget?.included ?? [];
+  const trimmed = p.budget?.trimmed ?? [];
+  if (included.length > 0 || trimmed.length > 0) {
+    out.push('', '## Sources', '', ...included.map(item));
+    if (trimmed.length > 0) out.push('', 'Left out or cut:', '', ...trimmed.map(item));
+  }
+  const bible = p.bible;
+  if (bible && ((bible.included?.length ?? 0) > 0 || (bible.leftOut?.length ?? 0) > 0)) {
+    out.push('', '## Story bible', '');
+    for (const e of bible.included ?? []) out.push(`- ${e.name}: ${e.reason ?? 'included'}${e.tokens !== undefined ? ` (${e.tokens} tokens)` : ''}`);
+    if ((bible.leftOut?.length ?? 0) > 0) {
+      out.push('', 'Left out:', '');
+      for (const e of bible.leftOut ?? []) out.push(`- ${e.name}: ${e.why ?? 'left out'}${e.reason ? ` (it came in as ${e.reason})` : ''}`);
+    }
+  }
+  return out;
 }
 
 /** The short-term memory as the writer edits it (the rationale is shown by Show Memory's long-term view). */

@@ -16,14 +16,35 @@ test('the last prompt shows every message, the answer and the budget', () => {
     answer: '{"paragraph":"…"}',
     promptTokens: 120,
     completionTokens: 40,
-    budget: { limit: 8192, used: 160, trimmed: ['memory 3'] },
+    budget: {
+      limit: 8192,
+      used: 160,
+      included: [{ kind: 'recent text', label: 'paragraphs 3-5', tokens: 90 }],
+      trimmed: [{ kind: 'memory', label: 'paragraph 3', tokens: 40, truncated: true, cutReason: 'the prompt was full' }],
+    },
   });
   assert.match(md, /task: step/);
   assert.match(md, /## system\n\n```text\nYou write novels\.\n```/);
   assert.match(md, /````text\nHas ``` inside\n````/, 'a fence longer than any backtick run in the content');
   assert.match(md, /budget: 160 of 8192 tokens/);
-  assert.match(md, /trimmed: memory 3/);
+  assert.match(md, /## Sources\n\n- recent text: paragraphs 3-5 \(90 tokens\)\n\nLeft out or cut:\n\n- memory: paragraph 3 \(40 tokens, cut: the prompt was full\)/);
   assert.match(md, /## answer/);
+});
+
+test('the last prompt lists the story bible entries it holds with why, and those left out with why', () => {
+  const md = renderLastPrompt({
+    task: 'step',
+    answer: '{}',
+    bible: {
+      included: [
+        { name: 'Tomas', reason: 'alias Tom in the plan', tokens: 42 },
+        { name: 'Ana', reason: 'related to Tomas', tokens: 30 },
+      ],
+      leftOut: [{ name: 'Ines', reason: 'Ines in paragraph 4', why: 'include: never' }],
+    },
+  });
+  assert.match(md, /## Story bible\n\n- Tomas: alias Tom in the plan \(42 tokens\)\n- Ana: related to Tomas \(30 tokens\)\n\nLeft out:\n\n- Ines: include: never \(it came in as Ines in paragraph 4\)/);
+  assert.doesNotMatch(renderLastPrompt({ task: 'step', answer: '{}' }), /Story bible/);
 });
 
 test('before the first call the last prompt says what to do', () => {

@@ -496,6 +496,47 @@ function M.render_prompt(p)
   if type(p.budget) == "table" then
     fact("budget", string.format("%s of %s tokens", tostring(p.budget.used or "?"), tostring(p.budget.limit or "?")))
   end
+  local function arr(x)
+    return type(x) == "table" and x or {}
+  end
+  local function list(items, line)
+    for _, i in ipairs(arr(items)) do
+      table.insert(out, "- " .. line(i))
+    end
+  end
+  local function opt(v)
+    return v ~= nil and v ~= vim.NIL and tostring(v) or nil
+  end
+  -- What went in and what was left out, then the bible's entries with why each came in.
+  local budget = type(p.budget) == "table" and p.budget or {}
+  local function source(i)
+    local what = table.concat(vim.tbl_filter(function(x)
+      return x ~= nil
+    end, { opt(i.kind), opt(i.label) }), ": ")
+    local cut = i.truncated == true and (", cut" .. (opt(i.cutReason) and ": " .. i.cutReason or "")) or ""
+    return string.format("%s (%s tokens%s)", what ~= "" and what or "source", opt(i.tokens) or "?", cut)
+  end
+  if #arr(budget.included) > 0 or #arr(budget.trimmed) > 0 then
+    vim.list_extend(out, { "", "## Sources", "" })
+    list(budget.included, source)
+    if #arr(budget.trimmed) > 0 then
+      vim.list_extend(out, { "", "Left out or cut:", "" })
+      list(budget.trimmed, source)
+    end
+  end
+  local bible = type(p.bible) == "table" and p.bible or {}
+  if #arr(bible.included) > 0 or #arr(bible.leftOut) > 0 then
+    vim.list_extend(out, { "", "## Story bible", "" })
+    list(bible.included, function(e)
+      return string.format("%s: %s%s", e.name, opt(e.reason) or "included", opt(e.tokens) and " (" .. e.tokens .. " tokens)" or "")
+    end)
+    if #arr(bible.leftOut) > 0 then
+      vim.list_extend(out, { "", "Left out:", "" })
+      list(bible.leftOut, function(e)
+        return string.format("%s: %s%s", e.name, opt(e.why) or "left out", opt(e.reason) and " (it came in as " .. e.reason .. ")" or "")
+      end)
+    end
+  end
   local function block(title, text)
     table.insert(out, "")
     table.insert(out, "## " .. title)
