@@ -25,6 +25,8 @@ export interface RecurrentSettings {
   /** The story bible's share of each prompt, 0..1. */
   bibleShare: number;
   checkAfterStep: boolean;
+  /** With a model, a saved story chapter gets the continuity check of its changed passages. */
+  checkOnSave: boolean;
   serverPath: string;
   trace: 'off' | 'messages' | 'verbose';
 }
@@ -45,6 +47,7 @@ export const kDefaults: RecurrentSettings = {
   confirmSummariesAbove: 40,
   bibleShare: 0.25,
   checkAfterStep: true,
+  checkOnSave: false,
   serverPath: '',
   trace: 'off',
 };
@@ -66,6 +69,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const undo = str('undoStepWithText', kDefaults.undoStepWithText);
   const autoAdopt = get('autoAdopt');
   const checkAfterStep = get('checkAfterStep');
+  const checkOnSave = get('checkOnSave');
   return {
     provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
     baseUrl: str('baseUrl', kDefaults.baseUrl),
@@ -82,6 +86,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     confirmSummariesAbove: Math.max(0, Math.round(num('confirmSummariesAbove', kDefaults.confirmSummariesAbove))),
     bibleShare: Math.min(1, Math.max(0, num('bibleShare', kDefaults.bibleShare))),
     checkAfterStep: typeof checkAfterStep === 'boolean' ? checkAfterStep : kDefaults.checkAfterStep,
+    checkOnSave: typeof checkOnSave === 'boolean' ? checkOnSave : kDefaults.checkOnSave,
     serverPath: str('server.path', kDefaults.serverPath),
     trace: trace === 'messages' || trace === 'verbose' ? trace : 'off',
   };
@@ -104,6 +109,7 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     confirmSummariesAbove: s.confirmSummariesAbove,
     bibleShare: s.bibleShare,
     checkAfterStep: s.checkAfterStep,
+    checkOnSave: s.checkOnSave,
   };
   if (s.provider !== 'auto') out.provider = s.provider;
   if (s.baseUrl) out.baseUrl = s.baseUrl;

@@ -1,5 +1,7 @@
 // Settings → server environment and `workspace/configuration` mapping, and the server's path.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { kDefaults, needsRestart, readSettings, resolveServerCommand, serverConfiguration, serverEnvironment } from '../src/settings';
 
@@ -31,6 +33,7 @@ test('the server configuration leaves unset values out and never carries client-
     confirmSummariesAbove: 40,
     bibleShare: 0.25,
     checkAfterStep: true,
+    checkOnSave: false,
   });
   const ollama = serverConfiguration(from({ provider: 'openai', baseUrl: 'http://localhost:11434/v1', model: 'llama3.1', language: '中文', topK: 5 }));
   assert.deepEqual(ollama, {
@@ -48,6 +51,7 @@ test('the server configuration leaves unset values out and never carries client-
     confirmSummariesAbove: 40,
     bibleShare: 0.25,
     checkAfterStep: true,
+    checkOnSave: false,
   });
 });
 
@@ -102,4 +106,15 @@ test('the server path: setting, then bundled binary, then PATH, else missing', (
     source: 'path',
   });
   assert.deepEqual(resolveServerCommand('', '/ext/server/recurrent', undefined, has()), { command: 'recurrent', source: 'missing' });
+});
+
+test('every recurrent.* setting of the manifest reaches the server, except the client-only ones', () => {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  const keys = Object.keys(manifest.contributes.configuration.properties).map((k) => k.replace(/^recurrent\./, ''));
+  const clientOnly = new Set(['server.path', 'trace.server']);
+  // Values unlike the defaults, so a key that readSettings drops shows as missing.
+  const sample: Record<string, unknown> = { provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', embedModel: 'e', language: 'fr' };
+  for (const [k, v] of Object.entries(kDefaults)) if (typeof v === 'boolean') sample[k] = !v;
+  const sent = serverConfiguration(from(sample));
+  for (const key of keys) if (!clientOnly.has(key)) assert.ok(key in sent, `recurrent.${key} is sent to the server`);
 });
