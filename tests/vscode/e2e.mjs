@@ -5,6 +5,7 @@
 // Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
 // Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
+// E2E_ONLY=REGEX runs only the checks whose names match (while working on one; most need the Adopt check).
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -12,6 +13,7 @@ import { chromium } from 'playwright-core';
 const [url, workspace, outDir, modelUrl] = process.argv.slice(2);
 const kMarker = 'from the test model';
 const results = [];
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : undefined;
 mkdirSync(outDir, { recursive: true });
 
 const browser = await chromium.launchPersistentContext(join(outDir, 'chromium-profile'), {
@@ -36,6 +38,7 @@ async function shot(name) {
 }
 
 async function check(name, fn) {
+  if (only && !only.test(name)) return;
   const started = Date.now();
   try {
     // Each check starts without the previous one's error notifications, so a repeated error is seen again.
@@ -98,13 +101,19 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
-/** Ctrl+P, the file's name, Enter; waits until `expected` is in the editor. */
+/** Ctrl+P, the file's name, Enter on the file's own row; waits until `expected` is in the editor. */
 async function openFile(name, expected) {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: name }).waitFor();
+  // The file itself, not a recently opened view named after it ("chapter-one.md — short-term memory").
+  const exact = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  const row = (sel) => page.locator(`.quick-input-widget .monaco-list-row${sel}`).filter({ has: page.locator('.label-name', { hasText: exact }) });
+  await row('').first().waitFor();
+  // Enter on the focused row (a click could land on another one while the list still settles).
+  for (let i = 0; i < 10 && (await row('.focused').count()) === 0; i++) await page.keyboard.press('ArrowDown');
+  await row('.focused').waitFor({ timeout: 5_000 });
   await page.keyboard.press('Enter');
   await waitFor(async () => (await editorText()).includes(expected), 30_000, `${name} in the editor`);
 }
@@ -323,8 +332,54 @@ await check('Recurrent: Show Last Prompt opens the prompt and the answer', async
   await runCommand('Recurrent: Show Last Prompt');
   await page.locator('.tab').filter({ hasText: 'last prompt' }).first().waitFor({ timeout: 20_000 });
   await waitFor(async () => (await editorText()).includes('# Last prompt'), 20_000, 'the last prompt view');
-  await waitFor(async () => (await editorText()).includes('## answer') || (await editorText()).includes('## user'), 20_000, 'messages in the prompt view');
+  await waitFor(async () => /## Sources[\s\S]*recent text: paragraph/.test(await editorText()), 20_000, "the prompt's sources with their tokens");
   await shot('09-last-prompt.png');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await waitFor(async () => (await editorText()).includes('## answer'), 20_000, 'the answer at the end of the prompt view');
+});
+
+/** The long-term memory's lines as saved beside the manuscript. */
+function savedMemory(name) {
+  const memory = join(workspace, '.recurrent', name, 'memory.jsonl');
+  return existsSync(memory) ? readFileSync(memory, 'utf8') : '';
+}
+
+await check('closing the tab while a paragraph streams leaves the file as it was (auto save had written half the paragraph), the memory and the step unchanged', async () => {
+  await page.keyboard.press('Control+1');
+  await openFile('chapter-one.md', 'The lighthouse had been dark');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Control+S');
+  const file = join(workspace, 'chapter-one.md');
+  await page.waitForTimeout(1500); // VS Code for the Web saves 1 s after a change (files.autoSave's default there)
+  const onDisk = readFileSync(file, 'utf8');
+  const step = savedStep('chapter-one.md');
+  const memory = savedMemory('chapter-one.md');
+  const tab = page.locator('.tab').filter({ hasText: /^\s*chapter-one\.md\s*$/ }); // not "chapter-one.md — last prompt"
+  const setDelay = (ms) => fetch(`${modelUrl}/__chunk-delay`, { method: 'POST', body: JSON.stringify({ ms }) });
+  // Auto save waits for a second without changes: pieces 1.2 s apart let it save half a paragraph.
+  await setDelay(1200);
+  try {
+    await runCommand('Recurrent: Continue');
+    await waitFor(async () => readFileSync(file, 'utf8') !== onDisk, 60_000, 'part of the paragraph saved by auto save');
+    const ending = 'th time).'; // how every paragraph of the test model ends
+    if (count(readFileSync(file, 'utf8'), ending) !== count(onDisk, ending)) throw new Error('auto save wrote a whole paragraph, not part of one');
+    await shot('09b-streaming.png');
+    await page.keyboard.press('Control+W');
+    // With auto save off VS Code asks; saving the fragment is the case to recover from.
+    const save = page.locator('.monaco-dialog-box button').filter({ hasText: /^Save$/ });
+    await save.click({ timeout: 2_000 }).catch(() => undefined);
+    await waitFor(async () => (await tab.count()) === 0, 10_000, 'the tab closed');
+  } finally {
+    await setDelay(2);
+  }
+  await waitFor(async () => readFileSync(file, 'utf8') === onDisk, 15_000, 'chapter-one.md back as it was before the stream');
+  await page.waitForTimeout(3000); // had the server not cancelled, the rest of the answer would be in by now
+  if (readFileSync(file, 'utf8') !== onDisk) throw new Error('chapter-one.md changed again after it was restored');
+  if (savedStep('chapter-one.md') !== step) throw new Error(`the step moved from ${step} to ${savedStep('chapter-one.md')}`);
+  if (savedMemory('chapter-one.md') !== memory) throw new Error('the long-term memory changed after the tab closed');
+  await openFile('chapter-one.md', 'The lighthouse had been dark');
 });
 
 await check('Recurrent: Set API Key restarts the server with the key, which reaches the model as a bearer token', async () => {
@@ -462,6 +517,9 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   if (!/Characters/.test(texts[0] ?? '')) throw new Error(`the Story Bible view shows: ${texts.join(' | ')}`);
   const offer = page.locator('.notification-toast').filter({ hasText: 'make mara.md a story' });
   if ((await offer.count()) > 0) throw new Error('the entry file was offered for adoption as a manuscript');
+  const storyPane = page.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: /^\s*Story\s*$/ }) });
+  await waitFor(async () => /entry of the story bible/.test(await storyPane.innerText()), 15_000, "the Story view's words for a bible entry");
+  if (/Adopt/.test(await storyPane.innerText())) throw new Error('the Story view offers to adopt the bible entry');
   await shot('12-story-bible.png');
   const mara = rows.filter({ hasText: /Mara\s*2 mentions/ }).first();
   await mara.locator('.monaco-tl-twistie').click();
@@ -479,6 +537,21 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   await waitFor(async () => /01-arrival\.md[\s\S]*02-letter\.md|02-letter\.md[\s\S]*01-arrival\.md/.test(await peek.innerText().catch(() => '')), 15_000, 'the references peek with both chapters');
   await shot('13-bible-references.png');
   await page.keyboard.press('Escape');
+});
+
+await check('a Continue in chapter 2 of the book writes there, with the end of chapter 1 in its prompt', async () => {
+  await page.keyboard.press('Control+1');
+  await openFile('02-letter.md', 'broke the green wax');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  const before = await paragraphsWritten();
+  const chatsBefore = (await (await fetch(`${modelUrl}/__chats`)).json()).length;
+  await runCommand('Recurrent: Continue');
+  await waitFor(async () => (await paragraphsWritten()) > before, 90_000, 'the paragraph in chapter 2');
+  const chats = (await (await fetch(`${modelUrl}/__chats`)).json()).slice(chatsBefore);
+  if (!chats.some((messages) => JSON.stringify(messages).includes('a letter sealed in green wax')))
+    throw new Error("chapter 1's last paragraph is not in the prompt of chapter 2's step");
+  await shot('14-book-continue.png');
 });
 
 await browser.close();

@@ -7,7 +7,8 @@
 // schema it answers with a plain paragraph. Every generated paragraph contains "the test model" and a
 // running number, so a test can find it in the editor. GET /__requests returns how many calls each path got,
 // GET /__chats the messages of every chat request so far (to check what reached a prompt), GET /__auth the
-// distinct Authorization headers seen (to check that a key reached the model).
+// distinct Authorization headers seen (to check that a key reached the model), POST /__chunk-delay {"ms": N}
+// sets the pause between streamed pieces from then on (to close a tab while a paragraph streams).
 //
 // Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin] [--chunk-delay-ms N]
 // Prints "listening http://127.0.0.1:PORT". Stops on SIGTERM/SIGINT, and with --exit-with-stdin when its stdin
@@ -17,7 +18,7 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 
 const delayArg = process.argv.indexOf('--chunk-delay-ms');
-const kChunkDelayMs = delayArg > 0 ? Number(process.argv[delayArg + 1]) : 2;
+let chunkDelayMs = delayArg > 0 ? Number(process.argv[delayArg + 1]) : 2;
 const counts = {};
 const chats = [];
 const auths = new Set();
@@ -164,7 +165,7 @@ function chat(request, res) {
     if (res.destroyed) return;
     if (i >= pieces.length) return res.end();
     res.write(pieces[i++]);
-    setTimeout(next, kChunkDelayMs);
+    setTimeout(next, chunkDelayMs);
   };
   next();
 }
@@ -186,6 +187,10 @@ const server = createServer((req, res) => {
     if (req.method === 'GET' && path === '/__requests') return send(res, 200, counts);
     if (req.method === 'GET' && path === '/__chats') return send(res, 200, chats);
     if (req.method === 'GET' && path === '/__auth') return send(res, 200, [...auths]);
+    if (req.method === 'POST' && path === '/__chunk-delay') {
+      chunkDelayMs = Math.max(0, Number(request.ms) || 0);
+      return send(res, 200, { ms: chunkDelayMs });
+    }
     if (req.method === 'GET' && path.endsWith('/models'))
       return send(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'test' }, { id: 'test-embed', object: 'model', owned_by: 'test' }] });
     if (req.method === 'POST' && path.endsWith('/chat/completions')) return chat(request, res);

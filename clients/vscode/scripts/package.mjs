@@ -29,7 +29,7 @@ const out = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, `rec
 try {
   execFileSync(
     join(root, 'node_modules', '.bin', 'vsce'),
-    ['package', '--target', 'linux-x64', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out],
+    ['package', '--target', 'linux-x64', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out],
     { cwd: root, stdio: 'inherit' },
   );
 } catch {

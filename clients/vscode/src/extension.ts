@@ -66,6 +66,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const streamed = new StreamedEdits();
   /** uri → the cancel source of the job writing there (Recurrent: Cancel, closing its tab). */
   const jobs = new Map<string, vscode.CancellationTokenSource>();
+  /** The jobs cancelled because their tab closed. */
+  const tabClosed = new WeakSet<vscode.CancellationTokenSource>();
   // The last error the server showed, so a command's error that repeats it is not a second notification.
   let lastServerError = { text: '', at: 0 };
   const repeatsServerError = (message: string): boolean =>
@@ -308,6 +310,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       );
     } finally {
       if (jobs.get(uri) === source) jobs.delete(uri);
+      if (!tabClosed.has(source)) streamed.ended(uri);
+      else {
+        const outcome = await streamed.abandoned(uri).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+        output.info(`the tab of ${uri} closed while it was being written: ${outcome}`);
+        if (outcome === 'restored')
+          vscode.window.setStatusBarMessage(`Recurrent: the tab closed mid-paragraph; ${path.basename(vscode.Uri.parse(uri).fsPath)} is as it was`, 8000);
+      }
       source.dispose();
       void vscode.commands.executeCommand('setContext', 'recurrent.writing', jobs.size > 0);
       refreshCodeLenses(); // the plans changed (adopt, a step, new plans): the lenses show the new ones
@@ -334,13 +343,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (!e || e.document.uri.scheme !== 'file' || lc.state !== State.Running) return;
     try {
       const s = await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() });
-      story.show(s);
       showStatus({
         state: s.busy ? 'writing' : 'idle',
         ...(s.provider !== undefined ? { provider: s.provider } : {}),
         ...(s.model !== undefined ? { model: s.model } : {}),
         ...(s.counts?.memoryEntries !== undefined ? { memoryEntries: s.counts.memoryEntries } : {}),
       });
+      await showStory(e.document.uri, s);
     } catch (err) {
       output.debug(`storyState: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -350,7 +359,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   async function refreshStory(): Promise<void> {
     const e = vscode.window.activeTextEditor;
     if (!e || e.document.uri.scheme !== 'file' || lc.state !== State.Running) return;
-    story.show(await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() }).catch(() => undefined));
+    await showStory(e.document.uri, await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() }).catch(() => undefined));
+  }
+
+  /** The Story view shows `state`; its welcome offers Adopt to a manuscript only, a bible entry gets its own text. */
+  let storyShown = 0;
+  async function showStory(uri: vscode.Uri, state: StoryState | undefined): Promise<void> {
+    const seq = ++storyShown;
+    const entry = state?.adopted === false && (await isBibleEntry(uri));
+    if (seq !== storyShown) return; // a later state is on its way: an older one must not overwrite it
+    await vscode.commands.executeCommand('setContext', 'recurrent.bibleEntryInFront', entry);
+    story.show(state);
+  }
+
+  /** Whether the file is an entry of a story bible: the book's notes, not a manuscript to adopt. */
+  async function isBibleEntry(uri: vscode.Uri): Promise<boolean> {
+    const at = await lc.sendRequest<BibleAt>(kBibleAt, { uri: uri.toString() }).catch(() => undefined);
+    return at !== undefined && isInsideFolder(uri.fsPath, at.folder);
   }
 
   async function continueWith(editor: vscode.TextEditor, action: PlanAction | undefined, text: string): Promise<void> {
@@ -499,9 +524,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (offered.includes(uri) || lc.state !== State.Running) return;
     const s = await lc.sendRequest<StoryState & { adopted?: boolean }>(kStoryState, { uri }).catch(() => undefined);
     if (!s || s.adopted !== false) return;
-    // A story bible's entry file is the book's notes, not a manuscript to adopt.
-    const at = await lc.sendRequest<BibleAt>(kBibleAt, { uri }).catch(() => undefined);
-    if (at && isInsideFolder(doc.uri.fsPath, at.folder)) return;
+    if ((await isBibleEntry(doc.uri)) || jobs.has(uri)) return; // a job already makes it a story (Make Book)
     await context.workspaceState.update(kOffered, [...offered, uri]);
     const empty = doc.getText().trim() === '';
     const name = path.basename(doc.uri.fsPath);
@@ -513,8 +536,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       action,
       "Don't Ask Again",
     );
-    if (pick === action) await vscode.commands.executeCommand(empty ? 'recurrent.ui.newStory' : 'recurrent.ui.adopt');
-    else if (pick === "Don't Ask Again") await context.globalState.update(kNeverOffer, true);
+    if (pick === action) {
+      // The offer may have waited a while: by now the file may be a story (Make Book), or not in front.
+      const now = await lc.sendRequest<StoryState>(kStoryState, { uri }).catch(() => undefined);
+      if (now?.adopted !== false) return;
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand(empty ? 'recurrent.ui.newStory' : 'recurrent.ui.adopt');
+    } else if (pick === "Don't Ask Again") await context.globalState.update(kNeverOffer, true);
   }
 
   // A failing command shows its reason as a notification (VS Code would show a modal dialog otherwise).
@@ -742,12 +770,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void refreshBible();
       if (e) void offerFirstStep(e);
     }),
-    // Closing the tab a paragraph streams into cancels it: nothing is written into a closed file or committed.
+    // Closing the tab a paragraph streams into cancels it: nothing is written into a closed file or committed,
+    // and a file saved mid-stream gets its text back once the job is over (runJob).
     vscode.window.tabGroups.onDidChangeTabs((e) => {
       for (const tab of e.closed) {
         if (!(tab.input instanceof vscode.TabInputText)) continue;
         const uri = tab.input.uri.toString();
-        if (!hasOpenTab(uri)) jobs.get(uri)?.cancel();
+        const job = jobs.get(uri);
+        if (!job || hasOpenTab(uri)) continue;
+        tabClosed.add(job);
+        job.cancel();
       }
     }),
     vscode.workspace.onDidSaveTextDocument((d) => {
