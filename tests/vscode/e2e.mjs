@@ -1,7 +1,7 @@
 // Drives the Recurrent extension inside code-server with Playwright over Debian's Chromium, as a writer would:
 // open a manuscript, adopt it, run "Recurrent: Continue" from the command palette, choose and edit a plan,
 // accept ghost text, edit the short-term memory, look at the last prompt, set an API key, start a new story,
-// make a folder of chapters a book.
+// make a folder of chapters a book, keep a story bible, fix a continuity warning.
 // Each step saves a screenshot. Keyboard only: overlays intercept clicks on VS Code's widgets.
 //
 // Usage: node e2e.mjs URL WORKSPACE OUT_DIR MODEL_URL   (prints one line per check, then "N passed, N failed")
@@ -236,16 +236,21 @@ await check('Recurrent: Choose Plan lists the plans, lets the writer edit one, a
   await shot('06-after-plan.png');
 });
 
+/** Opens the Explorer's Story view (expanded) and returns its pane. */
+async function focusStoryView() {
+  // Not runCommand: the palette may put "Focus on Story Bible View" first.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget .quick-input-box input').fill('>Explorer: Focus on Story View');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Focus on Story View' }).first().click();
+  return page.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: /^\s*Story\s*$/ }) });
+}
+
 await check('the Story view lists the plans and both memories; a click on a plan writes the next paragraph with it', async () => {
   const before = await paragraphsWritten();
   const step = savedStep('chapter-one.md');
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+End');
-  // Not runCommand: the palette may put "Focus on Story Bible View" first.
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget .quick-input-box input').fill('>Explorer: Focus on Story View');
-  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Focus on Story View' }).first().click();
-  const pane = page.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: /^\s*Story\s*$/ }) });
+  const pane = await focusStoryView();
   const rows = pane.locator('.monaco-list-row');
   await waitFor(async () => /plan 1/.test((await rows.allInnerTexts()).join('|')), 30_000, 'the plans in the Story view');
   const texts = (await rows.allInnerTexts()).join(' | ');
@@ -517,9 +522,10 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   if (!/Characters/.test(texts[0] ?? '')) throw new Error(`the Story Bible view shows: ${texts.join(' | ')}`);
   const offer = page.locator('.notification-toast').filter({ hasText: 'make mara.md a story' });
   if ((await offer.count()) > 0) throw new Error('the entry file was offered for adoption as a manuscript');
-  const storyPane = page.locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: /^\s*Story\s*$/ }) });
+  const storyPane = await focusStoryView();
   await waitFor(async () => /entry of the story bible/.test(await storyPane.innerText()), 15_000, "the Story view's words for a bible entry");
   if (/Adopt/.test(await storyPane.innerText())) throw new Error('the Story view offers to adopt the bible entry');
+  await runCommand('Explorer: Focus on Story Bible View');
   await shot('12-story-bible.png');
   const mara = rows.filter({ hasText: /Mara\s*2 mentions/ }).first();
   await mara.locator('.monaco-tl-twistie').click();
@@ -537,6 +543,32 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   await waitFor(async () => /01-arrival\.md[\s\S]*02-letter\.md|02-letter\.md[\s\S]*01-arrival\.md/.test(await peek.innerText().catch(() => '')), 15_000, 'the references peek with both chapters');
   await shot('13-bible-references.png');
   await page.keyboard.press('Escape');
+});
+
+await check('a misspelt bible name is a warning in the Problems view, and its quick fix "Use ‘Mara’" spells it right', async () => {
+  await page.keyboard.press('Control+1');
+  await openFile('01-arrival.md', 'Mara kept the lighthouse');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\n\nThat night Marra heard oars in the fog.');
+  const squiggle = page.locator('.editor-group-container.active .squiggly-warning');
+  await waitFor(async () => (await squiggle.count()) > 0, 20_000, 'a warning squiggle under the misspelt name');
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const problems = page.locator('.markers-panel .monaco-list-row');
+  await waitFor(async () => /Marra.*misspelling of.*Mara/.test((await problems.allInnerTexts()).join('|')), 15_000, 'the finding in the Problems view');
+  await shot('15-continuity-problem.png');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 'That night M'.length; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Control+.');
+  // The first action, focused: Enter (a click would hit the overlay VS Code lays over its widgets).
+  const fix = page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: /use ‘Mara’/ });
+  await fix.first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await editorText()).includes('That night Mara heard oars'), 10_000, 'the name spelt right');
+  await waitFor(async () => (await squiggle.count()) === 0, 20_000, 'the warning gone');
+  await page.keyboard.press('Control+S');
 });
 
 await check('a Continue in chapter 2 of the book writes there, with the end of chapter 1 in its prompt', async () => {
