@@ -387,3 +387,35 @@ TEST_CASE("bible server: a misspelt name and a dead character acting are flagged
   diagnosticsWhen(client, uri, [](const json &d) { return d.empty(); });
   CHECK(readFile(book.root / ".recurrent/book/ignored-findings.json")->find(diagnostics[0]["data"]["fingerprint"].get<std::string>()) != std::string::npos);
 }
+
+TEST_CASE("bible server: bibleAt a position in a chapter names the entries there and the facts true at that point") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  client.initialize(kStoryCapabilities);
+  client.open(book.uri(book.letter), kLetter);
+  auto bibleAt = [&](std::uint32_t line, std::uint32_t character) {
+    return client.call("recurrent/bibleAt", {{"uri", book.uri(book.letter)},
+                                             {"position", {{"line", line}, {"character", character}}}})
+        .take();
+  };
+  auto entry = [](const json &at, const std::string &name) {
+    for (const auto &e : at["entries"])
+      if (e["name"] == name)
+        return e;
+    return json();
+  };
+
+  // Before the fact comment: the paragraph names Ana and Vell; Ana has her details, not yet the scar.
+  json before = bibleAt(2, 17);
+  CHECK(before["here"] == json{"Ana", "Vell"});
+  CHECK(entry(before, "Ana")["facts"].empty());
+  CHECK(entry(before, "Ana")["details"] == json{{{"key", "eyes"}, {"value", "grey"}}});
+
+  // After it: only Ana is here, and the scar is true, pointing at its comment.
+  json after = bibleAt(6, 3);
+  CHECK(after["here"] == json{"Ana"});
+  json facts = entry(after, "Ana")["facts"];
+  REQUIRE(facts.size() == 1);
+  CHECK(facts[0] == json{{"text", "a scar on her left cheek"}, {"file", "02-letter.md"}, {"line", 4}});
+  CHECK(entry(after, "Vell")["facts"].empty());
+}
