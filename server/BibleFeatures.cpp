@@ -716,19 +716,20 @@ int lspSeverity(engine::FindingSeverity s) {
   return 4;
 }
 
-/// The fact that makes a finding's text canon ("Ana.status: alive", "Natasha Rostova: green eyes"), if any.
-std::optional<std::string> canonFact(const engine::Finding &f, const engine::BookBible &index) {
+/// The fact that makes a finding's text canon, as {target, text} ({"Ana.status", "alive"}, {"Natasha
+/// Rostova", "green eyes"}), if any.
+std::optional<std::pair<std::string, std::string>> canonFact(const engine::Finding &f, const engine::BookBible &index) {
   if (f.entry.empty() || f.code == "name-misspelling" || f.code == "pov-drift" || f.code == "narrative-style")
     return std::nullopt;
   if (f.code == "dead-character-acts")
-    return f.entry + ".status: alive";
+    return std::make_pair(f.entry + ".status", std::string("alive"));
   auto text = index.chapterText(f.chapter);
   if (f.end > text.size() || f.begin >= f.end)
     return std::nullopt;
   std::string quote(text.substr(f.begin, f.end - f.begin));
   if (quote.find("-->") != std::string::npos || quote.find('\n') != std::string::npos)
     return std::nullopt;
-  return f.entry + ": " + quote;
+  return std::make_pair(f.entry, quote);
 }
 
 fs::path ignoredFile(const engine::BookLayout &layout) { return layout.paths().dir / "ignored-findings.json"; }
@@ -851,10 +852,10 @@ std::vector<json> BibleFeatures::codeActions(const std::string &uri, const proto
       auto gap = text.rfind("\n\n", f.begin);
       std::size_t start = gap == std::string_view::npos ? 0 : gap + 2;
       auto at = lines.position(start, enc);
-      out.push_back({{"title", "This changed here: record a fact (" + *fact + ")"},
+      out.push_back({{"title", "This changed here: record a fact (" + fact->first + ": " + fact->second + ")"},
                      {"kind", "quickfix"},
                      {"edit", {{"changes", {{uri, json::array({{{"range", protocol::Range{at, at}},
-                                                                 {"newText", "<!-- fact: " + *fact + " -->\n\n"}}})}}}}}});
+                                                                 {"newText", engine::factComment(fact->first, fact->second) + "\n\n"}}})}}}}}});
     }
     out.push_back({{"title", "Ignore (intentional): " + f.message},
                    {"kind", "quickfix"},
