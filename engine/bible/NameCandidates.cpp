@@ -47,9 +47,12 @@ bool inside(const Ranges &ranges, std::size_t at) {
   return it != ranges.begin() && at < std::prev(it)->second;
 }
 
+constexpr std::array<std::string_view, 9> kTitles = {"Mr", "Mrs", "Ms", "Dr", "St", "Mme", "Mlle", "Jr", "Sr"};
+
+bool isTitle(std::string_view word) { return std::find(kTitles.begin(), kTitles.end(), word) != kTitles.end(); }
+
 /// "Mr. Darcy": the period at `period` follows a title, and does not end the sentence.
 bool followsTitle(std::string_view text, std::size_t period) {
-  static const std::array<std::string_view, 9> kTitles = {"Mr", "Mrs", "Ms", "Dr", "St", "Mme", "Mlle", "Jr", "Sr"};
   for (auto title : kTitles)
     if (period >= title.size() && text.substr(period - title.size(), title.size()) == title &&
         !continuity::isWordLetter(codePointBefore(text, period - title.size())))
@@ -106,7 +109,7 @@ std::vector<NameCandidate> nameCandidates(std::string_view text, const continuit
     std::size_t first = 0;
     codePointAt(word, 0, &first);
     if (!continuity::isCapitalised(word) || continuity::codePoints(word) < 2 ||
-        continuity::isCapitalised(word.substr(first)) || inside(skipped, b))
+        continuity::isCapitalised(word.substr(first)) || isTitle(word) || inside(skipped, b))
       return;
     if ((dictionary && dictionary->isCommonWord(word)) || known(word, b, b + word.size()))
       return;

@@ -12,7 +12,7 @@ const std::string kChapter = "# The Harbour Master\n\n"
                              "Tobin met Mara at the quay. Later Mara saw Tobin's boat, and Mara waved.\n\n"
                              "The Gull was Ana's. “Where is Tobin?” asked Mara.\n\n"
                              "<!-- plan: Kestrel arrives -->\n\n"
-                             "Mr. Darcy came. ANA was painted. Yesterday it rained.\n";
+                             "Mr. Darcy came. ANA was painted. Yesterday it rained on Mr. Darcy.\n";
 
 std::vector<std::pair<std::string, std::uint32_t>> names(const std::vector<NameCandidate> &candidates) {
   std::vector<std::pair<std::string, std::uint32_t>> out;
@@ -24,12 +24,13 @@ std::vector<std::pair<std::string, std::uint32_t>> names(const std::vector<NameC
 } // namespace
 
 TEST_CASE("name candidates: names used inside sentences, by frequency, without what the bible knows") {
-  auto dictionary = continuity::NameDictionary::fromWords({"the", "gull", "later", "where", "is", "mr", "yesterday"});
+  auto dictionary = continuity::NameDictionary::fromWords({"the", "gull", "later", "where", "is", "yesterday"});
   auto known = [](std::string_view word, std::size_t, std::size_t) { return word == "Ana"; };
   auto found = nameCandidates(kChapter, &dictionary, known, 10);
   // Tobin's first use opens a sentence; his other two do not, so all three count. Darcy follows a title's
-  // period. Gull is a common word, Kestrel sits in a comment, Harbour in a heading, ANA is in capitals.
-  CHECK(names(found) == std::vector<std::pair<std::string, std::uint32_t>>{{"Mara", 4}, {"Tobin", 3}, {"Darcy", 1}});
+  // period, and the title is no name. Gull is a common word, Kestrel sits in a comment, Harbour in a
+  // heading, ANA is in capitals.
+  CHECK(names(found) == std::vector<std::pair<std::string, std::uint32_t>>{{"Mara", 4}, {"Tobin", 3}, {"Darcy", 2}});
   CHECK(kChapter.substr(found[1].first, 5) == "Tobin");
   CHECK(names(nameCandidates(kChapter, &dictionary, known, 2)).size() == 2);
 }
