@@ -15,6 +15,7 @@
 //                                  annotation, or are left out (and said) when the client has none
 //   recurrent/bibleAt {uri, position?}  the entries as true there, for the clients' views
 //   code lenses on entry headings, workspace symbols, diagnostics for malformed entries and facts
+//   code actions in a chapter        add a name, record a fact, extract the chapter's names (BibleActions.h)
 //   continuity diagnostics: the deterministic checks (engine/continuity) of every open chapter, a moment
 //                                  after each change, with quick fixes; "Ignore" is kept by fingerprint in
 //                                  the book's state folder (ignored-findings.json) when it has one
