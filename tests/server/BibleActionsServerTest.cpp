@@ -69,24 +69,6 @@ std::vector<json> titled(const json &actions, const std::string &prefix) {
   return out;
 }
 
-/// Applies LSP TextEdits (ASCII text: UTF-16 columns are bytes) from the end backwards.
-std::string applyEdits(std::string text, const json &edits) {
-  auto offset = [&](const json &pos) {
-    std::size_t at = 0;
-    for (int line = 0; line < pos["line"].get<int>(); ++line)
-      at = text.find('\n', at) + 1;
-    return at + pos["character"].get<std::size_t>();
-  };
-  std::vector<json> sorted(edits.begin(), edits.end());
-  std::sort(sorted.begin(), sorted.end(),
-            [&](const json &a, const json &b) { return offset(a["range"]["start"]) > offset(b["range"]["start"]); });
-  for (const auto &e : sorted) {
-    auto begin = offset(e["range"]["start"]), end = offset(e["range"]["end"]);
-    text.replace(begin, end - begin, e["newText"].get<std::string>());
-  }
-  return text;
-}
-
 /// What an editor does with a WorkspaceEdit of new files: creates each one (refusing a file that exists,
 /// as `overwrite: false` asks), writes its text, and tells the server's watcher.
 json applyToDisk(LspTestClient &client, const json &edit) {

@@ -63,25 +63,6 @@ std::size_t wholeWordCount(const std::string &text) {
   return n;
 }
 
-/// Applies LSP TextEdits (ASCII text: UTF-16 columns are bytes) from the end backwards.
-std::string applyEdits(std::string text, const json &edits) {
-  auto offset = [&](const json &pos) {
-    std::size_t at = 0;
-    for (int line = 0; line < pos["line"].get<int>(); ++line)
-      at = text.find('\n', at) + 1;
-    return at + pos["character"].get<std::size_t>();
-  };
-  std::vector<json> sorted(edits.begin(), edits.end());
-  std::sort(sorted.begin(), sorted.end(), [&](const json &a, const json &b) {
-    return offset(a["range"]["start"]) > offset(b["range"]["start"]);
-  });
-  for (const auto &e : sorted) {
-    auto begin = offset(e["range"]["start"]), end = offset(e["range"]["end"]);
-    text.replace(begin, end - begin, e["newText"].get<std::string>());
-  }
-  return text;
-}
-
 json renameCapabilities(bool annotations) {
   json caps = kStoryCapabilities;
   caps["workspace"]["workspaceEdit"] = {{"documentChanges", annotations}};
