@@ -6,7 +6,9 @@
 #include "engine/manuscript/LineRules.h"
 #include "protocol/Uri.h"
 #include "server/LineMap.h"
+#include "support/Utf8.h"
 
+#include <algorithm>
 #include <set>
 
 namespace recurrent::server {
@@ -19,6 +21,8 @@ namespace {
 constexpr const char *kNewEntryType = "other";
 /// A selection longer than this is a passage, not a name.
 constexpr std::size_t kMaxNameBytes = 60;
+/// How much of a detail's value a title shows.
+constexpr std::size_t kShownValueBytes = 40;
 
 std::string relativeTo(const fs::path &root, const fs::path &file) {
   auto rel = file.lexically_relative(root);
@@ -48,11 +52,15 @@ std::optional<std::string> nameToAdd(const ChapterView &view, const protocol::Ra
         name.find("<!--") != std::string::npos || name.find("-->") != std::string::npos)
       return std::nullopt;
   } else {
-    std::size_t from = begin;
-    while (from > 0 && engine::continuity::isWordLetter(engine::continuity::codePointBefore(view.text, from)))
-      --from;
-    while (from < begin && (static_cast<unsigned char>(view.text[from]) & 0xC0) == 0x80)
-      ++from; // back on a code point's first byte
+    std::size_t from = begin; // back to the word's start, a code point at a time
+    while (from > 0) {
+      std::size_t previous = from - 1;
+      while (previous > 0 && (static_cast<unsigned char>(view.text[previous]) & 0xC0) == 0x80)
+        --previous;
+      if (!engine::continuity::isWordLetter(engine::continuity::codePointAt(view.text, previous)))
+        break;
+      from = previous;
+    }
     auto to = engine::continuity::wordEndAt(view.text, from, view.text.size());
     auto word = engine::continuity::withoutPossessive(view.text.substr(from, to - from));
     const auto *dictionary = engine::continuity::systemDictionary().dictionary.get();
@@ -119,8 +127,11 @@ std::vector<json> factActions(const ChapterView &view, const protocol::Range &ra
   insert("Record a fact here: " + name + " (a new fact)", name, "what becomes true here");
   // One per detail as it stands here: the writer replaces the value, the detail's name is already right.
   auto state = view.index->facts().at(*view.bible, *entry, *view.chapter, to);
-  for (const auto &d : state.details)
-    insert("Record a fact here: " + name + "." + d.key + " (now " + d.value + ")", name + "." + d.key, d.value);
+  for (const auto &d : state.details) {
+    std::string now(utf8::prefixBytes(d.value, kShownValueBytes));
+    insert("Record a fact here: " + name + "." + d.key + " (now " + now + (now.size() < d.value.size() ? "…)" : ")"),
+           name + "." + d.key, d.value);
+  }
   return out;
 }
 
@@ -196,6 +207,24 @@ json newEntriesEdit(const fs::path &folder, const std::vector<std::string> &name
                                                {"newText", engine::entryFileText(name, kNewEntryType)}}})}});
   }
   return {{"documentChanges", std::move(changes)}};
+}
+
+std::vector<std::string> newNames(const engine::Bible &bible, const json &given) {
+  std::vector<std::string> out;
+  for (const auto &n : given)
+    if (n.is_string() && !engine::lines::trim(n.get<std::string>()).empty() && !bible.find(n.get<std::string>()) &&
+        std::find(out.begin(), out.end(), n.get<std::string>()) == out.end())
+      out.push_back(n.get<std::string>());
+  return out;
+}
+
+std::string addedMessage(const std::vector<std::string> &names) {
+  std::string list;
+  for (const auto &n : names)
+    list += (list.empty() ? "" : ", ") + n;
+  return "recurrent: added " +
+         (names.size() == 1 ? std::string("1 bible entry") : std::to_string(names.size()) + " bible entries") + ": " +
+         list + " (type: other, no description yet: yours to write)";
 }
 
 } // namespace recurrent::server

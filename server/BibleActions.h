@@ -31,7 +31,8 @@
 
 namespace recurrent::server {
 
-/// Creates one bible entry per name: `{uri, names: [string]}` → `{added: [name], files: [uri]}`.
+/// Creates one bible entry per name: `{uri, names?: [string]}` → `{added: [name], files: [uri]}`; without
+/// `names`, the chapter's candidates.
 inline constexpr const char *kExtractBibleEntriesCommand = "recurrent.extractBibleEntries";
 /// A sub-kind of the co-writer's declared kind, so a client asking for those sees these too.
 inline constexpr const char *kBibleActionKind = "refactor.rewrite.recurrent.bible";
@@ -66,6 +67,13 @@ std::vector<engine::NameCandidate> nameCandidatesOf(const ChapterView &view);
 /// A WorkspaceEdit (documentChanges) creating one entry file per name in `folder`; `files` gets their paths.
 protocol::json newEntriesEdit(const std::filesystem::path &folder, const std::vector<std::string> &names,
                               std::vector<std::filesystem::path> &files);
+
+/// The names of `given` (a JSON array) worth a new entry: strings, not blank, not the bible's by now (it may
+/// have gained them since the action was offered), each once.
+std::vector<std::string> newNames(const engine::Bible &bible, const protocol::json &given);
+
+/// The one message once they are added: "recurrent: added 2 bible entries: Mara, Tobin (...)".
+std::string addedMessage(const std::vector<std::string> &names);
 
 /// The paragraph around byte `offset`: from after the blank line before it to the blank line after it.
 std::pair<std::size_t, std::size_t> paragraphAround(std::string_view text, std::size_t offset);

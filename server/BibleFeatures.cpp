@@ -979,13 +979,7 @@ void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
         for (const auto &c : nameCandidatesOf(*view))
           given.push_back(c.name);
     }
-  // Names the bible gained since the action was offered are left out; so is a name given twice.
-  auto bible = book->text.bible();
-  std::vector<std::string> names;
-  for (const auto &n : given)
-    if (n.is_string() && !engine::lines::trim(n.get<std::string>()).empty() && !bible->find(n.get<std::string>()) &&
-        std::find(names.begin(), names.end(), n.get<std::string>()) == names.end())
-      names.push_back(n.get<std::string>());
+  auto names = newNames(*book->text.bible(), given);
   if (names.empty()) {
     server_.notify("window/showMessage",
                    json(protocol::ShowMessageParams{protocol::MessageType::Info,
@@ -1011,16 +1005,8 @@ void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
                                                        "no bible entry was added: " + why, std::nullopt});
                    return;
                  }
-                 std::string list;
-                 for (const auto &n : names)
-                   list += (list.empty() ? "" : ", ") + n;
                  server_.notify("window/showMessage",
-                                json(protocol::ShowMessageParams{
-                                    protocol::MessageType::Info,
-                                    "recurrent: added " +
-                                        (names.size() == 1 ? std::string("1 bible entry")
-                                                           : std::to_string(names.size()) + " bible entries") +
-                                        ": " + list + " (type: other, no description yet: yours to write)"}));
+                                json(protocol::ShowMessageParams{protocol::MessageType::Info, addedMessage(names)}));
                  filesChanged(files);
                  reply(json{{"added", names}, {"files", uris}});
                });

@@ -23,7 +23,8 @@ namespace {
 const std::string kAnaEntry = "---\ntype: character\naliases: [Anya]\n---\n# Ana\n\n- eyes: grey\n";
 const std::string kQuay = "# The Quay\n\n"
                           "Ana met Quorran at the quay, and Quorran's dog barked at the bells of Vell.\n\n"
-                          "Mirelda Vosk watched Anya from the boat. Later Quorran waved to Mirelda.\n";
+                          "Mirelda Vosk watched Anya from the boat. Later Quorran waved to Mirelda.\n\n"
+                          "They sailed with Élodie.\n";
 
 /// A folder book (Make Book's marker), or the one-file story `quay.md` that is not a story yet: its bible
 /// folder is enough for the actions, and opening it calls no model.
@@ -120,6 +121,11 @@ TEST_CASE("bible actions: Add ‘X’ to the bible creates the entry file of a n
   REQUIRE(add.size() == 1);
   CHECK(add[0]["title"] == "Add ‘Mirelda Vosk’ to the bible (bible/mirelda-vosk.md)");
 
+  // A name in any script, from anywhere in it (UTF-16 columns).
+  add = titled(actionsAt(client, book.uri(), 6, 20, 20), "Add ");
+  REQUIRE(add.size() == 1);
+  CHECK(add[0]["title"] == "Add ‘Élodie’ to the bible (bible/élodie.md)");
+
   // Never on the bible's names (Ana, the alias Anya selected), a common word, or a lower-case word.
   CHECK(titled(actionsAt(client, book.uri(), 2, 1, 1), "Add ").empty());
   CHECK(titled(actionsAt(client, book.uri(), 4, 21, 25), "Add ").empty());
@@ -204,25 +210,26 @@ TEST_CASE("bible actions: Extract bible entries from this chapter makes one entr
   client.initialize(capabilities(true));
   client.open(book.uri(), kQuay);
 
-  // Quorran three times, Mirelda twice (one inside "Mirelda Vosk"), Vosk once; Ana, Anya and Vell are known,
-  // Later opens a sentence.
+  // Quorran three times, Mirelda twice (one inside "Mirelda Vosk"), Vosk and Élodie once; Ana, Anya and Vell
+  // are known, Later and They open a sentence.
   auto extract = titled(actionsAt(client, book.uri(), 0, 0, 0), "Extract bible entries");
   REQUIRE(extract.size() == 1);
-  CHECK(extract[0]["title"] == "Extract bible entries from this chapter: Quorran (3), Mirelda (2), Vosk (1)");
+  CHECK(extract[0]["title"] == "Extract bible entries from this chapter: Quorran (3), Mirelda (2), Vosk (1), Élodie (1)");
   json command = extract[0]["command"];
   CHECK(command["command"] == "recurrent.extractBibleEntries");
   json result = client.call("workspace/executeCommand", {{"command", command["command"]}, {"arguments", command["arguments"]}})
                     .take();
-  CHECK(result["added"] == json{"Quorran", "Mirelda", "Vosk"});
-  CHECK(result["files"] == json{protocol::pathToUri(book.bible / "quorran.md"),
-                                protocol::pathToUri(book.bible / "mirelda.md"), protocol::pathToUri(book.bible / "vosk.md")});
+  CHECK(result["added"] == json{"Quorran", "Mirelda", "Vosk", "Élodie"});
+  CHECK(result["files"] == json{protocol::pathToUri(book.bible / "quorran.md"), protocol::pathToUri(book.bible / "mirelda.md"),
+                                protocol::pathToUri(book.bible / "vosk.md"), protocol::pathToUri(book.bible / "élodie.md")});
   for (const auto &[name, file] : {std::pair<std::string, std::string>{"Quorran", "quorran.md"},
                                    {"Mirelda", "mirelda.md"},
-                                   {"Vosk", "vosk.md"}})
+                                   {"Vosk", "vosk.md"},
+                                   {"Élodie", "élodie.md"}})
     CHECK(*readFile(book.bible / file) == engine::entryFileText(name, "other")); // no invented description
   auto messages = client.takeNotifications("window/showMessage");
   REQUIRE(messages.size() == 1);
-  CHECK(messages[0]["message"].get<std::string>().find("added 3 bible entries: Quorran, Mirelda, Vosk") !=
+  CHECK(messages[0]["message"].get<std::string>().find("added 4 bible entries: Quorran, Mirelda, Vosk, Élodie") !=
         std::string::npos);
   // Nothing asked of the model (the server may list its /models on its own: that is no call).
   client.sync();
