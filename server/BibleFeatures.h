@@ -2,8 +2,9 @@
 //
 // For every open document the server knows its book (the folder book whose chapter or bible file it is,
 // else its own one-file story) and keeps, per book, its texts (BookText: the editor's open chapters and
-// entry files over the disk) and a BookBible (every mention of every entry, the facts). Nothing is
-// written and no model is called: a book needs no adoption to be navigated, only a bible folder.
+// entry files over the disk) and a BookBible (every mention of every entry, the facts). The server writes
+// no bible file itself (new entries are the editor's to create, from a WorkspaceEdit) and calls no model:
+// a book needs no adoption to be navigated, only a bible folder.
 //   textDocument/hover             the entry as true at that point (LspServer::onHover adds it)
 //   textDocument/definition        the entry's heading in its bible file
 //   textDocument/declaration       its first mention in the book
