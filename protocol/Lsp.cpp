@@ -1,6 +1,7 @@
 // Serialisation of the LSP types (see Lsp.h).
 #include "protocol/Lsp.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace recurrent::protocol {
@@ -165,6 +166,8 @@ bool fromJson(const json &v, ClientCapabilities &out, const std::string &path, P
   out.didChangeWatchedFilesDynamic = digBool(v, {"workspace", "didChangeWatchedFiles", "dynamicRegistration"});
   out.documentChanges = digBool(v, {"workspace", "workspaceEdit", "documentChanges"});
   out.changeAnnotations = dig(v, {"workspace", "workspaceEdit", "changeAnnotationSupport"}).is_object();
+  if (const json &ops = dig(v, {"workspace", "workspaceEdit", "resourceOperations"}); ops.is_array())
+    out.createFiles = std::find(ops.begin(), ops.end(), "create") != ops.end();
   out.codeLensRefresh = digBool(v, {"workspace", "codeLens", "refreshSupport"});
   return true;
 }

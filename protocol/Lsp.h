@@ -167,6 +167,7 @@ struct ClientCapabilities {
   bool didChangeWatchedFilesDynamic = false;  ///< workspace.didChangeWatchedFiles.dynamicRegistration
   bool documentChanges = false;               ///< workspace.workspaceEdit.documentChanges
   bool changeAnnotations = false;             ///< workspace.workspaceEdit.changeAnnotationSupport
+  bool createFiles = false;                   ///< workspace.workspaceEdit.resourceOperations has "create"
   bool codeLensRefresh = false;               ///< workspace.codeLens.refreshSupport
 };
 struct ClientInfo {

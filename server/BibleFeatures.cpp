@@ -1,6 +1,8 @@
 // BibleFeatures: hover, definition, references, rename and the rest for the bible's names (see BibleFeatures.h).
 #include "server/BibleFeatures.h"
 
+#include "server/BibleActions.h"
+
 #include "protocol/Uri.h"
 #include "engine/manuscript/LineRules.h"
 #include "server/LineMap.h"
@@ -106,6 +108,13 @@ struct BibleFeatures::Book {
   /// A rename answered but not yet seen in the bible: {old name, new name}.
   std::optional<std::pair<std::string, std::string>> pendingRename;
   std::unique_ptr<asio::steady_timer> timer;
+  /// Each open chapter's proper-name candidates, for the version of it and of the bible they were found in.
+  struct Candidates {
+    std::int64_t version = 0;
+    std::shared_ptr<const engine::Bible> bible; ///< null: not computed yet
+    std::vector<engine::NameCandidate> names;
+  };
+  std::map<std::string, Candidates> candidates; ///< by URI
 };
 
 BibleFeatures::BibleFeatures(LspServer &server) : server_(server) {}
@@ -177,6 +186,7 @@ void BibleFeatures::documentClosed(const std::string &uri) {
     return;
   auto book = it->second;
   docs_.erase(it);
+  book->candidates.erase(uri);
   for (auto *open : {&book->openChapters, &book->openBibleFiles})
     for (auto f = open->begin(); f != open->end();)
       if (f->second == uri) {
@@ -655,11 +665,7 @@ void BibleFeatures::onBibleAt(const BibleAtParams &params, ReplyOnce reply) {
       chapter = static_cast<std::size_t>(it - files.begin());
       offset = LineMap(bible->chapterText(chapter)).offset(*params.position, server_.positionEncoding());
       // The entries named in the paragraph around the point.
-      auto text = bible->chapterText(chapter);
-      auto from = text.rfind("\n\n", offset);
-      auto to = text.find("\n\n", offset);
-      from = from == std::string_view::npos ? 0 : from;
-      to = to == std::string_view::npos ? text.size() : to;
+      auto [from, to] = paragraphAround(bible->chapterText(chapter), offset);
       std::set<std::size_t> named;
       for (const auto &m : bible->mentions().chapterMentions(chapter))
         if (m.begin >= from && m.end <= to && !m.excluded && named.insert(m.entry).second)
@@ -716,19 +722,20 @@ int lspSeverity(engine::FindingSeverity s) {
   return 4;
 }
 
-/// The fact that makes a finding's text canon ("Ana.status: alive", "Natasha Rostova: green eyes"), if any.
-std::optional<std::string> canonFact(const engine::Finding &f, const engine::BookBible &index) {
+/// The fact that makes a finding's text canon, as {target, text} ({"Ana.status", "alive"}, {"Natasha
+/// Rostova", "green eyes"}), if any.
+std::optional<std::pair<std::string, std::string>> canonFact(const engine::Finding &f, const engine::BookBible &index) {
   if (f.entry.empty() || f.code == "name-misspelling" || f.code == "pov-drift" || f.code == "narrative-style")
     return std::nullopt;
   if (f.code == "dead-character-acts")
-    return f.entry + ".status: alive";
+    return std::make_pair(f.entry + ".status", std::string("alive"));
   auto text = index.chapterText(f.chapter);
   if (f.end > text.size() || f.begin >= f.end)
     return std::nullopt;
   std::string quote(text.substr(f.begin, f.end - f.begin));
   if (quote.find("-->") != std::string::npos || quote.find('\n') != std::string::npos)
     return std::nullopt;
-  return f.entry + ": " + quote;
+  return std::make_pair(f.entry, quote);
 }
 
 fs::path ignoredFile(const engine::BookLayout &layout) { return layout.paths().dir / "ignored-findings.json"; }
@@ -822,6 +829,58 @@ void BibleFeatures::findingsChanged(const std::string &uri) {
 }
 
 std::vector<json> BibleFeatures::codeActions(const std::string &uri, const protocol::Range &range) {
+  std::vector<json> out = quickFixes(uri, range);
+  for (auto &action : bibleActions(uri, range))
+    out.push_back(std::move(action));
+  return out;
+}
+
+std::optional<ChapterView> BibleFeatures::chapterView(const std::string &uri, const std::string &text) {
+  Book *book = bookOf(uri);
+  auto path = protocol::uriToPath(uri);
+  if (!book || !path || book->openBibleFiles.count(normalised(*path)))
+    return std::nullopt;
+  // Files are created only beside a story or a bible the writer made: never by surprise beside any file.
+  std::error_code ec;
+  const auto folder = engine::bibleFolder(book->layout);
+  if (!book->layout.hasState() && !fs::is_directory(folder, ec))
+    return std::nullopt;
+  engine::BookBible *index = current(*book);
+  ChapterView view;
+  view.uri = uri;
+  view.bible = book->text.bible();
+  view.folder = folder;
+  view.root = book->layout.root();
+  view.encoding = server_.positionEncoding();
+  view.createFiles = server_.clientCapabilities().documentChanges && server_.clientCapabilities().createFiles;
+  view.text = text;
+  if (index && book->snapshot)
+    if (auto chapter = book->snapshot->chapterIndex(normalised(*path)); chapter && index->chapterText(*chapter) == text) {
+      view.index = index;
+      view.chapter = chapter;
+    }
+  return view;
+}
+
+std::vector<json> BibleFeatures::bibleActions(const std::string &uri, const protocol::Range &range) {
+  const Document *doc = server_.documents().find(uri);
+  if (!doc)
+    return {};
+  const std::string text = doc->manuscript.text();
+  auto view = chapterView(uri, text);
+  if (!view)
+    return {};
+  // The candidates are a scan of the whole chapter: once per version of it and of the bible, and for a
+  // long one (a whole novel in one file) only when the writer runs the command.
+  auto &cached = bookOf(uri)->candidates[uri];
+  if (text.size() <= kListedCandidatesUpTo && (cached.version != doc->version || cached.bible != view->bible))
+    cached = {doc->version, view->bible, nameCandidatesOf(*view)};
+  if (text.size() <= kListedCandidatesUpTo)
+    view->candidates = &cached.names;
+  return server::bibleActions(*view, range);
+}
+
+std::vector<json> BibleFeatures::quickFixes(const std::string &uri, const protocol::Range &range) {
   std::vector<json> out;
   Book *book = bookOf(uri);
   if (!book || !book->index || !book->snapshot)
@@ -847,14 +906,11 @@ std::vector<json> BibleFeatures::codeActions(const std::string &uri, const proto
                      {"edit", {{"changes", {{uri, json::array({{{"range", where}, {"newText", *f.replacement}}})}}}}}});
     if (auto fact = canonFact(f, *book->index)) {
       // The fact goes above the paragraph: a fact is true from its comment on, so the text becomes canon.
-      auto text = book->index->chapterText(*chapter);
-      auto gap = text.rfind("\n\n", f.begin);
-      std::size_t start = gap == std::string_view::npos ? 0 : gap + 2;
-      auto at = lines.position(start, enc);
-      out.push_back({{"title", "This changed here: record a fact (" + *fact + ")"},
+      auto at = lines.position(paragraphAround(book->index->chapterText(*chapter), f.begin).first, enc);
+      out.push_back({{"title", "This changed here: record a fact (" + fact->first + ": " + fact->second + ")"},
                      {"kind", "quickfix"},
                      {"edit", {{"changes", {{uri, json::array({{{"range", protocol::Range{at, at}},
-                                                                 {"newText", "<!-- fact: " + *fact + " -->\n\n"}}})}}}}}});
+                                                                 {"newText", engine::factComment(fact->first, fact->second) + "\n\n"}}})}}}}}});
     }
     out.push_back({{"title", "Ignore (intentional): " + f.message},
                    {"kind", "quickfix"},
@@ -865,9 +921,13 @@ std::vector<json> BibleFeatures::codeActions(const std::string &uri, const proto
 }
 
 bool BibleFeatures::executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply) {
+  const json args = params.arguments.empty() ? json::object() : params.arguments[0];
+  if (params.command == kExtractBibleEntriesCommand) {
+    runExtract(args, reply);
+    return true;
+  }
   if (params.command != kIgnoreFindingCommand)
     return false;
-  const json args = params.arguments.empty() ? json::object() : params.arguments[0];
   Book *book = args.is_object() && args.contains("uri") && args["uri"].is_string() ? bookOf(args["uri"].get<std::string>())
                                                                                   : nullptr;
   if (!book || !args.contains("fingerprint") || !args["fingerprint"].is_string()) {
@@ -890,6 +950,66 @@ bool BibleFeatures::executeCommand(const protocol::ExecuteCommandParams &params,
   publishDiagnostics(*book);
   reply(nullptr);
   return true;
+}
+
+void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
+  Book *book = args.is_object() && args.contains("uri") && args["uri"].is_string() ? bookOf(args["uri"].get<std::string>())
+                                                                                  : nullptr;
+  if (!book || (args.contains("names") && !args["names"].is_array())) {
+    reply.error(invalidParams("invalid params: arguments[0]: " + std::string(kExtractBibleEntriesCommand) +
+                              " needs {uri, names?} of an open document"));
+    return;
+  }
+  const auto folder = engine::bibleFolder(book->layout);
+  const auto &caps = server_.clientCapabilities();
+  if (!caps.applyEdit || !caps.documentChanges || !caps.createFiles) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "this editor cannot create files through the language server (it lacks "
+                                        "workspace.workspaceEdit.resourceOperations \"create\"): create the entry "
+                                        "files in " + folder.string() + " yourself",
+                                        std::nullopt});
+    return;
+  }
+  // Without names (a chapter too long to list them in the action's title), the chapter's candidates now.
+  json given = args.contains("names") ? args["names"] : json::array();
+  if (!args.contains("names"))
+    if (const Document *doc = server_.documents().find(args["uri"].get<std::string>())) {
+      const std::string text = doc->manuscript.text();
+      if (auto view = chapterView(args["uri"].get<std::string>(), text))
+        for (const auto &c : nameCandidatesOf(*view))
+          given.push_back(c.name);
+    }
+  auto names = newNames(*book->text.bible(), given);
+  if (names.empty()) {
+    server_.notify("window/showMessage",
+                   json(protocol::ShowMessageParams{protocol::MessageType::Info,
+                                                    "recurrent: no name in this chapter is new to the bible"}));
+    reply(json{{"added", json::array()}, {"files", json::array()}});
+    return;
+  }
+  std::vector<fs::path> files;
+  json edit = newEntriesEdit(folder, names, files);
+  json uris = json::array();
+  for (const auto &f : files)
+    uris.push_back(protocol::pathToUri(f));
+  server_.call("workspace/applyEdit", {{"label", "Extract bible entries"}, {"edit", std::move(edit)}},
+               [this, reply, names, files, uris](std::optional<json> result,
+                                                 std::optional<protocol::ResponseError> error) mutable {
+                 protocol::ApplyWorkspaceEditResult applied;
+                 protocol::ParseIssue issue;
+                 if (error || !result || !protocol::fromJson(*result, applied, "", issue) || !applied.applied) {
+                   std::string why = error                      ? error->message
+                                     : applied.failureReason    ? *applied.failureReason
+                                                                : std::string("the editor did not apply the edit");
+                   reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                                       "no bible entry was added: " + why, std::nullopt});
+                   return;
+                 }
+                 server_.notify("window/showMessage",
+                                json(protocol::ShowMessageParams{protocol::MessageType::Info, addedMessage(names)}));
+                 filesChanged(files);
+                 reply(json{{"added", names}, {"files", uris}});
+               });
 }
 
 void BibleFeatures::publishDiagnostics(Book &book) {

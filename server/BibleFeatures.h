@@ -2,8 +2,9 @@
 //
 // For every open document the server knows its book (the folder book whose chapter or bible file it is,
 // else its own one-file story) and keeps, per book, its texts (BookText: the editor's open chapters and
-// entry files over the disk) and a BookBible (every mention of every entry, the facts). Nothing is
-// written and no model is called: a book needs no adoption to be navigated, only a bible folder.
+// entry files over the disk) and a BookBible (every mention of every entry, the facts). The server writes
+// no bible file itself (new entries are the editor's to create, from a WorkspaceEdit) and calls no model:
+// a book needs no adoption to be navigated, only a bible folder.
 //   textDocument/hover             the entry as true at that point (LspServer::onHover adds it)
 //   textDocument/definition        the entry's heading in its bible file
 //   textDocument/declaration       its first mention in the book
@@ -15,6 +16,7 @@
 //                                  annotation, or are left out (and said) when the client has none
 //   recurrent/bibleAt {uri, position?}  the entries as true there, for the clients' views
 //   code lenses on entry headings, workspace symbols, diagnostics for malformed entries and facts
+//   code actions in a chapter        add a name, record a fact, extract the chapter's names (BibleActions.h)
 //   continuity diagnostics: the deterministic checks (engine/continuity) of every open chapter, a moment
 //                                  after each change, with quick fixes; "Ignore" is kept by fingerprint in
 //                                  the book's state folder (ignored-findings.json) when it has one
@@ -26,6 +28,7 @@
 #include "engine/book/BookText.h"
 #include "engine/continuity/CheckCache.h"
 #include "engine/continuity/ContinuityChecker.h"
+#include "server/BibleActions.h"
 #include "protocol/Lsp.h"
 #include "protocol/LspEditing.h"
 #include "server/HandlerTable.h"
@@ -92,9 +95,10 @@ public:
   /// "14 mentions · first in 03-harbour.md" on each entry heading of a bible file.
   std::vector<protocol::CodeLens> codeLenses(const std::string &uri);
 
-  /// Quick fixes for the continuity findings under `range`: "Use ‘Elizabeth’", "Ignore (intentional)".
+  /// Quick fixes for the continuity findings under `range` ("Use ‘Elizabeth’", "Ignore (intentional)"), then
+  /// the bible's actions there (BibleActions.h: add a name, record a fact, extract the chapter's names).
   std::vector<protocol::json> codeActions(const std::string &uri, const protocol::Range &range);
-  /// Runs kIgnoreFindingCommand; false: not a command of the bible's.
+  /// Runs kIgnoreFindingCommand and kExtractBibleEntriesCommand; false: not a command of the bible's.
   bool executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply);
 
   /// The model check's cache of the document's book (its state folder's model-checks.json): CoWriter's
@@ -124,6 +128,13 @@ private:
   void onPrepareRename(const protocol::TextDocumentPositionParams &params, ReplyOnce reply);
   void onRename(const RenameParams &params, ReplyOnce reply);
   void onBibleAt(const BibleAtParams &params, ReplyOnce reply);
+  void runExtract(const protocol::json &args, ReplyOnce &reply);
+
+  std::vector<protocol::json> quickFixes(const std::string &uri, const protocol::Range &range);
+  std::vector<protocol::json> bibleActions(const std::string &uri, const protocol::Range &range);
+  /// What BibleActions reads of an open chapter (`text`, kept alive by the caller); nullopt in an entry file
+  /// and beside a file that is neither a story nor has a bible folder.
+  std::optional<ChapterView> chapterView(const std::string &uri, const std::string &text);
 
   Book *bookOf(const std::string &uri);
   /// The book a file belongs to now, and whether the file is one of its bible's.

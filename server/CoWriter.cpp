@@ -6,6 +6,7 @@
 #include "engine/manuscript/Wrapping.h"
 #include "engine/memory/LongTermMemory.h"
 #include "protocol/Uri.h"
+#include "server/BibleActions.h"
 #include "server/EditStream.h"
 #include "server/LspServer.h"
 #include "server/Progress.h"
@@ -246,7 +247,7 @@ json CoWriter::capabilities() const {
       {"executeCommandProvider",
        {{"commands",
          {kContinue, kNewStory, kAdopt, kMakeBook, kNewChapter, kSuggestPlans, kUndoStep, kAcceptInline,
-          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand, kCheck}}}},
+          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand, kExtractBibleEntriesCommand, kCheck}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},

@@ -596,4 +596,8 @@ std::vector<FactComment> parseFactComments(std::string_view text, std::vector<Bi
   return out;
 }
 
+std::string factComment(std::string_view target, std::string_view text) {
+  return "<!-- fact: " + std::string(target) + ": " + std::string(text) + " -->";
+}
+
 } // namespace recurrent::engine

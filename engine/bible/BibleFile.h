@@ -128,5 +128,7 @@ Bible assembleBible(std::filesystem::path folder, std::vector<BibleEntry> entrie
 /// The fact comments of a chapter's text, in order. A `fact:` comment without `TARGET: TEXT` is reported
 /// in `problems` (file left empty) and skipped.
 std::vector<FactComment> parseFactComments(std::string_view text, std::vector<BibleDiagnostic> *problems = nullptr);
+/// The comment parseFactComments reads back: `<!-- fact: TARGET: TEXT -->` ("Ana" or "Ana.eyes").
+std::string factComment(std::string_view target, std::string_view text);
 
 } // namespace recurrent::engine

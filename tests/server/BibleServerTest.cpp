@@ -63,25 +63,6 @@ std::size_t wholeWordCount(const std::string &text) {
   return n;
 }
 
-/// Applies LSP TextEdits (ASCII text: UTF-16 columns are bytes) from the end backwards.
-std::string applyEdits(std::string text, const json &edits) {
-  auto offset = [&](const json &pos) {
-    std::size_t at = 0;
-    for (int line = 0; line < pos["line"].get<int>(); ++line)
-      at = text.find('\n', at) + 1;
-    return at + pos["character"].get<std::size_t>();
-  };
-  std::vector<json> sorted(edits.begin(), edits.end());
-  std::sort(sorted.begin(), sorted.end(), [&](const json &a, const json &b) {
-    return offset(a["range"]["start"]) > offset(b["range"]["start"]);
-  });
-  for (const auto &e : sorted) {
-    auto begin = offset(e["range"]["start"]), end = offset(e["range"]["end"]);
-    text.replace(begin, end - begin, e["newText"].get<std::string>());
-  }
-  return text;
-}
-
 json renameCapabilities(bool annotations) {
   json caps = kStoryCapabilities;
   caps["workspace"]["workspaceEdit"] = {{"documentChanges", annotations}};
@@ -386,4 +367,36 @@ TEST_CASE("bible server: a misspelt name and a dead character acting are flagged
       .take();
   diagnosticsWhen(client, uri, [](const json &d) { return d.empty(); });
   CHECK(readFile(book.root / ".recurrent/book/ignored-findings.json")->find(diagnostics[0]["data"]["fingerprint"].get<std::string>()) != std::string::npos);
+}
+
+TEST_CASE("bible server: bibleAt a position in a chapter names the entries there and the facts true at that point") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  client.initialize(kStoryCapabilities);
+  client.open(book.uri(book.letter), kLetter);
+  auto bibleAt = [&](std::uint32_t line, std::uint32_t character) {
+    return client.call("recurrent/bibleAt", {{"uri", book.uri(book.letter)},
+                                             {"position", {{"line", line}, {"character", character}}}})
+        .take();
+  };
+  auto entry = [](const json &at, const std::string &name) {
+    for (const auto &e : at["entries"])
+      if (e["name"] == name)
+        return e;
+    return json();
+  };
+
+  // Before the fact comment: the paragraph names Ana and Vell; Ana has her details, not yet the scar.
+  json before = bibleAt(2, 17);
+  CHECK(before["here"] == json{"Ana", "Vell"});
+  CHECK(entry(before, "Ana")["facts"].empty());
+  CHECK(entry(before, "Ana")["details"] == json{{{"key", "eyes"}, {"value", "grey"}}});
+
+  // After it: only Ana is here, and the scar is true, pointing at its comment.
+  json after = bibleAt(6, 3);
+  CHECK(after["here"] == json{"Ana"});
+  json facts = entry(after, "Ana")["facts"];
+  REQUIRE(facts.size() == 1);
+  CHECK(facts[0] == json{{"text", "a scar on her left cheek"}, {"file", "02-letter.md"}, {"line", 4}});
+  CHECK(entry(after, "Vell")["facts"].empty());
 }

@@ -6,11 +6,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace recurrent::test {
 
@@ -60,8 +62,29 @@ inline std::set<std::string> commandsOffered(LspTestClient &client, const std::s
           .take();
   std::set<std::string> commands;
   for (const auto &a : actions)
-    commands.insert(a["command"]["command"].get<std::string>());
+    if (a.contains("command")) // an edit of its own (a quick fix, a fact comment) runs no command
+      commands.insert(a["command"]["command"].get<std::string>());
   return commands;
+}
+
+/// Applies LSP TextEdits to `text` (ASCII text: UTF-16 columns are bytes) from the end backwards, as an
+/// editor would.
+inline std::string applyEdits(std::string text, const nlohmann::json &edits) {
+  auto offset = [&](const nlohmann::json &pos) {
+    std::size_t at = 0;
+    for (int line = 0; line < pos["line"].get<int>(); ++line)
+      at = text.find('\n', at) + 1;
+    return at + pos["character"].get<std::size_t>();
+  };
+  std::vector<nlohmann::json> sorted(edits.begin(), edits.end());
+  std::sort(sorted.begin(), sorted.end(), [&](const nlohmann::json &a, const nlohmann::json &b) {
+    return offset(a["range"]["start"]) > offset(b["range"]["start"]);
+  });
+  for (const auto &e : sorted) {
+    auto begin = offset(e["range"]["start"]), end = offset(e["range"]["end"]);
+    text.replace(begin, end - begin, e["newText"].get<std::string>());
+  }
+  return text;
 }
 
 } // namespace recurrent::test

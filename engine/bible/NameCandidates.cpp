@@ -1,0 +1,135 @@
+#include "engine/bible/NameCandidates.h"
+
+#include "engine/continuity/TextScan.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+namespace recurrent::engine {
+namespace {
+
+using continuity::codePointAt;
+using continuity::codePointBefore;
+
+using Ranges = std::vector<std::pair<std::size_t, std::size_t>>;
+
+/// Byte ranges no name is taken from (front matter, comments, heading lines), sorted and merged.
+Ranges skippedRanges(std::string_view text) {
+  Ranges found;
+  if (text.substr(0, 4) == "---\n")
+    if (auto close = text.find("\n---", 3); close != std::string_view::npos)
+      found.emplace_back(0, close + 4);
+  for (std::size_t at = 0; (at = text.find("<!--", at)) != std::string_view::npos;) {
+    auto close = text.find("-->", at + 4);
+    auto end = close == std::string_view::npos ? text.size() : close + 3;
+    found.emplace_back(at, end);
+    at = end;
+  }
+  for (std::size_t line = 0; line < text.size();) {
+    auto nl = std::min(text.find('\n', line), text.size());
+    if (text[line] == '#')
+      found.emplace_back(line, nl);
+    line = nl + 1;
+  }
+  std::sort(found.begin(), found.end());
+  Ranges merged;
+  for (const auto &r : found)
+    if (!merged.empty() && r.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, r.second);
+    else
+      merged.push_back(r);
+  return merged;
+}
+
+bool inside(const Ranges &ranges, std::size_t at) {
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), std::make_pair(at, std::string_view::npos));
+  return it != ranges.begin() && at < std::prev(it)->second;
+}
+
+constexpr std::array<std::string_view, 9> kTitles = {"Mr", "Mrs", "Ms", "Dr", "St", "Mme", "Mlle", "Jr", "Sr"};
+
+bool isTitle(std::string_view word) { return std::find(kTitles.begin(), kTitles.end(), word) != kTitles.end(); }
+
+/// "Mr. Darcy": the period at `period` follows a title, and does not end the sentence.
+bool followsTitle(std::string_view text, std::size_t period) {
+  for (auto title : kTitles)
+    if (period >= title.size() && text.substr(period - title.size(), title.size()) == title &&
+        !continuity::isWordLetter(codePointBefore(text, period - title.size())))
+      return true;
+  return false;
+}
+
+/// The start of the code point that ends right before byte `at` (> 0).
+std::size_t stepBack(std::string_view text, std::size_t at) {
+  do
+    --at;
+  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80);
+  return at;
+}
+
+/// The word at `begin` opens a sentence: at the text's or a paragraph's start, a list item's, after . ! ? …,
+/// right after an opening quote (dialogue starts a sentence) or after a quote that ends one.
+bool opensSentence(std::string_view text, std::size_t begin) {
+  std::size_t at = begin;
+  while (at > 0 && (text[at - 1] == '*' || text[at - 1] == '_' || text[at - 1] == '(' || text[at - 1] == '['))
+    --at; // emphasis and brackets do not move the word
+  if (at == 0 || continuity::isQuoteMark(codePointBefore(text, at)))
+    return true;
+  std::size_t newlines = 0;
+  while (at > 0 && (text[at - 1] == ' ' || text[at - 1] == '\t' || text[at - 1] == '\r' || text[at - 1] == '\n'))
+    newlines += text[--at] == '\n';
+  if (at == 0 || newlines >= 2)
+    return true;
+  char32_t before = codePointBefore(text, at);
+  if ((before == '-' || before == '*' || before == '+') && (at == 1 || text[at - 2] == '\n'))
+    return true;
+  if (continuity::isQuoteMark(before)) { // “Come,” Ana said / “Come.” Ana went
+    at = stepBack(text, at);
+    before = codePointBefore(text, at);
+    return before != ',' && at > 0;
+  }
+  if (before == '.')
+    return !followsTitle(text, at - 1);
+  return before == '!' || before == '?' || before == 0x2026; // …
+}
+
+} // namespace
+
+std::vector<NameCandidate> nameCandidates(std::string_view text, const continuity::NameDictionary *dictionary,
+                                          const KnownName &known, std::size_t limit) {
+  const auto skipped = skippedRanges(text);
+  struct Seen {
+    NameCandidate candidate;
+    bool insideSentence = false;
+  };
+  std::map<std::string, Seen> seen;
+  continuity::forEachWord(text, 0, text.size(), [&](std::size_t b, std::size_t e) {
+    auto word = continuity::withoutPossessive(text.substr(b, e - b));
+    std::size_t first = 0;
+    codePointAt(word, 0, &first);
+    if (!continuity::isCapitalised(word) || continuity::codePoints(word) < 2 ||
+        continuity::isCapitalised(word.substr(first)) || isTitle(word) || inside(skipped, b))
+      return;
+    if ((dictionary && dictionary->isCommonWord(word)) || known(word, b, b + word.size()))
+      return;
+    auto &s = seen[std::string(word)];
+    if (s.candidate.count++ == 0) {
+      s.candidate.name = std::string(word);
+      s.candidate.first = b;
+    }
+    s.insideSentence = s.insideSentence || !opensSentence(text, b);
+  });
+  std::vector<NameCandidate> out;
+  for (auto &[word, s] : seen)
+    if (s.insideSentence)
+      out.push_back(std::move(s.candidate));
+  std::sort(out.begin(), out.end(), [](const NameCandidate &a, const NameCandidate &b) {
+    return a.count != b.count ? a.count > b.count : a.first < b.first;
+  });
+  if (out.size() > limit)
+    out.resize(limit);
+  return out;
+}
+
+} // namespace recurrent::engine

@@ -1,0 +1,49 @@
+// "Extract bible entries" offline: a chapter's proper names by frequency, never a sentence's first word,
+// a common word, a heading, a comment or a name the bible already has.
+#include "engine/bible/NameCandidates.h"
+
+#include <doctest/doctest.h>
+
+using namespace recurrent::engine;
+
+namespace {
+
+const std::string kChapter = "# The Harbour Master\n\n"
+                             "Tobin met Mara at the quay. Later Mara saw Tobin's boat, and Mara waved.\n\n"
+                             "The Gull was Ana's. “Where is Tobin?” asked Mara.\n\n"
+                             "<!-- plan: Kestrel arrives -->\n\n"
+                             "Mr. Darcy came. ANA was painted. Yesterday it rained on Mr. Darcy.\n";
+
+std::vector<std::pair<std::string, std::uint32_t>> names(const std::vector<NameCandidate> &candidates) {
+  std::vector<std::pair<std::string, std::uint32_t>> out;
+  for (const auto &c : candidates)
+    out.emplace_back(c.name, c.count);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("name candidates: names used inside sentences, by frequency, without what the bible knows") {
+  auto dictionary = continuity::NameDictionary::fromWords({"the", "gull", "later", "where", "is", "yesterday"});
+  auto known = [](std::string_view word, std::size_t, std::size_t) { return word == "Ana"; };
+  auto found = nameCandidates(kChapter, &dictionary, known, 10);
+  // Tobin's first use opens a sentence; his other two do not, so all three count. Darcy follows a title's
+  // period, and the title is no name. Gull is a common word, Kestrel sits in a comment, Harbour in a
+  // heading, ANA is in capitals.
+  CHECK(names(found) == std::vector<std::pair<std::string, std::uint32_t>>{{"Mara", 4}, {"Tobin", 3}, {"Darcy", 2}});
+  CHECK(kChapter.substr(found[1].first, 5) == "Tobin");
+  CHECK(names(nameCandidates(kChapter, &dictionary, known, 2)).size() == 2);
+}
+
+TEST_CASE("name candidates: without a word list, a capital inside a sentence is enough, a first word never") {
+  auto none = [](std::string_view, std::size_t, std::size_t) { return false; };
+  auto found = names(nameCandidates(kChapter, nullptr, none, 10));
+  CHECK(std::find(found.begin(), found.end(), std::make_pair(std::string("Gull"), std::uint32_t(1))) != found.end());
+  CHECK(std::find(found.begin(), found.end(), std::make_pair(std::string("Ana"), std::uint32_t(1))) != found.end());
+  for (const auto &[name, count] : found) {
+    CHECK(name != "Later");
+    CHECK(name != "Where");
+    CHECK(name != "Yesterday");
+    CHECK(name != "Kestrel");
+  }
+}
