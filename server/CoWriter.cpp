@@ -1115,9 +1115,9 @@ void CoWriter::documentSaved(const std::string &uri) {
 
 void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
                           std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply) {
-  auto config = backendConfigFor(uri);
-  std::shared_ptr<engine::ChatModel> inner = config ? engine::makeBackends(*config).chat : nullptr;
-  if (!engine::continuity::ModelChecker::usable(inner.get())) {
+  // The book's recorded model: calls.jsonl, lastPrompt and the call counts see the check's calls too.
+  std::shared_ptr<engine::RecordingChatModel> model = st.book->recordedModel();
+  if (!engine::continuity::ModelChecker::usable(model.get())) {
     // After a step this is the usual case offline: the offline checks already run as the writer types.
     if (reply)
       reply->error(requestFailed("the offline stand-in cannot judge continuity: configure a model "
@@ -1126,7 +1126,6 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
     return;
   }
   auto cache = server_.bible().checkCache(uri);
-  auto model = std::make_shared<engine::RecordingChatModel>(inner, st.layout.paths().callLog());
   engine::continuity::ModelCheckOptions checkOptions;
   if (auto tokens = server_.settingsFor(uri).contextTokens)
     checkOptions.contextTokens = std::max(1024, *tokens);
