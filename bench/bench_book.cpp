@@ -84,7 +84,7 @@ EditFigures snapshotAfterEdits(const BookLayout &layout, const fs::path &chapter
     std::string next = i % 2 == 0 ? edited : text;
     auto start = Clock::now();
     (*book)->setOverlay(chapter, std::move(next));
-    auto snapshot = (*book)->snapshot();
+    (*book)->snapshot();
     times.push_back(ms(Clock::now() - start));
   }
   return {percentile(times, 0.5), percentile(times, 0.99)};

@@ -272,8 +272,8 @@ void applyRename(LspTestClient &client, const json &edit, const std::map<std::st
   client.notify("workspace/didChangeWatchedFiles", {{"changes", watched}});
 }
 
-/// Waits until "Ana" is gone from the story's state and memory, then checks the short-term memory and plans
-/// the test set say "Anna".
+/// Waits until "Ana" is gone from the story's state and memory, then checks that the short-term memory and
+/// plans makeStoryNamingAna set say "Anna".
 void checkRenamedInState(const BibleBook &book) {
   // memory.jsonl is a log (the last line of a paragraph wins): what counts is each paragraph's last line.
   auto currentState = [&] {
@@ -311,6 +311,18 @@ void makeStoryNamingAna(LspTestClient &client, const std::string &chapter) {
       .take();
 }
 
+/// A story made from chapter 1, then closed: only the bible entry of Ana is open. Returns the entry's URI.
+std::string entryOfClosedStory(LspTestClient &client, const BibleBook &book) {
+  fs::remove_all(book.root / ".recurrent"); // Make Book makes it a book, and a story
+  client.initialize(renameCapabilities(true));
+  const std::string arrival = book.uri(book.arrival), entry = book.uri(book.ana);
+  client.open(arrival, kArrival);
+  makeStoryNamingAna(client, arrival);
+  client.notify("textDocument/didClose", {{"textDocument", {{"uri", arrival}}}});
+  client.open(entry, kAnaEntry);
+  return entry;
+}
+
 } // namespace
 
 TEST_CASE("bible server: once a rename is applied, the story's memory, short-term memory and plans follow") {
@@ -326,18 +338,6 @@ TEST_CASE("bible server: once a rename is applied, the story's memory, short-ter
   json edit = client.call("textDocument/rename", with(at(letter, 2, 17), {{"newName", "Anna"}})).take();
   applyRename(client, edit, {{arrival, kArrival}, {letter, kLetter}});
   checkRenamedInState(book);
-}
-
-/// A story made from chapter 1, then closed: only the bible entry of Ana is open. Returns the entry's URI.
-std::string entryOfClosedStory(LspTestClient &client, const BibleBook &book) {
-  fs::remove_all(book.root / ".recurrent"); // Make Book makes it a book, and a story
-  client.initialize(renameCapabilities(true));
-  const std::string arrival = book.uri(book.arrival), entry = book.uri(book.ana);
-  client.open(arrival, kArrival);
-  makeStoryNamingAna(client, arrival);
-  client.notify("textDocument/didClose", {{"textDocument", {{"uri", arrival}}}});
-  client.open(entry, kAnaEntry);
-  return entry;
 }
 
 TEST_CASE("bible server: a rename in the entry file with no chapter open still reaches the story's state") {
