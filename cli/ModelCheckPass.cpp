@@ -46,15 +46,16 @@ Result<ModelPassOutcome> runModelPass(const BookLayout &layout, const std::vecto
   if (!above)
     return above.error();
 
-  auto opened = openBook(layout, *config, BookOptions{});
+  const bool story = layout.hasState();
+  BookOptions options;
+  options.session.logCalls = story; // a book that is not a story gets no state folder from a check
+  auto opened = openBook(layout, *config, options);
   if (!opened)
     return opened.error();
   Book &book = **opened;
   auto snapshot = book.snapshot();
-  const bool story = layout.hasState();
   const auto &paths = layout.paths();
-  auto model = std::make_shared<RecordingChatModel>(makeBackends(*config).chat,
-                                                    story ? paths.callLog() : std::filesystem::path());
+  auto model = book.recordedModel();
   ModelChecker checker(model, story ? CheckCache::open(CheckCache::fileFor(paths)) : CheckCache::inMemory());
   CheckBook in = checkBookOf(book, snapshot);
   std::vector<std::size_t> paragraphs;

@@ -476,18 +476,19 @@ int runWrite(int argc, char **argv) {
   // --- The continuity check of each new paragraph (--check) ---
   const bool checkSteps = args.has("check");
   std::unique_ptr<ModelChecker> checker;
-  std::shared_ptr<RecordingChatModel> checkModel;
   if (checkSteps && session.offline()) {
     std::fprintf(stderr, "note: --check: the offline stand-in cannot judge continuity: only the offline checks "
                          "(names, dead characters, point of view) run; configure a model for the model's check\n");
   } else if (checkSteps) {
-    checkModel = std::make_shared<RecordingChatModel>(makeBackends(*config).chat, paths.callLog());
     ModelCheckOptions checkOptions;
     checkOptions.contextTokens = static_cast<int>(*contextTokens);
     checkOptions.answerTokens = std::min(1200, static_cast<int>(*contextTokens) / 4);
-    checker = std::make_unique<ModelChecker>(checkModel, CheckCache::open(CheckCache::fileFor(paths)), checkOptions);
+    // The session's model: the summary's call counts and calls.jsonl include the check's calls.
+    checker = std::make_unique<ModelChecker>(book.recordedModel(), CheckCache::open(CheckCache::fileFor(paths)),
+                                             checkOptions);
   }
   std::size_t checkFindings = 0, checkCalls = 0;
+  long checkTokens = 0;
 
   // --- The recurrence ---
   Progress progress(*iterations);
@@ -604,6 +605,7 @@ int runWrite(int argc, char **argv) {
         progress.note("  check failed: " + report.error().message);
       } else {
         checkCalls += report->calls;
+        checkTokens += report->promptTokens;
         checkFindings += report->findings.size();
         for (const auto &f : report->findings)
           progress.note(compilerStyle(f, *snapshot));
@@ -628,10 +630,9 @@ int runWrite(int argc, char **argv) {
     std::printf("continuity check (offline checks only): %zu finding%s in %ld new paragraph%s\n", checkFindings,
                 checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s");
   } else if (checker) {
-    auto checkTotals = checkModel->totals();
     std::printf("continuity check: %zu finding%s in %ld new paragraph%s, %zu model call%s, %s tokens in (kept in %s)\n",
                 checkFindings, checkFindings == 1 ? "" : "s", stepsDone, stepsDone == 1 ? "" : "s", checkCalls,
-                checkCalls == 1 ? "" : "s", thousands(checkTotals.promptTokens).c_str(),
+                checkCalls == 1 ? "" : "s", thousands(checkTokens).c_str(),
                 CheckCache::fileFor(paths).string().c_str());
   }
   std::printf("model: %s\n", session.modelDescription().c_str());

@@ -348,10 +348,13 @@ void CoWriter::documentClosed(const std::string &uri) {
 
 void CoWriter::nameRenamed(const engine::BookLayout &book, const std::string &oldName, const std::string &newName) {
   auto it = books_.find(book.paths().dir.string());
-  if (it == books_.end() || !it->second->story || it->second->uris.empty()) {
-    // FIXME: with none of the book's chapters open the state is not opened here; the next index keeps the
-    // old name in old summaries until they are rewritten (hover shows them).
-    spdlog::info("renamed {} to {} in {}: no open story state to follow", oldName, newName, book.root().string());
+  if (it == books_.end() || it->second->uris.empty()) {
+    if (book.hasState())
+      renameInClosedBook(book, oldName, newName);
+    return;
+  }
+  if (!it->second->story) {
+    spdlog::info("renamed {} to {} in {}: not a story, no state to follow", oldName, newName, book.root().string());
     return;
   }
   auto session = writableSession(*it->second->uris.begin());
@@ -364,6 +367,37 @@ void CoWriter::nameRenamed(const engine::BookLayout &book, const std::string &ol
     showError("renaming " + oldName + " in the story's memory", changed.error());
   else
     spdlog::info("renamed {} to {} in the story's state: {} pieces", oldName, newName, *changed);
+}
+
+void CoWriter::renameInClosedBook(const engine::BookLayout &book, const std::string &oldName,
+                                  const std::string &newName) {
+  const std::string what = "renaming " + oldName + " in the story's memory";
+  auto config = configFor(server_.settingsFor(protocol::pathToUri(book.root())));
+  if (!config) {
+    showError(what, config.error());
+    return;
+  }
+  // Opening a book reads its whole memory: on the pool, under the writer lock, closed again after.
+  background<Result<std::size_t>>(
+      [book, config = *config, oldName, newName]() -> Result<std::size_t> {
+        auto attempt = engine::StateLock::tryAcquire(book.paths().dir, "recurrent lsp");
+        if (!attempt)
+          return attempt.error();
+        if (!attempt->lock)
+          return Error{ErrorKind::Config, attempt->holder + " holds the story, so its memory keeps " + oldName +
+                                              " (rename again once that one is closed)"};
+        auto opened = engine::openBook(book, config, engine::BookOptions{});
+        if (!opened)
+          return opened.error();
+        return (*opened)->session().renameInState(oldName, newName);
+      },
+      [this, what, oldName, newName](Result<std::size_t> changed) {
+        if (!changed)
+          showError(what, changed.error());
+        else
+          spdlog::info("renamed {} to {} in the state of a book with no chapter open: {} pieces", oldName, newName,
+                       *changed);
+      });
 }
 
 void CoWriter::reportBadNotification(const std::string &method, const protocol::ParseIssue &issue) {
@@ -1116,9 +1150,9 @@ void CoWriter::documentSaved(const std::string &uri) {
 
 void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
                           std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply) {
-  auto config = backendConfigFor(uri);
-  std::shared_ptr<engine::ChatModel> inner = config ? engine::makeBackends(*config).chat : nullptr;
-  if (!engine::continuity::ModelChecker::usable(inner.get())) {
+  // The book's recorded model: calls.jsonl, lastPrompt and the call counts see the check's calls too.
+  std::shared_ptr<engine::RecordingChatModel> model = st.book->recordedModel();
+  if (!engine::continuity::ModelChecker::usable(model.get())) {
     // After a step this is the usual case offline: the offline checks already run as the writer types.
     if (reply)
       reply->error(requestFailed("the offline stand-in cannot judge continuity: configure a model "
@@ -1127,7 +1161,6 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
     return;
   }
   auto cache = server_.bible().checkCache(uri);
-  auto model = std::make_shared<engine::RecordingChatModel>(inner, st.layout.paths().callLog());
   engine::continuity::ModelCheckOptions checkOptions;
   if (auto tokens = server_.settingsFor(uri).contextTokens)
     checkOptions.contextTokens = std::max(1024, *tokens);

@@ -149,6 +149,8 @@ private:
   /// Tries to become the story's one writer; false (read-only, said once to the writer) when another
   /// process holds its lock.
   bool claimWriter(BookState &state, const std::filesystem::path &stateDir);
+  /// nameRenamed for a story with none of its chapters open: its state is opened for the rename alone.
+  void renameInClosedBook(const engine::BookLayout &book, const std::string &oldName, const std::string &newName);
   /// The writer's word (adopt, new story): the open file becomes a story. Refused for state files.
   Status makeStory(const std::string &uri);
   /// Paragraphs above which summarising with this session's model asks first (0: never asks).

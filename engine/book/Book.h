@@ -35,6 +35,8 @@
 //   book.session()                   the StorySession (steps, plans, undo, calls) on the
 //                                    book's state: one step counter, short-term memory
 //                                    and plans per book
+//   book.recordedModel()             the session's recorded model: every model call of the
+//                                    book (summaries, steps, checks) goes through it
 //
 // Memory entries are keyed by paragraph hash over the book's one manuscript (see
 // BookSnapshot), so a paragraph moved between chapter files keeps its summary (no new
@@ -131,6 +133,7 @@ public:
   // --- State and memory ---
   StorySession &session() const { return *session_; }
   std::shared_ptr<StorySession> sessionPtr() const { return session_; }
+  std::shared_ptr<RecordingChatModel> recordedModel() const { return session_->recordedModel(); }
   const LongTermMemory &memory() const;
   bool isStory() const;
   SummaryEstimate estimateSummaries(const BookSnapshot &snapshot) const;

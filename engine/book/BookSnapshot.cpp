@@ -19,7 +19,6 @@ std::string headingLine(const Chapter &c) {
 std::shared_ptr<const BookSnapshot> BookSnapshot::build(BookLayout layout, std::vector<ChapterSource> sources,
                                                         std::uint64_t version,
                                                         const std::shared_ptr<const BookSnapshot> &previous) {
-  (void)previous; // FIXME: reuse the previous manuscript and re-segment only the changed chapter
   std::shared_ptr<BookSnapshot> s(new BookSnapshot());
   s->layout_ = std::move(layout);
   s->version_ = version;
@@ -31,8 +30,12 @@ std::shared_ptr<const BookSnapshot> BookSnapshot::build(BookLayout layout, std::
     c.text = sources[i].text ? std::move(sources[i].text) : std::make_shared<const std::string>();
     c.fromEditor = sources[i].fromEditor;
   }
+  // An edit changes one chapter: re-joining and re-parsing the whole book for it would cost
+  // every keystroke a full parse.
+  if (previous && s->reuse(*previous))
+    return s;
 
-  if (!s->layout_.isFolder() && s->chapters_.size() == 1) {
+  if (s->oneFile()) {
     // A one-file story: the book's text is the file's, byte for byte.
     s->manuscript_ = std::make_shared<const Manuscript>(*s->chapters_[0].text);
     auto &c = s->chapters_[0];
@@ -46,60 +49,157 @@ std::shared_ptr<const BookSnapshot> BookSnapshot::build(BookLayout layout, std::
     // chapter as paragraphs and try again. Each round turns at least one chapter, so it ends.
     for (;;) {
       std::string text;
-      std::vector<std::size_t> joints; // offset of the blank line after each chapter
       for (std::size_t i = 0; i < s->chapters_.size(); ++i) {
         auto &c = s->chapters_[i];
         c.begin = text.size();
         c.verbatim = verbatim[i];
-        s->spans_[i].clear();
-        if (verbatim[i]) {
-          text += *c.text;
-          c.end = text.size();
-          if (!text.empty() && text.back() != '\n')
-            text += '\n';
-        } else {
-          Manuscript own(*c.text);
-          int chapter = -1;
-          for (const auto &p : own.paragraphs()) {
-            if (p.chapter != chapter && p.chapter >= 0)
-              text += headingLine(own.chapters()[static_cast<std::size_t>(p.chapter)]);
-            chapter = p.chapter;
-            text += own.paragraphText(p);
-            text += "\n\n";
-            s->spans_[i].push_back({p.begin, p.end, p.firstLine, p.lastLine});
-          }
-          if (own.paragraphs().empty() && !own.chapters().empty())
-            text += headingLine(own.chapters().front());
-          c.end = text.size();
-        }
-        joints.push_back(text.size());
+        c.end = c.begin + s->appendPiece(i, text);
         if (i + 1 < s->chapters_.size())
           text += '\n';
       }
       auto m = std::make_shared<Manuscript>(std::move(text));
-      bool clean = true;
-      for (std::size_t i = 0; i + 1 < s->chapters_.size(); ++i) {
-        if (!verbatim[i])
-          continue;
-        auto line = m->lineOf(joints[i]);
-        if (m->lineKind(line) != Manuscript::LineKind::Blank) {
-          verbatim[i] = false;
-          clean = false;
-        }
-      }
-      if (clean) {
+      std::vector<std::size_t> leaking = s->leakingChapters(*m);
+      for (auto i : leaking)
+        verbatim[i] = false;
+      if (leaking.empty()) {
         s->manuscript_ = std::move(m);
         break;
       }
     }
   }
+  s->locateChapters();
+  return s;
+}
 
-  const auto &m = *s->manuscript_;
+bool BookSnapshot::oneFile() const { return !layout_.isFolder() && chapters_.size() == 1; }
+
+std::size_t BookSnapshot::appendPiece(std::size_t i, std::string &text) {
+  auto &c = chapters_[i];
+  spans_[i].clear();
+  const std::size_t begin = text.size();
+  if (c.verbatim) {
+    text += *c.text;
+    const std::size_t end = text.size() - begin;
+    if (!oneFile() && !c.text->empty() && c.text->back() != '\n')
+      text += '\n';
+    return end;
+  }
+  Manuscript own(*c.text);
+  int chapter = -1;
+  for (const auto &p : own.paragraphs()) {
+    if (p.chapter != chapter && p.chapter >= 0)
+      text += headingLine(own.chapters()[static_cast<std::size_t>(p.chapter)]);
+    chapter = p.chapter;
+    text += own.paragraphText(p);
+    text += "\n\n";
+    spans_[i].push_back({p.begin, p.end, p.firstLine, p.lastLine});
+  }
+  if (own.paragraphs().empty() && !own.chapters().empty())
+    text += headingLine(own.chapters().front());
+  return text.size() - begin;
+}
+
+std::vector<std::size_t> BookSnapshot::leakingChapters(const Manuscript &m) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i + 1 < chapters_.size(); ++i) {
+    if (!chapters_[i].verbatim)
+      continue;
+    // The blank line joining chapter i to the next.
+    if (m.lineKind(m.lineOf(chapters_[i + 1].begin - 1)) != Manuscript::LineKind::Blank)
+      out.push_back(i);
+  }
+  return out;
+}
+
+bool BookSnapshot::reuse(const BookSnapshot &previous) {
+  const auto &old = previous.chapters_;
+  if (!(previous.layout_ == layout_) || old.size() != chapters_.size() || !previous.manuscript_)
+    return false;
+  std::optional<std::size_t> changed;
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    if (!(old[i].file == chapters_[i].file))
+      return false;
+    if (old[i].text == chapters_[i].text || *old[i].text == *chapters_[i].text)
+      continue;
+    if (changed)
+      return false;
+    changed = i;
+  }
+  // Unchanged chapters keep their place (the texts are equal, only the pointers may differ).
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    auto &c = chapters_[i];
+    auto text = std::move(c.text);
+    bool fromEditor = c.fromEditor;
+    c = old[i];
+    c.text = std::move(text);
+    c.fromEditor = fromEditor;
+  }
+  spans_ = previous.spans_;
+  if (!changed) {
+    manuscript_ = previous.manuscript_;
+    return true;
+  }
+  return replaceChapter(previous, *changed);
+}
+
+bool BookSnapshot::replaceChapter(const BookSnapshot &previous, std::size_t k) {
+  const bool one = oneFile();
+  // A fresh build settles in its first round when every chapter is verbatim unless it opens with
+  // front matter. Only then is that join, with chapter k's piece swapped, what a fresh build makes.
+  if (!one)
+    for (std::size_t i = 0; i < chapters_.size(); ++i)
+      if (i != k && chapters_[i].verbatim == startsWithFrontMatter(*chapters_[i].text))
+        return false;
+  auto &c = chapters_[k];
+  c.verbatim = one || !startsWithFrontMatter(*c.text);
+  std::string piece;
+  const std::size_t end = appendPiece(k, piece);
+
+  const std::string &was = previous.manuscript_->text();
+  const std::size_t begin = c.begin;
+  const std::size_t oldEnd = k + 1 < chapters_.size() ? chapters_[k + 1].begin - 1 : was.size();
+  const std::string_view oldPiece = std::string_view(was).substr(begin, oldEnd - begin);
+  // Replace only the bytes that differ, so the manuscript re-segments only around them; never
+  // inside a UTF-8 sequence.
+  auto continuation = [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) == 0x80; };
+  const std::size_t shorter = std::min(oldPiece.size(), piece.size());
+  std::size_t prefix = 0;
+  while (prefix < shorter && oldPiece[prefix] == piece[prefix])
+    ++prefix;
+  while (prefix > 0 && ((prefix < oldPiece.size() && continuation(oldPiece[prefix])) ||
+                        (prefix < piece.size() && continuation(piece[prefix]))))
+    --prefix;
+  std::size_t suffix = 0;
+  while (suffix < shorter - prefix && oldPiece[oldPiece.size() - 1 - suffix] == piece[piece.size() - 1 - suffix])
+    ++suffix;
+  while (suffix > 0 && continuation(piece[piece.size() - suffix]))
+    --suffix;
+
+  auto m = std::make_shared<Manuscript>(*previous.manuscript_);
+  m->replace(begin + prefix, oldEnd - suffix,
+             std::string_view(piece).substr(prefix, piece.size() - prefix - suffix));
+  c.end = begin + end;
+  const std::size_t shift = piece.size() - oldPiece.size(); // wraps when shorter: unsigned arithmetic
+  for (std::size_t i = k + 1; i < chapters_.size(); ++i) {
+    chapters_[i].begin += shift;
+    chapters_[i].end += shift;
+  }
+  if (!leakingChapters(*m).empty())
+    return false; // the new text leaks into the next chapter: a fresh build decides how to join it
+  manuscript_ = std::move(m);
+  locateChapters();
+  return true;
+}
+
+void BookSnapshot::locateChapters() {
+  const auto &m = *manuscript_;
   const auto &paragraphs = m.paragraphs();
-  for (auto &c : s->chapters_) {
+  const auto &headings = m.chapters();
+  for (auto &c : chapters_) {
+    const std::size_t end = std::max(c.end, c.begin + 1);
     auto first = std::lower_bound(paragraphs.begin(), paragraphs.end(), c.begin,
                                   [](const Paragraph &p, std::size_t offset) { return p.begin < offset; });
-    auto last = std::lower_bound(first, paragraphs.end(), std::max(c.end, c.begin + 1),
+    auto last = std::lower_bound(first, paragraphs.end(), end,
                                  [](const Paragraph &p, std::size_t offset) { return p.begin < offset; });
     c.firstParagraph = static_cast<std::size_t>(first - paragraphs.begin());
     c.paragraphCount = static_cast<std::size_t>(last - first);
@@ -107,15 +207,12 @@ std::shared_ptr<const BookSnapshot> BookSnapshot::build(BookLayout layout, std::
     c.words = 0;
     for (auto it = first; it != last; ++it)
       c.words += it->words;
-    for (const auto &h : m.chapters())
-      if (h.begin >= c.begin && h.begin < std::max(c.end, c.begin + 1)) {
-        c.title = h.title;
-        break;
-      }
+    auto heading = std::lower_bound(headings.begin(), headings.end(), c.begin,
+                                    [](const Chapter &h, std::size_t offset) { return h.begin < offset; });
+    c.title = heading != headings.end() && heading->begin < end ? heading->title : std::string();
     if (c.title.empty())
       c.title = c.file.path.stem().string();
   }
-  return s;
 }
 
 std::optional<std::size_t> BookSnapshot::chapterIndex(const std::filesystem::path &path) const {

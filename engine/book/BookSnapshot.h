@@ -71,7 +71,9 @@ struct ChapterOffset {
 class BookSnapshot {
 public:
   /// Builds the book from the chapters' texts, in order. `previous` (optional) is an
-  /// earlier snapshot of the same book whose unchanged chapters are reused.
+  /// earlier snapshot of the same book: when no chapter's text changed it shares its
+  /// manuscript; when one did, it edits a copy of that manuscript in place of that
+  /// chapter (an incremental re-parse). Either way the result equals a fresh build.
   struct ChapterSource {
     ChapterFile file;
     std::shared_ptr<const std::string> text;
@@ -105,6 +107,16 @@ public:
 
 private:
   BookSnapshot() = default;
+  bool oneFile() const;
+  /// Appends chapter i as it is joined (verbatim, or its paragraphs and headings, which fills
+  /// spans_[i]) and returns where its own text ends in what it appended.
+  std::size_t appendPiece(std::size_t i, std::string &text);
+  /// The verbatim chapters whose joint with the next chapter is not a blank line in `m`.
+  std::vector<std::size_t> leakingChapters(const Manuscript &m) const;
+  /// Builds this snapshot from `previous` when at most one chapter's text changed; false: build fresh.
+  bool reuse(const BookSnapshot &previous);
+  bool replaceChapter(const BookSnapshot &previous, std::size_t chapter);
+  void locateChapters();
   /// For chapters joined as paragraphs only: each paragraph's place in its own file.
   struct LocalSpan {
     std::size_t begin = 0, end = 0;

@@ -520,11 +520,14 @@ Result<std::size_t> LongTermMemory::rewriteSummaries(const std::function<std::st
   std::size_t changed = 0;
   std::vector<MemoryEntry> before = entries_;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    std::string next = rewrite(entries_[i].summary);
-    if (next == entries_[i].summary)
+    auto &e = entries_[i];
+    std::string summary = rewrite(e.summary), opening = rewrite(e.opening);
+    if (summary == e.summary && opening == e.opening)
       continue;
-    entries_[i].summary = std::move(next);
-    staleVectors_.insert(entries_[i].hash);
+    if (summary != e.summary)
+      staleVectors_.insert(e.hash);
+    e.summary = std::move(summary);
+    e.opening = std::move(opening);
     from = from.value_or(i);
     ++changed;
   }

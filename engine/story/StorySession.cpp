@@ -100,7 +100,8 @@ Result<std::unique_ptr<StorySession>> StorySession::openAt(const StatePaths &pat
   auto memory = LongTermMemory::open(paths, std::move(embedder), LongTermMemory::Options{options.topK});
   if (!memory)
     return memory.error();
-  auto recording = std::make_shared<RecordingChatModel>(std::move(model), paths.callLog());
+  auto recording =
+      std::make_shared<RecordingChatModel>(std::move(model), options.logCalls ? paths.callLog() : std::filesystem::path());
   if (!summarizer) // summaries through the model, logged like every other call
     summarizer = std::make_shared<LlmSummarizer>(*recording, "llm:" + recording->describe(),
                                                  LlmSummarizer::Options{options.prompt, 12});

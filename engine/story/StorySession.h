@@ -55,6 +55,9 @@ struct SessionOptions {
   /// A message the writer must see once (an `always` bible entry cut from a prompt). Called on the thread
   /// of the operation, at most once per distinct message in the session's life. May be empty.
   std::function<void(const std::string &message)> onWarning;
+  /// False: calls are recorded in memory only, not in calls.jsonl (a book that is not a story gets no
+  /// state folder from a one-off model check).
+  bool logCalls = true;
 };
 
 /// A step written by the model and not yet applied.
@@ -200,6 +203,9 @@ public:
   CallTotals totals() const;
   std::string modelDescription() const;
   bool offline() const;
+  /// The model every call of this story goes through (calls.jsonl, lastCall(), totals()): a feature
+  /// that calls a model (the continuity check) uses this one, never one of its own.
+  std::shared_ptr<RecordingChatModel> recordedModel() const { return model_; }
 
 private:
   /// The prompt options, with the context cut to the model server's own when it is smaller (learnt from

@@ -64,3 +64,16 @@ TEST_CASE("check cli with a model: its findings join the offline ones, unchanged
   CHECK(offline.out.empty());
   CHECK(answers.checkRequests() == 1);
 }
+
+TEST_CASE("check cli with a model on a folder that is not a story: nothing is written beside it") {
+  test::TempDir dir;
+  put(dir / "drafts/01-ball.md", "# The Ball\n\nNatasha ran into the hall, her green eyes shining.\n");
+  test::FakeLlmServer server;
+  CheckAnswers answers;
+  server.setHandler(answers.handler());
+  auto r = run(dir.path(), {"check", "drafts", "--base-url", server.baseUrl(), "--model", "fake-model"});
+  INFO(r.out << r.err);
+  CHECK(answers.checkRequests() == 1);
+  CHECK(r.err.find("model check results are not kept") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "drafts/.recurrent")); // the call was recorded in memory only
+}

@@ -1,6 +1,7 @@
 // The story bible in the editor, through the real server: a folder book with open and closed chapters and
 // a bible beside it. References, definition, declaration, highlights and hover on a name; rename as one
 // WorkspaceEdit over every chapter and the entry; malformed entries as diagnostics. Offline: no model.
+#include "engine/book/StateLock.h"
 #include "protocol/Uri.h"
 #include "support/Files.h"
 #include "tests/server/StoryTestKit.h"
@@ -231,39 +232,30 @@ TEST_CASE("bible server: an entry file shows mention counts, is never a story, a
   CHECK(names == std::set<std::string>{"Ana", "Vell", "Broken"}); // the broken entry is used as far as it can be
 }
 
-TEST_CASE("bible server: once a rename is applied, the story's memory, short-term memory and plans follow") {
-  BibleBook book;
-  fs::remove_all(book.root / ".recurrent"); // Make Book makes it a book, and a story
-  LspTestClient client(storyClientOptions());
-  client.initialize(renameCapabilities(true));
-  const std::string arrival = book.uri(book.arrival), letter = book.uri(book.letter);
-  client.open(arrival, kArrival);
-  client.open(letter, kLetter);
-  runCommand(client, "recurrent.makeBook", {{"uri", arrival}}).take();
-  waitForStory(client, arrival, storyMemoryReady);
-  runCommand(client, "recurrent.setShortTermMemory", {{"uri", arrival}, {"text", "Ana is back in Vell."}}).take();
-  runCommand(client, "recurrent.setPlans", {{"uri", arrival}, {"plans", {"Ana finds the letter.", "Vell sleeps."}}})
-      .take();
+namespace {
 
-  json edit = client.call("textDocument/rename", with(at(letter, 2, 17), {{"newName", "Anna"}})).take();
-  // The editor applies it: the open chapters change, the closed files are written and watched.
+/// Applies a rename's documentChanges as an editor does: the open documents (`open`: uri -> text) change,
+/// every file is written and reported as changed on disk.
+void applyRename(LspTestClient &client, const json &edit, const std::map<std::string, std::string> &open) {
   std::int64_t version = 2;
   json watched = json::array();
   for (const auto &change : edit["documentChanges"]) {
     std::string uri = change["textDocument"]["uri"];
     auto path = *protocol::uriToPath(uri);
-    std::string text = applyEdits(*readFile(path), change["edits"]);
-    if (uri == arrival || uri == letter) {
-      std::string before = uri == arrival ? kArrival : kLetter;
-      text = applyEdits(before, change["edits"]);
+    auto editor = open.find(uri);
+    std::string text = applyEdits(editor != open.end() ? editor->second : *readFile(path), change["edits"]);
+    if (editor != open.end())
       client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", version++}}},
                                                {"contentChanges", {{{"text", text}}}}});
-    }
     REQUIRE(writeFileAtomically(path, text).ok());
     watched.push_back({{"uri", uri}, {"type", 2}});
   }
   client.notify("workspace/didChangeWatchedFiles", {{"changes", watched}});
+}
 
+/// Waits until "Ana" is gone from the story's state and memory, then checks that the short-term memory and
+/// plans makeStoryNamingAna set say "Anna".
+void checkRenamedInState(const BibleBook &book) {
   // memory.jsonl is a log (the last line of a paragraph wins): what counts is each paragraph's last line.
   auto currentState = [&] {
     std::map<std::size_t, std::string> entries;
@@ -289,6 +281,80 @@ TEST_CASE("bible server: once a rename is applied, the story's memory, short-ter
     FAIL_CHECK("the old name is still in the state: ..." << state.substr(std::max<std::ptrdiff_t>(0, hit.position() - 200), 400));
   CHECK(state.find("Anna is back in Vell.") != std::string::npos);
   CHECK(state.find("Anna finds the letter.") != std::string::npos);
+}
+
+/// Makes the book a story from `chapter`, with a short-term memory and plans that name Ana.
+void makeStoryNamingAna(LspTestClient &client, const std::string &chapter) {
+  runCommand(client, "recurrent.makeBook", {{"uri", chapter}}).take();
+  waitForStory(client, chapter, storyMemoryReady);
+  runCommand(client, "recurrent.setShortTermMemory", {{"uri", chapter}, {"text", "Ana is back in Vell."}}).take();
+  runCommand(client, "recurrent.setPlans", {{"uri", chapter}, {"plans", {"Ana finds the letter.", "Vell sleeps."}}})
+      .take();
+}
+
+/// A story made from chapter 1, then closed: only the bible entry of Ana is open. Returns the entry's URI.
+std::string entryOfClosedStory(LspTestClient &client, const BibleBook &book) {
+  fs::remove_all(book.root / ".recurrent"); // Make Book makes it a book, and a story
+  client.initialize(renameCapabilities(true));
+  const std::string arrival = book.uri(book.arrival), entry = book.uri(book.ana);
+  client.open(arrival, kArrival);
+  makeStoryNamingAna(client, arrival);
+  client.notify("textDocument/didClose", {{"textDocument", {{"uri", arrival}}}});
+  client.open(entry, kAnaEntry);
+  return entry;
+}
+
+} // namespace
+
+TEST_CASE("bible server: once a rename is applied, the story's memory, short-term memory and plans follow") {
+  BibleBook book;
+  fs::remove_all(book.root / ".recurrent"); // Make Book makes it a book, and a story
+  LspTestClient client(storyClientOptions());
+  client.initialize(renameCapabilities(true));
+  const std::string arrival = book.uri(book.arrival), letter = book.uri(book.letter);
+  client.open(arrival, kArrival);
+  client.open(letter, kLetter);
+  makeStoryNamingAna(client, arrival);
+
+  json edit = client.call("textDocument/rename", with(at(letter, 2, 17), {{"newName", "Anna"}})).take();
+  applyRename(client, edit, {{arrival, kArrival}, {letter, kLetter}});
+  checkRenamedInState(book);
+}
+
+TEST_CASE("bible server: a rename in the entry file with no chapter open still reaches the story's state") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  const std::string entry = entryOfClosedStory(client, book);
+
+  json edit = client.call("textDocument/rename", with(at(entry, 5, 2), {{"newName", "Anna"}})).take();
+  REQUIRE(edit["documentChanges"].size() >= 4); // the entry and the three chapters
+  applyRename(client, edit, {{entry, kAnaEntry}});
+  checkRenamedInState(book);
+}
+
+TEST_CASE("bible server: a rename with no chapter open while another process writes the story says so once") {
+  BibleBook book;
+  LspTestClient client(storyClientOptions());
+  const std::string entry = entryOfClosedStory(client, book);
+  client.sync();
+  auto other = engine::StateLock::tryAcquire(book.root / ".recurrent/book", "recurrent write");
+  REQUIRE((other && other->lock)); // the server let go of it with the last chapter
+  client.takeNotifications("window/showMessage");
+
+  json edit = client.call("textDocument/rename", with(at(entry, 5, 2), {{"newName", "Anna"}})).take();
+  applyRename(client, edit, {{entry, kAnaEntry}});
+  std::vector<json> said;
+  for (int i = 0; i < 250 && said.empty(); ++i) {
+    for (const auto &m : client.takeNotifications("window/showMessage"))
+      if (m["message"].get<std::string>().find("keeps Ana") != std::string::npos)
+        said.push_back(m);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(said.size() == 1);
+  CHECK(said[0]["message"].get<std::string>().find("(recurrent write) holds the story") != std::string::npos);
+  client.sync();
+  CHECK(client.takeNotifications("window/showMessage").empty());
+  CHECK(readFile(book.root / ".recurrent/book/story.json")->find("Ana is back in Vell.") != std::string::npos);
 }
 
 namespace {

@@ -1,6 +1,7 @@
-// The model's continuity check in the editor: recurrent.check sends the chapter once, its findings become
-// diagnostics with the bible line one click away, a second check sends nothing, and editing the paragraph
-// clears its finding until it is checked again. The fake OpenAI-compatible server answers on 127.0.0.1.
+// The model's continuity check in the editor: recurrent.check sends the chapter once (through the story's
+// recorded model, so recurrent/lastPrompt shows it), its findings become diagnostics with the bible line one
+// click away, a second check sends nothing, and editing the paragraph clears its finding until it is checked
+// again. The fake OpenAI-compatible server answers on 127.0.0.1.
 #include "protocol/Uri.h"
 #include "support/Files.h"
 #include "tests/server/EditorMirror.h"
@@ -65,6 +66,11 @@ TEST_CASE("continuity server: recurrent.check turns the model's contradiction in
   CHECK(report["findings"] == 1);
   CHECK(report["calls"] == 1);
   CHECK(answers.checkRequests() == 1);
+  // The check went through the story's recorded model: the context viewer and the call log show it.
+  json last = client.call("recurrent/lastPrompt", {{"uri", uri}}).take();
+  CHECK(last["task"] == "check");
+  CHECK(last["messages"].dump().find("green eyes shining") != std::string::npos);
+  CHECK(readFile(dir / ".recurrent/story.md/calls.jsonl").value().find("\"task\":\"check\"") != std::string::npos);
   json diagnostics = latestDiagnostics(client, uri, [](const json &d) { return d.size() == 1; });
   CHECK(diagnostics[0]["code"] == "factual-detail");
   CHECK(diagnostics[0]["severity"] == 2);
