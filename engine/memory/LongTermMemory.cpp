@@ -534,6 +534,8 @@ Result<std::size_t> LongTermMemory::rewriteSummaries(const std::function<std::st
   if (!from)
     return std::size_t{0};
   wordsMatchEntries_ = false;
+  // Compactly: the old lines would keep the old name in the file (a name changed for a reason must go).
+  rewriteFile_ = true;
   before.erase(before.begin(), before.begin() + static_cast<std::ptrdiff_t>(*from));
   if (auto s = appendChangesLocked(*from, before); !s)
     return s.error();

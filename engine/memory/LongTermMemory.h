@@ -131,9 +131,10 @@ public:
   /// Replaces the summary of the paragraph at `paragraph` with the writer's text and saves.
   /// The vector is refreshed by the next update. InvalidArgument when there is no such entry.
   Status editSummary(std::size_t paragraph, std::string summary);
-  /// Rewrites every summary and opening through `rewrite` (a bible rename) and saves the entries that
-  /// changed; new summaries' vectors are refreshed by the next update. Returns how many entries changed.
-  /// The openings follow so that a search shows no old name before the next update replaces them.
+  /// Rewrites every summary and opening through `rewrite` (a bible rename) and saves the file compactly,
+  /// so no earlier line keeps the old text; new summaries' vectors are refreshed by the next update.
+  /// Returns how many entries changed. The openings follow so that a search shows no old name before the
+  /// next update replaces them.
   Result<std::size_t> rewriteSummaries(const std::function<std::string(std::string_view)> &rewrite);
 
   /// Saves the vector index if it changed since its last save (the destructor does too), and

@@ -160,6 +160,36 @@ TEST_CASE("memory: reopening costs no summary call, an edited paragraph alone is
   CHECK(memory->entryAt(1)->summary.find("Saltmere") != std::string::npos);
 }
 
+TEST_CASE("memory: rewriting the summaries (a rename) leaves the old text in no line of the file, superseded ones too") {
+  Fixture f;
+  CountingSummarizer summarizer;
+  f.index(book(10), summarizer);
+  std::string edited = book(10);
+  edited.replace(edited.find("Captain Drago lost"), 18, "Captain Drago won");
+  auto memory = f.open();
+  f.index(edited, summarizer, memory.get()); // appends a second line for paragraph 5: "Drago" twice in the file
+  auto count = [&](const std::string &word) {
+    std::string text = readFile(f.paths.longTermMemory()).value();
+    std::size_t n = 0;
+    for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1))
+      ++n;
+    return n;
+  };
+  REQUIRE(count("Drago") >= 3);
+  auto changed = memory->rewriteSummaries([](std::string_view s) {
+    std::string out(s);
+    for (auto at = out.find("Drago"); at != std::string::npos; at = out.find("Drago", at))
+      out.replace(at, 5, "Dravo");
+    return out;
+  });
+  REQUIRE(changed.ok());
+  CHECK(*changed == 1);
+  CHECK(count("Drago") == 0);
+  CHECK(count("Dravo") >= 1);
+  auto reopened = f.open();
+  CHECK(reopened->entryAt(5)->summary.find("Dravo") != std::string::npos);
+}
+
 TEST_CASE("memory: a deleted paragraph leaves the memory and the search results") {
   Fixture f;
   CountingSummarizer summarizer;

@@ -610,6 +610,42 @@ await check('a Continue in chapter 2 of the book writes there, with the end of c
   await shot('14-book-continue.png');
 });
 
+await check('a bible name hovers with its entry, F12 opens the entry, and F2 renames it in every chapter, the entry and the story\'s memory', async () => {
+  await page.keyboard.press('Control+1');
+  await openFile('02-letter.md', 'broke the green wax');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown'); // line 3: "Mara broke the green wax…"
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I'); // Show Hover
+  const hover = page.locator('.monaco-hover').filter({ hasText: /Mara · character[\s\S]*\d+ mentions · first in 01-arrival\.md/ });
+  await waitFor(async () => (await hover.count()) > 0, 15_000, 'the hover with the entry and its mentions');
+  await shot('17-bible-hover.png');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F12');
+  await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+  await openFile('02-letter.md', 'broke the green wax');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('F2');
+  const input = page.locator('.rename-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill('Marah');
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await editorText()).includes('Marah broke the green wax'), 15_000, 'the rename in chapter 2');
+  await runCommand('File: Save All Files');
+  const novel = join(workspace, 'novel');
+  const oldName = /\bMara\b/;
+  const files = ['01-arrival.md', '02-letter.md', join('bible', 'mara.md')];
+  await waitFor(async () => files.every((f) => !oldName.test(readFileSync(join(novel, f), 'utf8'))), 15_000, 'no "Mara" left in the chapters and the entry');
+  const state = ['memory.jsonl', 'story.json', 'short-term-memory.md', 'plans.md'].map((f) => join(novel, '.recurrent', 'book', f));
+  await waitFor(async () => state.every((f) => !existsSync(f) || !oldName.test(readFileSync(f, 'utf8'))), 20_000, 'no "Mara" left in the story\'s memory, short-term memory and plans');
+  if (!/\bMarah\b/.test(readFileSync(state[0], 'utf8'))) throw new Error('the memory does not hold the new name');
+  await shot('18-bible-renamed.png');
+});
+
 await browser.close();
 const passed = results.filter(Boolean).length;
 console.log(`${passed} passed, ${results.length - passed} failed`);
