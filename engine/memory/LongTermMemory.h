@@ -232,8 +232,11 @@ struct MemoryFile {
   bool endsInNewline = true;
 };
 
+/// How parseMemoryLog reads a line: Canonical reads the lines recurrent writes without a JSON DOM and
+/// hands any other line to the general JSON reader; Json sends every line there (the tests compare the two).
+enum class MemoryLineReader { Canonical, Json };
 /// Parses a long-term-memory file leniently. Pure (the fuzz target calls it).
-MemoryFile parseMemoryLog(std::string_view bytes);
+MemoryFile parseMemoryLog(std::string_view bytes, MemoryLineReader reader = MemoryLineReader::Canonical);
 /// parseMemoryLog(bytes).entries, with `bad` receiving its unusable lines.
 std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std::string> &bad);
 
