@@ -110,6 +110,26 @@ std::uint64_t memoryEntriesDigest(const std::vector<MemoryEntry> &entries) {
   return digest;
 }
 
+std::uint64_t manuscriptDigest(const Manuscript &manuscript, std::string_view language) {
+  XXH3_state_t *state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  const std::uint64_t head[2] = {manuscript.paragraphs().size(), language.size()};
+  XXH3_64bits_update(state, head, sizeof head);
+  XXH3_64bits_update(state, language.data(), language.size());
+  for (const Paragraph &p : manuscript.paragraphs()) {
+    const std::uint64_t fixed[3] = {p.hash, p.words, static_cast<std::uint64_t>(static_cast<std::int64_t>(p.chapter))};
+    XXH3_64bits_update(state, fixed, sizeof fixed);
+  }
+  for (const auto &c : manuscript.chapters()) {
+    const std::uint64_t size = c.title.size();
+    XXH3_64bits_update(state, &size, sizeof size);
+    XXH3_64bits_update(state, c.title.data(), c.title.size());
+  }
+  const std::uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest | 1; // never 0, which means "unknown"
+}
+
 std::uint64_t memoryEmbeddingVersion(ParagraphHash paragraph, std::string_view summary) {
   return text::hashCombine(paragraph, text::hash64(summary, 11));
 }
@@ -404,7 +424,60 @@ Result<std::unique_ptr<LongTermMemory>> LongTermMemory::open(const StatePaths &p
     return s.error();
   memory->loadIndex();
   memory->loadWords();
+  if (memory->indexOnDisk_ && memory->wordsOnDisk_) {
+    // memory.verified: "recurrent-verified-1 <manuscript digest> <disk identity>". It counts only when it
+    // names exactly the memory and the cache files just loaded; anything else means the full check.
+    auto stamp = readFile(paths.memoryVerified());
+    const std::string identity = memory->diskIdentity(memory->entriesDigest_);
+    constexpr std::string_view kStamp = "recurrent-verified-1 ";
+    if (stamp && !identity.empty() && stamp->size() == kStamp.size() + 17 + identity.size() + 1 &&
+        stamp->starts_with(kStamp) && (*stamp)[kStamp.size() + 16] == ' ' && stamp->back() == '\n' &&
+        stamp->compare(kStamp.size() + 17, identity.size(), identity) == 0)
+      if (auto digest = parseHex(std::string_view(*stamp).substr(kStamp.size(), 16)); digest && *digest != 0) {
+        memory->verifiedFor_ = *digest;
+        memory->stampWritten_ = *stamp;
+      }
+  }
   return memory;
+}
+
+std::string LongTermMemory::diskIdentity(std::uint64_t entries) const {
+  // The sidecar holds the vector file's digest (checked at load) and every id and version; words.index's
+  // header the digest of the entries it was built from and its own checksum (checked at load).
+  auto meta = readFile(paths_.vectorIndexMeta());
+  if (!meta)
+    return {};
+  std::string words(64, '\0');
+  int fd = ::open(paths_.wordIndex().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return {};
+  ssize_t n = ::read(fd, words.data(), words.size());
+  ::close(fd);
+  if (n <= 0)
+    return {};
+  words.resize(static_cast<std::size_t>(n));
+  return hex64(entries) + " " + hex64(XXH3_64bits(meta->data(), meta->size())) + " " +
+         hex64(XXH3_64bits(words.data(), words.size())) + " " + hex64(text::hash64(embedder_->id(), 3));
+}
+
+void LongTermMemory::stampIfVerified() {
+  std::uint64_t manuscript = 0, entries = 0;
+  {
+    std::shared_lock lock(mutex_);
+    if (consistentWith_ == 0 || !vectorsVerified_ || !staleVectors_.empty() || !wordsMatchEntries_ || !wordsOnDisk_ ||
+        lexical_.revision() != wordsSavedRevision_ || !index_ || !indexOnDisk_ || unsavedVectors_ != 0 || rewriteFile_)
+      return;
+    manuscript = consistentWith_;
+    entries = memoryEntriesDigest(entries_);
+  }
+  const std::string identity = diskIdentity(entries);
+  if (identity.empty())
+    return;
+  std::string stamp = "recurrent-verified-1 " + hex64(manuscript) + " " + identity + "\n";
+  if (stamp == stampWritten_)
+    return;
+  if (writeFileAtomically(paths_.memoryVerified(), stamp))
+    stampWritten_ = std::move(stamp);
 }
 
 Status LongTermMemory::loadEntries() {
@@ -471,7 +544,8 @@ void LongTermMemory::loadIndex() {
 
 void LongTermMemory::loadWords() {
   // Silently: a word index that does not load is rebuilt by the next update, as if it had never been saved.
-  if (!loadLexicalIndex(paths_.wordIndex(), memoryEntriesDigest(entries_), lexical_))
+  entriesDigest_ = memoryEntriesDigest(entries_);
+  if (!loadLexicalIndex(paths_.wordIndex(), entriesDigest_, lexical_))
     return;
   wordsOnDisk_ = true;
   wordsSavedRevision_ = lexical_.revision();
@@ -850,7 +924,10 @@ Status LongTermMemory::saveWordsIfDue(bool force) {
 
 Status LongTermMemory::flush() {
   (void)saveWordsIfDue(true); // a cache: failing to save it costs a rebuild at the next open
-  return saveIndexIfDue(true);
+  auto saved = saveIndexIfDue(true);
+  if (saved)
+    stampIfVerified(); // a cache too: without it the next open checks every entry
+  return saved;
 }
 
 } // namespace recurrent::engine
