@@ -132,6 +132,8 @@ public:
   StorySession &session() const { return *session_; }
   std::shared_ptr<StorySession> sessionPtr() const { return session_; }
   const LongTermMemory &memory() const;
+  /// Saves the memory's caches that changed (LongTermMemory::flush()); the destructor does too.
+  Status flushMemory();
   bool isStory() const;
   SummaryEstimate estimateSummaries(const BookSnapshot &snapshot) const;
   Result<IndexReport> refreshMemory(const BookSnapshot &snapshot, const CancelToken &cancel,
