@@ -40,6 +40,9 @@ struct StatePaths {
   std::filesystem::path vectorIndexMeta() const { return dir / "vectors.json"; }
   /// The word index over the long-term memory (a cache, rebuilt when missing or stale).
   std::filesystem::path wordIndex() const { return dir / "words.index"; }
+  /// What the word and vector caches were last verified against (the memory, the manuscript): while it
+  /// matches, opening skips checking every entry again (a cache too: a mismatch only costs that check).
+  std::filesystem::path memoryVerified() const { return dir / "memory.verified"; }
   /// Every LLM call: prompt and answer, never the key (JSON Lines, appended).
   std::filesystem::path callLog() const { return dir / "calls.jsonl"; }
   /// Snapshots for undo (one per step).

@@ -59,6 +59,7 @@ Book::Book(BookLayout layout, std::shared_ptr<StorySession> session, BookOptions
 Book::~Book() { session_->setBibleSource({}); }
 
 const LongTermMemory &Book::memory() const { return session_->memory(); }
+Status Book::flushMemory() { return session_->flushMemory(); }
 
 bool Book::isStory() const { return session_->state().initialised(); }
 

@@ -135,6 +135,8 @@ public:
   std::shared_ptr<StorySession> sessionPtr() const { return session_; }
   std::shared_ptr<RecordingChatModel> recordedModel() const { return session_->recordedModel(); }
   const LongTermMemory &memory() const;
+  /// Saves the memory's caches that changed (LongTermMemory::flush()); the destructor does too.
+  Status flushMemory();
   bool isStory() const;
   SummaryEstimate estimateSummaries(const BookSnapshot &snapshot) const;
   Result<IndexReport> refreshMemory(const BookSnapshot &snapshot, const CancelToken &cancel,

@@ -110,11 +110,198 @@ std::uint64_t memoryEntriesDigest(const std::vector<MemoryEntry> &entries) {
   return digest;
 }
 
+std::uint64_t manuscriptDigest(const Manuscript &manuscript, std::string_view language) {
+  XXH3_state_t *state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  const std::uint64_t head[2] = {manuscript.paragraphs().size(), language.size()};
+  XXH3_64bits_update(state, head, sizeof head);
+  XXH3_64bits_update(state, language.data(), language.size());
+  for (const Paragraph &p : manuscript.paragraphs()) {
+    const std::uint64_t fixed[3] = {p.hash, p.words, static_cast<std::uint64_t>(static_cast<std::int64_t>(p.chapter))};
+    XXH3_64bits_update(state, fixed, sizeof fixed);
+  }
+  for (const auto &c : manuscript.chapters()) {
+    const std::uint64_t size = c.title.size();
+    XXH3_64bits_update(state, &size, sizeof size);
+    XXH3_64bits_update(state, c.title.data(), c.title.size());
+  }
+  const std::uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest | 1; // never 0, which means "unknown"
+}
+
 std::uint64_t memoryEmbeddingVersion(ParagraphHash paragraph, std::string_view summary) {
   return text::hashCombine(paragraph, text::hash64(summary, 11));
 }
 
-MemoryFile parseMemoryLog(std::string_view bytes) {
+namespace {
+
+/// One line of the memory file, its fields read (by either reader below).
+struct LineRecord {
+  std::optional<std::size_t> position;
+  bool removed = false;
+  bool hasHash = false, hasSummary = false;
+  std::string hash, summary, chapter, summarizer, opening, sig;
+  std::uint32_t words = 0;
+  bool edited = false;
+};
+
+/// The general reader: any JSON object, fields in any order, the writer's hand edits. False: not an object.
+bool readLineAsJson(std::string_view line, LineRecord &r) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return false;
+  if (auto it = j.find("paragraph"); it != j.end() && it->is_number_unsigned())
+    r.position = it->get<std::size_t>();
+  if (auto it = j.find("removed"); it != j.end() && it->is_boolean() && it->get<bool>())
+    r.removed = true;
+  if (auto it = j.find("hash"); it != j.end() && it->is_string()) {
+    r.hasHash = true;
+    r.hash = it->get<std::string>();
+  }
+  if (auto it = j.find("summary"); it != j.end() && it->is_string()) {
+    r.hasSummary = true;
+    r.summary = it->get<std::string>();
+  }
+  if (auto it = j.find("chapter"); it != j.end() && it->is_string())
+    r.chapter = it->get<std::string>();
+  if (auto it = j.find("words"); it != j.end() && it->is_number_unsigned())
+    r.words = static_cast<std::uint32_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), UINT32_MAX));
+  if (auto it = j.find("summarizer"); it != j.end() && it->is_string())
+    r.summarizer = it->get<std::string>();
+  if (auto it = j.find("opening"); it != j.end() && it->is_string())
+    r.opening = it->get<std::string>();
+  if (auto it = j.find("edited"); it != j.end() && it->is_boolean())
+    r.edited = it->get<bool>();
+  if (auto it = j.find("sig"); it != j.end() && it->is_string())
+    r.sig = it->get<std::string>();
+  return true;
+}
+
+/// The reader for the lines recurrent writes itself (appendLine's keys in its order, no spaces, or a
+/// removal): no DOM, no allocation beyond the strings. It accepts a line only when the general reader
+/// would read exactly the same fields from it; anything else (a \u escape, a hand-written line, bytes
+/// that are not UTF-8) returns false and the line goes to readLineAsJson.
+class CanonicalLine {
+public:
+  explicit CanonicalLine(std::string_view line) : s_(line) {}
+
+  bool read(LineRecord &r) {
+    std::uint64_t position = 0;
+    if (!lit("{\"paragraph\":") || !number(position))
+      return false;
+    r.position = static_cast<std::size_t>(position);
+    if (lit(",\"removed\":true}"))
+      return at_ == s_.size() && (r.removed = true);
+    std::uint64_t words = 0;
+    if (!lit(",\"chapter\":") || !string(r.chapter) || !lit(",\"summary\":") || !string(r.summary) ||
+        !lit(",\"edited\":") || !boolean(r.edited) || !lit(",\"summarizer\":") || !string(r.summarizer) ||
+        !lit(",\"words\":") || !number(words) || !lit(",\"hash\":") || !string(r.hash) || !lit(",\"sig\":") ||
+        !string(r.sig) || !lit(",\"opening\":") || !string(r.opening) || !lit("}") || at_ != s_.size())
+      return false;
+    r.words = static_cast<std::uint32_t>(std::min<std::uint64_t>(words, UINT32_MAX));
+    r.hasHash = r.hasSummary = true;
+    return true;
+  }
+
+private:
+  bool lit(std::string_view want) {
+    if (s_.substr(at_, want.size()) != want)
+      return false;
+    at_ += want.size();
+    return true;
+  }
+  bool boolean(bool &out) {
+    if (lit("true"))
+      return out = true;
+    out = false;
+    return lit("false");
+  }
+  /// A JSON unsigned integer of at most 18 digits (no leading zero, as JSON requires).
+  bool number(std::uint64_t &out) {
+    std::size_t begin = at_;
+    out = 0;
+    while (at_ < s_.size() && s_[at_] >= '0' && s_[at_] <= '9')
+      out = out * 10 + static_cast<std::uint64_t>(s_[at_++] - '0');
+    const std::size_t digits = at_ - begin;
+    return digits > 0 && digits <= 18 && !(digits > 1 && s_[begin] == '0');
+  }
+  /// Length of the well-formed UTF-8 sequence at `i` (RFC 3629, the table JSON readers check), or 0.
+  std::size_t utf8At(std::size_t i) const {
+    auto b = [&](std::size_t k) { return i + k < s_.size() ? static_cast<unsigned char>(s_[i + k]) : 0u; };
+    const unsigned c = b(0);
+    auto cont = [&](std::size_t k, unsigned lo, unsigned hi) { return b(k) >= lo && b(k) <= hi; };
+    if (c >= 0xC2 && c <= 0xDF)
+      return cont(1, 0x80, 0xBF) ? 2 : 0;
+    if (c == 0xE0)
+      return cont(1, 0xA0, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+      return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
+    if (c == 0xED)
+      return cont(1, 0x80, 0x9F) && cont(2, 0x80, 0xBF) ? 3 : 0;
+    if (c == 0xF0)
+      return cont(1, 0x90, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3)
+      return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+    if (c == 0xF4)
+      return cont(1, 0x80, 0x8F) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+    return 0;
+  }
+  bool string(std::string &out) {
+    if (!lit("\""))
+      return false;
+    out.clear();
+    std::size_t run = at_; // the start of the bytes not yet copied
+    while (at_ < s_.size()) {
+      const unsigned char c = static_cast<unsigned char>(s_[at_]);
+      if (c == '"') {
+        out.append(s_.substr(run, at_ - run));
+        ++at_;
+        return true;
+      }
+      if (c < 0x20)
+        return false;
+      if (c < 0x80 && c != '\\') {
+        ++at_;
+        continue;
+      }
+      if (c >= 0x80) {
+        std::size_t n = utf8At(at_);
+        if (n == 0)
+          return false;
+        at_ += n;
+        continue;
+      }
+      // An escape: the two-character ones; \u is left to the general reader.
+      out.append(s_.substr(run, at_ - run));
+      if (at_ + 1 >= s_.size())
+        return false;
+      char e = s_[at_ + 1], to = 0;
+      switch (e) {
+      case '"': to = '"'; break;
+      case '\\': to = '\\'; break;
+      case '/': to = '/'; break;
+      case 'b': to = '\b'; break;
+      case 'f': to = '\f'; break;
+      case 'n': to = '\n'; break;
+      case 'r': to = '\r'; break;
+      case 't': to = '\t'; break;
+      default: return false;
+      }
+      out += to;
+      at_ += 2;
+      run = at_;
+    }
+    return false;
+  }
+
+  std::string_view s_;
+  std::size_t at_ = 0;
+};
+
+} // namespace
+
+MemoryFile parseMemoryLog(std::string_view bytes, MemoryLineReader reader) {
   MemoryFile out;
   out.endsInNewline = bytes.empty() || bytes.back() == '\n';
   std::map<std::size_t, MemoryEntry> byPosition;      // the last line for a position wins
@@ -122,6 +309,7 @@ MemoryFile parseMemoryLog(std::string_view bytes) {
   std::unordered_map<ParagraphHash, std::string> lastEdit; // the latest edited summary of each text
   std::size_t lineNo = 0;
   std::size_t pos = 0;
+  LineRecord r;
   while (pos < bytes.size()) {
     std::size_t nl = bytes.find('\n', pos);
     std::string_view line = bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -138,15 +326,18 @@ MemoryFile parseMemoryLog(std::string_view bytes) {
         out.bad.push_back("line " + std::to_string(lineNo) + ": " + why);
       }
     };
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
+    r = LineRecord{};
+    bool read = reader == MemoryLineReader::Canonical && CanonicalLine(line).read(r);
+    if (!read) {
+      r = LineRecord{};
+      read = readLineAsJson(line, r);
+    }
+    if (!read) {
       fail("not a JSON object");
       continue;
     }
-    std::optional<std::size_t> position;
-    if (auto it = j.find("paragraph"); it != j.end() && it->is_number_unsigned())
-      position = it->get<std::size_t>();
-    if (auto it = j.find("removed"); it != j.end() && it->is_boolean() && it->get<bool>()) {
+    const std::optional<std::size_t> position = r.position;
+    if (r.removed) {
       if (!position) {
         fail("a removal without \"paragraph\"");
         continue;
@@ -156,34 +347,25 @@ MemoryFile parseMemoryLog(std::string_view bytes) {
       continue;
     }
     MemoryEntry e;
-    auto hash = j.find("hash");
-    auto summary = j.find("summary");
-    if (hash == j.end() || !hash->is_string() || !parseHex(hash->get_ref<const std::string &>())) {
+    const auto hash = r.hasHash ? parseHex(r.hash) : std::nullopt;
+    if (!hash) {
       fail("missing or bad \"hash\"");
       continue;
     }
-    if (summary == j.end() || !summary->is_string()) {
+    if (!r.hasSummary) {
       fail("missing \"summary\"");
       continue;
     }
-    e.hash = *parseHex(hash->get_ref<const std::string &>());
-    e.summary = trimmed(summary->get<std::string>());
+    e.hash = *hash;
+    e.summary = trimmed(std::move(r.summary));
     // Everything else is optional: a writer who adds a line by hand gives only hash and summary.
     e.paragraph = position.value_or(0);
-    if (auto it = j.find("chapter"); it != j.end() && it->is_string())
-      e.chapter = it->get<std::string>();
-    if (auto it = j.find("words"); it != j.end() && it->is_number_unsigned())
-      e.words = static_cast<std::uint32_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), UINT32_MAX));
-    if (auto it = j.find("summarizer"); it != j.end() && it->is_string())
-      e.summarizer = it->get<std::string>();
-    if (auto it = j.find("opening"); it != j.end() && it->is_string())
-      e.opening = it->get<std::string>();
-    bool markedEdited = false;
-    if (auto it = j.find("edited"); it != j.end() && it->is_boolean())
-      markedEdited = it->get<bool>();
-    std::string sig;
-    if (auto it = j.find("sig"); it != j.end() && it->is_string())
-      sig = it->get<std::string>();
+    e.chapter = std::move(r.chapter);
+    e.words = r.words;
+    e.summarizer = std::move(r.summarizer);
+    e.opening = std::move(r.opening);
+    const bool markedEdited = r.edited;
+    const std::string &sig = r.sig;
     bool handEdit = sig != summarySig(e.summary);
     out.handEdited |= handEdit;
     e.edited = markedEdited || handEdit;
@@ -242,7 +424,60 @@ Result<std::unique_ptr<LongTermMemory>> LongTermMemory::open(const StatePaths &p
     return s.error();
   memory->loadIndex();
   memory->loadWords();
+  if (memory->indexOnDisk_ && memory->wordsOnDisk_) {
+    // memory.verified: "recurrent-verified-1 <manuscript digest> <disk identity>". It counts only when it
+    // names exactly the memory and the cache files just loaded; anything else means the full check.
+    auto stamp = readFile(paths.memoryVerified());
+    const std::string identity = memory->diskIdentity(memory->entriesDigest_);
+    constexpr std::string_view kStamp = "recurrent-verified-1 ";
+    if (stamp && !identity.empty() && stamp->size() == kStamp.size() + 17 + identity.size() + 1 &&
+        stamp->starts_with(kStamp) && (*stamp)[kStamp.size() + 16] == ' ' && stamp->back() == '\n' &&
+        stamp->compare(kStamp.size() + 17, identity.size(), identity) == 0)
+      if (auto digest = parseHex(std::string_view(*stamp).substr(kStamp.size(), 16)); digest && *digest != 0) {
+        memory->verifiedFor_ = *digest;
+        memory->stampWritten_ = *stamp;
+      }
+  }
   return memory;
+}
+
+std::string LongTermMemory::diskIdentity(std::uint64_t entries) const {
+  // The sidecar holds the vector file's digest (checked at load) and every id and version; words.index's
+  // header the digest of the entries it was built from and its own checksum (checked at load).
+  auto meta = readFile(paths_.vectorIndexMeta());
+  if (!meta)
+    return {};
+  std::string words(64, '\0');
+  int fd = ::open(paths_.wordIndex().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return {};
+  ssize_t n = ::read(fd, words.data(), words.size());
+  ::close(fd);
+  if (n <= 0)
+    return {};
+  words.resize(static_cast<std::size_t>(n));
+  return hex64(entries) + " " + hex64(XXH3_64bits(meta->data(), meta->size())) + " " +
+         hex64(XXH3_64bits(words.data(), words.size())) + " " + hex64(text::hash64(embedder_->id(), 3));
+}
+
+void LongTermMemory::stampIfVerified() {
+  std::uint64_t manuscript = 0, entries = 0;
+  {
+    std::shared_lock lock(mutex_);
+    if (consistentWith_ == 0 || !vectorsVerified_ || !staleVectors_.empty() || !wordsMatchEntries_ || !wordsOnDisk_ ||
+        lexical_.revision() != wordsSavedRevision_ || !index_ || !indexOnDisk_ || unsavedVectors_ != 0 || rewriteFile_)
+      return;
+    manuscript = consistentWith_;
+    entries = memoryEntriesDigest(entries_);
+  }
+  const std::string identity = diskIdentity(entries);
+  if (identity.empty())
+    return;
+  std::string stamp = "recurrent-verified-1 " + hex64(manuscript) + " " + identity + "\n";
+  if (stamp == stampWritten_)
+    return;
+  if (writeFileAtomically(paths_.memoryVerified(), stamp))
+    stampWritten_ = std::move(stamp);
 }
 
 Status LongTermMemory::loadEntries() {
@@ -309,7 +544,8 @@ void LongTermMemory::loadIndex() {
 
 void LongTermMemory::loadWords() {
   // Silently: a word index that does not load is rebuilt by the next update, as if it had never been saved.
-  if (!loadLexicalIndex(paths_.wordIndex(), memoryEntriesDigest(entries_), lexical_))
+  entriesDigest_ = memoryEntriesDigest(entries_);
+  if (!loadLexicalIndex(paths_.wordIndex(), entriesDigest_, lexical_))
     return;
   wordsOnDisk_ = true;
   wordsSavedRevision_ = lexical_.revision();
@@ -693,7 +929,10 @@ Status LongTermMemory::saveWordsIfDue(bool force) {
 
 Status LongTermMemory::flush() {
   (void)saveWordsIfDue(true); // a cache: failing to save it costs a rebuild at the next open
-  return saveIndexIfDue(true);
+  auto saved = saveIndexIfDue(true);
+  if (saved)
+    stampIfVerified(); // a cache too: without it the next open checks every entry
+  return saved;
 }
 
 } // namespace recurrent::engine

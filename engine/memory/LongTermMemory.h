@@ -193,6 +193,17 @@ private:
   bool wordsOnDisk_ = false;       ///< the word index file holds the index at wordsSavedRevision_
   std::uint64_t wordsSavedRevision_ = 0;
   bool wordsMatchEntries_ = false; ///< the word index reflects entries_ (set by an update, cleared by any change)
+  std::uint64_t entriesDigest_ = 0;   ///< memoryEntriesDigest(entries_) as loaded
+  /// The manuscript digest (manuscriptDigest()) that the caches loaded at open were verified against,
+  /// read from memory.verified when it names exactly the files loaded; 0 when unknown.
+  std::uint64_t verifiedFor_ = 0;
+  /// The manuscript digest of the last update that succeeded; 0 after a failure or any change since.
+  std::uint64_t consistentWith_ = 0;
+  std::string stampWritten_;          ///< what memory.verified holds, as far as this memory knows
+  /// The caches and the memory as they are on disk now, in a few bytes (empty when a file is missing).
+  std::string diskIdentity(std::uint64_t entriesDigest) const;
+  /// Writes memory.verified when the memory, both caches and their files agree with the last update.
+  void stampIfVerified();
   /// Internally synchronised; the pointer itself is guarded by mutex_. Null until
   /// the embedder's dimension is known (a remote embedder learns it from its first answer).
   std::shared_ptr<VectorIndex> index_;
@@ -215,6 +226,10 @@ struct FusedCandidate {
 std::vector<FusedCandidate> fuseByZScores(const std::vector<ScoredId> &byMeaning, const std::vector<ScoredId> &byWords,
                                           float meaningWeight, float wordWeight);
 
+/// Digest of what the memory's caches depend on in a manuscript: each paragraph's text hash, words and
+/// chapter, the chapters' titles, and the language the words are indexed in. Pure.
+std::uint64_t manuscriptDigest(const Manuscript &manuscript, std::string_view language);
+
 /// Digest of the entries a word index is built from (hash, position, chapter, summary of each). Pure.
 std::uint64_t memoryEntriesDigest(const std::vector<MemoryEntry> &entries);
 
@@ -234,8 +249,11 @@ struct MemoryFile {
   bool endsInNewline = true;
 };
 
+/// How parseMemoryLog reads a line: Canonical reads the lines recurrent writes without a JSON DOM and
+/// hands any other line to the general JSON reader; Json sends every line there (the tests compare the two).
+enum class MemoryLineReader { Canonical, Json };
 /// Parses a long-term-memory file leniently. Pure (the fuzz target calls it).
-MemoryFile parseMemoryLog(std::string_view bytes);
+MemoryFile parseMemoryLog(std::string_view bytes, MemoryLineReader reader = MemoryLineReader::Canonical);
 /// parseMemoryLog(bytes).entries, with `bad` receiving its unusable lines.
 std::vector<MemoryEntry> parseMemoryFile(std::string_view bytes, std::vector<std::string> &bad);
 

@@ -10,6 +10,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 namespace recurrent::engine {
 namespace {
@@ -130,6 +131,14 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
   std::vector<ParagraphHash> removedHashes;           // texts that leave the memory
   std::vector<std::size_t> missing;                   // indices into paragraphs: texts with no summary
   bool verifyAll = false;
+  const std::uint64_t digest = manuscriptDigest(manuscript, options_.language);
+  std::uint64_t verifiedFor = 0;
+  {
+    std::unique_lock lock(memory_.mutex_);
+    memory_.consistentWith_ = 0; // until this update succeeds
+    // memory.verified describes the files as opened: it may spare the first update only.
+    verifiedFor = std::exchange(memory_.verifiedFor_, 0);
+  }
   {
     std::shared_lock lock(memory_.mutex_);
     const auto &old = memory_.entries_;
@@ -168,7 +177,12 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
         removedHashes.push_back(e.hash);
     }
     report.removed = removedHashes.size();
-    verifyAll = !memory_.vectorsVerified_;
+    // The first update after opening checks every entry's vector and word document, unless
+    // memory.verified says the files just loaded were checked against this very manuscript and
+    // memory (and nothing differs from them: no tail to rebuild, no summary pending or edited).
+    const bool knownClean = verifiedFor == digest && lo == paragraphs.size() && lo == old.size() &&
+                            missing.empty() && memory_.staleVectors_.empty() && memory_.wordsMatchEntries_;
+    verifyAll = !memory_.vectorsVerified_ && !knownClean;
   }
   bool tailChanged = !oldTail.empty() || lo < paragraphs.size();
 
@@ -392,6 +406,11 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     return s.error();
   if (failure)
     return *failure;
+  {
+    std::unique_lock lock(memory_.mutex_);
+    memory_.consistentWith_ = digest;
+  }
+  memory_.stampIfVerified(); // when both caches were saved just now (as after a first index); else flush() does
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

@@ -112,8 +112,14 @@ float quantiseInto(const float *v, std::size_t n, std::int8_t *out) {
   for (std::size_t i = 0; i < n; ++i)
     top = std::max(top, std::abs(v[i]));
   const float to = top > 0 ? 127.0f / top : 0.0f;
-  for (std::size_t i = 0; i < n; ++i)
-    out[i] = static_cast<std::int8_t>(std::lround(v[i] * to));
+  for (std::size_t i = 0; i < n; ++i) {
+    // std::lround (half away from zero) without its library call: y - trunc(y) is exact in float,
+    // so this rounds every value exactly as lround does, and a loaded index quantises 5M floats fast.
+    const float y = v[i] * to;
+    const float t = std::trunc(y);
+    const float d = y - t;
+    out[i] = static_cast<std::int8_t>(static_cast<int>(t) + (d >= 0.5f) - (d <= -0.5f));
+  }
   return top / 127.0f;
 }
 
@@ -289,15 +295,10 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const fs::path &indexPath
     if (digest({reinterpret_cast<const char *>(impl.flat.data()), bytes}) != expectedDigest)
       return corrupt("the vector file is not the one the sidecar describes (a save was interrupted?)");
     impl.dead.assign(count, 1);
-    // A vector that is neither unit-length nor zero (an empty text) is not ours.
-    for (std::size_t slot = 0; slot < count; ++slot) {
-      double norm = 0;
-      for (std::size_t i = 0; i < impl.dimension; ++i)
-        norm += double(impl.row(slot)[i]) * impl.row(slot)[i];
-      if (!(norm < 1e-6 || std::abs(norm - 1.0) < 1e-3))
-        return corrupt("the vector file holds a vector that is not unit-length");
+    // No norm is checked again here: the digest above proves these are the bytes save() wrote, and
+    // add() normalised every one of them before.
+    for (std::size_t slot = 0; slot < count; ++slot)
       impl.quantise(static_cast<Label>(slot));
-    }
   } else {
     auto data = readFile(indexPath);
     if (!data)

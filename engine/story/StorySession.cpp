@@ -122,6 +122,8 @@ StorySession::StorySession(StatePaths paths, std::shared_ptr<RecordingChatModel>
 
 StorySession::~StorySession() = default;
 
+Status StorySession::flushMemory() { return memory_->flush(); }
+
 StoryState StorySession::state() const {
   std::lock_guard lock(stateMutex_);
   return state_;

@@ -135,6 +135,8 @@ public:
   std::size_t memoryEntries() const;
   /// The long-term memory (internally synchronised): hover summaries, workspace search.
   const LongTermMemory &memory() const { return *memory_; }
+  /// LongTermMemory::flush(): not while an update runs.
+  Status flushMemory();
 
   /// Re-reads the state files (a writer's edits). prepareStep() does this itself.
   Status reload();

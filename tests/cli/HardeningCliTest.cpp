@@ -47,7 +47,7 @@ std::vector<std::string> strayFiles(const fs::path &stateDir) {
   for (const auto &e : fs::directory_iterator(stateDir)) {
     std::string name = e.path().filename().string();
     if (name != "memory.jsonl" && name != "vectors.hnsw" && name != "vectors.json" && name != "words.index" &&
-        name != "story.json" && name != "calls.jsonl" && name != "short-term-memory.md" && name != "plans.md" && name != "history" &&
+        name != "memory.verified" && name != "story.json" && name != "calls.jsonl" && name != "short-term-memory.md" && name != "plans.md" && name != "history" &&
         name.find(".corrupt-") == std::string::npos)
       out.push_back(name);
   }

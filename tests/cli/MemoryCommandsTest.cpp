@@ -149,3 +149,75 @@ TEST_CASE("recurrent search --explain names the matched words, the neighbour tha
   CHECK(text.out.find("marguerite (-1)") != std::string::npos);
   CHECK(text.out.find("lens (here)") != std::string::npos);
 }
+
+namespace {
+
+/// Runs the same search in `dir` and in a copy of it without memory.verified (the full check at open):
+/// both answers must be the same, byte for byte.
+std::string searchBothWays(const fs::path &dir, const std::string &query) {
+  test::TempDir full;
+  fs::copy(dir, full.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::remove(full.path() / ".recurrent/book.md/memory.verified");
+  auto fast = run(dir, {"search", "book.md", query, "--json", "--explain", "-k", "5"});
+  auto slow = run(full.path(), {"search", "book.md", query, "--json", "--explain", "-k", "5"});
+  INFO(fast.err);
+  INFO(slow.err);
+  REQUIRE(fast.exitCode == 0);
+  REQUIRE(slow.exitCode == 0);
+  CHECK(fast.out == slow.out);
+  CHECK(nlohmann::json::parse(fast.out).size() == 5);
+  return fast.out;
+}
+
+} // namespace
+
+TEST_CASE("recurrent search: the memory checked at the last close answers exactly as the full check does") {
+  test::TempDir dir;
+  const fs::path state = dir / ".recurrent/book.md";
+  REQUIRE(writeFileAtomically(dir / "book.md", generatedBook()).ok());
+  REQUIRE(run(dir.path(), {"index", "book.md"}).exitCode == 0);
+  CHECK(fs::exists(state / "memory.verified"));
+  const std::string stamp = *readFile(state / "memory.verified");
+  searchBothWays(dir.path(), "the keeper polished the brass lens");
+  CHECK(*readFile(state / "memory.verified") == stamp); // nothing changed: nothing written
+
+  // The state as it was, to put old files back later.
+  test::TempDir before;
+  fs::copy(state, before.path(), fs::copy_options::recursive);
+
+  SUBCASE("a hand edit of memory.jsonl") {
+    auto memory = *readFile(state / "memory.jsonl");
+    auto at = memory.find("\"summary\":\"");
+    REQUIRE(at != std::string::npos);
+    memory.insert(at + 11, "Zanzibar quartermaster ");
+    REQUIRE(writeFileAtomically(state / "memory.jsonl", memory).ok());
+    auto out = searchBothWays(dir.path(), "Zanzibar quartermaster");
+    CHECK(out.find("Zanzibar") != std::string::npos);
+  }
+  SUBCASE("a changed manuscript") {
+    auto text = generatedBook();
+    auto at = text.find("polished");
+    text.replace(at, 8, "scrubbed and oiled");
+    REQUIRE(writeFileAtomically(dir / "book.md", text).ok());
+    auto out = searchBothWays(dir.path(), "scrubbed and oiled the lens");
+    CHECK(out.find("scrubbed") != std::string::npos);
+  }
+  SUBCASE("a stale words.index, stale vectors and a stale memory.verified") {
+    auto text = generatedBook() + "\nA new paragraph about the Zanzibar quartermaster and his brass lens.\n";
+    REQUIRE(writeFileAtomically(dir / "book.md", text).ok());
+    REQUIRE(run(dir.path(), {"index", "book.md"}).exitCode == 0);
+    for (const char *name : {"words.index", "vectors.hnsw", "vectors.json", "memory.verified"}) {
+      fs::copy_file(before / name, state / name, fs::copy_options::overwrite_existing);
+      auto out = searchBothWays(dir.path(), "Zanzibar quartermaster brass lens");
+      CHECK(out.find("Zanzibar") != std::string::npos);
+    }
+  }
+  SUBCASE("memory.verified of the current files but another manuscript") {
+    // The caches and the memory file as they are, the stamp naming a manuscript digest that is not this one.
+    auto stampText = *readFile(state / "memory.verified");
+    auto sp = stampText.find(' ');
+    stampText.replace(sp + 1, 16, "0123456789abcdef");
+    REQUIRE(writeFileAtomically(state / "memory.verified", stampText).ok());
+    searchBothWays(dir.path(), "the keeper polished the brass lens");
+  }
+}

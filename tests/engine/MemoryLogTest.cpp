@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 using namespace recurrent;
@@ -206,4 +208,115 @@ TEST_CASE("parseMemoryLog: the last line for a position wins, removals drop it, 
   CHECK(parsed.tornTail);
   REQUIRE(parsed.bad.size() == 1);
   CHECK(parsed.bad[0].rfind("line 5:", 0) == 0);
+}
+
+namespace {
+
+/// A line as recurrent writes it (the keys of LongTermMemory's appendLine, in its order).
+std::string canonicalLine(std::size_t paragraph, const std::string &chapter, const std::string &summary,
+                          const std::string &hash, const std::string &sig, const std::string &opening) {
+  nlohmann::ordered_json j;
+  j["paragraph"] = paragraph;
+  j["chapter"] = chapter;
+  j["summary"] = summary;
+  j["edited"] = false;
+  j["summarizer"] = "extractive-v1";
+  j["words"] = 42;
+  j["hash"] = hash;
+  j["sig"] = sig;
+  j["opening"] = opening;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void checkSameParse(const std::string &bytes) {
+  const MemoryFile fast = parseMemoryLog(bytes, MemoryLineReader::Canonical);
+  const MemoryFile slow = parseMemoryLog(bytes, MemoryLineReader::Json);
+  CHECK(fast.bad == slow.bad);
+  CHECK(fast.records == slow.records);
+  CHECK(fast.tornTail == slow.tornTail);
+  CHECK(fast.handEdited == slow.handEdited);
+  CHECK(fast.endsInNewline == slow.endsInNewline);
+  REQUIRE(fast.entries.size() == slow.entries.size());
+  for (std::size_t i = 0; i < fast.entries.size(); ++i) {
+    const MemoryEntry &a = fast.entries[i], &b = slow.entries[i];
+    CHECK(a.hash == b.hash);
+    CHECK(a.paragraph == b.paragraph);
+    CHECK(a.chapter == b.chapter);
+    CHECK(a.words == b.words);
+    CHECK(a.summary == b.summary);
+    CHECK(a.summarizer == b.summarizer);
+    CHECK(a.edited == b.edited);
+    CHECK(a.opening == b.opening);
+  }
+  CHECK(memoryEntriesDigest(fast.entries) == memoryEntriesDigest(slow.entries));
+}
+
+} // namespace
+
+TEST_CASE("parseMemoryLog: the canonical line reader reads exactly what the JSON reader reads") {
+  std::vector<std::string> strings = {"plain",
+                                      "",
+                                      "  padded summary  ",
+                                      "quotes \" and back\\slash / and tab\tnewline\nreturn\r",
+                                      std::string("control \x01 and \x1f and DEL \x7f"),
+                                      "accents: Natásha, Bolkónski; 中文; emoji \xF0\x9F\x99\x82",
+                                      std::string("stray bytes \xff\xfe and a cut \xE4\xB8 end")};
+  std::string bytes = "# a comment\n\n";
+  for (std::size_t i = 0; i < strings.size(); ++i)
+    bytes += canonicalLine(i, strings[(i + 3) % strings.size()], strings[i], "00000000000000a" + std::to_string(i),
+                           "deadbeef", strings[(i + 5) % strings.size()]);
+  // What a hand edit or another writer leaves: other key orders, spaces, escapes, a removal, bad lines.
+  const char *raw[] = {
+      "{\"paragraph\": 20, \"hash\": \"ff\", \"summary\": \"spaced\"}",
+      "{\"hash\":\"fe\",\"summary\":\"no position\"}",
+      "{\"paragraph\":21,\"chapter\":\"c\",\"summary\":\"\\u00e9t\\u00e9 \\ud83d\\ude42\",\"edited\":false,"
+      "\"summarizer\":\"x\",\"words\":3,\"hash\":\"fd\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "{\"paragraph\":22,\"chapter\":\"c\",\"summary\":\"s\",\"edited\":true,\"summarizer\":\"x\",\"words\":3,"
+      "\"hash\":\"fc\",\"sig\":\"0\",\"opening\":\"o\"}\r",
+      "{\"paragraph\":023,\"removed\":true}",
+      "{\"paragraph\":2,\"removed\":true}",
+      "{\"paragraph\":3,\"removed\":false}",
+      "{\"paragraph\":24,\"chapter\":\"c\",\"summary\":\"s\",\"edited\":false,\"summarizer\":\"x\","
+      "\"words\":99999999999999999999,\"hash\":\"fb\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "{\"paragraph\":25,\"chapter\":\"\xED\xA0\x80\",\"summary\":\"surrogate\",\"edited\":false,\"summarizer\":\"x\","
+      "\"words\":1,\"hash\":\"fa\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "{\"paragraph\":26,\"chapter\":\"\xC0\xAF\",\"summary\":\"overlong\",\"edited\":false,\"summarizer\":\"x\","
+      "\"words\":1,\"hash\":\"f9\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "{\"paragraph\":27,\"chapter\":\"c\",\"summary\":\"s\",\"edited\":false,\"summarizer\":\"x\",\"words\":1,"
+      "\"hash\":\"f8\",\"sig\":\"0\",\"opening\":\"o\"} trailing",
+      "{\"paragraph\":28,\"chapter\":\"c\",\"summary\":\"s\",\"edited\":false,\"summarizer\":\"x\",\"words\":1,"
+      "\"hash\":\"nothex\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "{\"paragraph\":29,\"chapter\":\"c\",\"summary\":\"bad \\q escape\",\"edited\":false,\"summarizer\":\"x\","
+      "\"words\":1,\"hash\":\"f7\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "{\"paragraph\":0,\"chapter\":\"c\",\"summary\":\"dup of a\",\"edited\":false,\"summarizer\":\"x\","
+      "\"words\":1,\"hash\":\"00000000000000a1\",\"sig\":\"0\",\"opening\":\"o\"}",
+      "[1, 2]",
+      "not json at all",
+  };
+  for (const char *line : raw)
+    bytes += std::string(line) + "\n";
+  checkSameParse(bytes);
+  // Each line alone, and cut short anywhere (a torn append).
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    std::size_t nl = bytes.find('\n', pos);
+    std::string line = bytes.substr(pos, nl - pos + 1);
+    checkSameParse(line);
+    for (std::size_t cut = 0; cut < line.size(); cut += 7)
+      checkSameParse(bytes.substr(0, pos) + line.substr(0, cut));
+    pos = nl + 1;
+  }
+}
+
+TEST_CASE("parseMemoryLog: a memory written by recurrent reads the same with both readers") {
+  Fixture f;
+  std::string t = "# Chapter \"one\"\n\n" + text(30) + "Nat\xC3\xA1sha said \"no\\yes\"\tand left.\n\n# \xE7\xAC\xAC\xE4\xBA\x8C\n\n\xE4\xB8\xAD\xE6\x96\x87.\n";
+  {
+    auto memory = f.open();
+    f.update(*memory, t);
+    REQUIRE(memory->editSummary(3, "The writer's own \"words\"\\ here"));
+  }
+  const std::string bytes = f.file();
+  checkSameParse(bytes);
+  CHECK(parseMemoryLog(bytes).entries.size() >= 30);
 }
