@@ -1,5 +1,7 @@
 #include "engine/continuity/CheckPrompt.h"
 
+#include "engine/story/TaskPayload.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -133,6 +135,11 @@ Result<ChatRequest> makeCheckRequest(const CheckRequestInput &in) {
   r.schemaName = "continuity_issues";
   r.temperature = 0.1;
   r.maxTokens = in.answerTokens;
+  // The budget report rides along so the call log and the context viewer show the check's sources too.
+  auto payload = std::make_shared<TaskPayload>();
+  payload->task = r.task;
+  payload->budget = built->report;
+  r.payload = std::move(payload);
   r.validate = [](std::string_view answer) -> std::optional<std::string> {
     auto parsed = parseCheckAnswer(answer);
     return parsed ? std::nullopt : std::optional<std::string>(parsed.error().message);

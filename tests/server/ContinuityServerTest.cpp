@@ -70,6 +70,9 @@ TEST_CASE("continuity server: recurrent.check turns the model's contradiction in
   json last = client.call("recurrent/lastPrompt", {{"uri", uri}}).take();
   CHECK(last["task"] == "check");
   CHECK(last["messages"].dump().find("green eyes shining") != std::string::npos);
+  // Its sources, as for a continuation: the passage (never cut) and the evidence it was read against.
+  REQUIRE(last["budget"]["included"].is_array());
+  CHECK(last["budget"]["included"].dump().find(R"("kind":"material")") != std::string::npos);
   CHECK(readFile(dir / ".recurrent/story.md/calls.jsonl").value().find("\"task\":\"check\"") != std::string::npos);
   json diagnostics = latestDiagnostics(client, uri, [](const json &d) { return d.size() == 1; });
   CHECK(diagnostics[0]["code"] == "factual-detail");
