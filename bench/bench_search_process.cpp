@@ -161,7 +161,7 @@ int main(int argc, char **argv) {
     if (!args)
       return 1;
     t = Clock::now();
-    auto session = cli::openMemorySession(copy.string(), *args);
+    auto session = cli::openMemorySession(copy.string(), *args, "search", cli::WhenLocked::ReadOnly);
     openMs.push_back(msSince(t));
     if (!session) {
       std::printf("open failed: %s\n", session.error().message.c_str());

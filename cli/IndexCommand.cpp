@@ -17,7 +17,8 @@ constexpr const char *kUsage =
     "a folder DIR is a book of chapter files (SUMMARY.md order, else natural order of names) with one\n"
     "memory in DIR/.recurrent/book/, as is any FILE inside such a book. Only new or changed paragraphs\n"
     "are summarised; an interrupted run (Ctrl-C) resumes where it stopped. A paid model asked to\n"
-    "summarise many new paragraphs prints the estimate and waits for --yes or a typed y.\n"
+    "summarise many new paragraphs prints the estimate and waits for --yes or a typed y. While\n"
+    "another process writes the story (an editor, recurrent write), index waits for it.\n"
     "\n"
     "options:\n";
 } // namespace
@@ -38,7 +39,7 @@ int runIndex(int argc, char **argv) {
     return 2;
   }
   const std::string &file = args->positionals[0];
-  auto session = openMemorySession(file, *args);
+  auto session = openMemorySession(file, *args, "index", WhenLocked::Wait);
   if (!session) {
     printError("index", session.error().message);
     return 1;

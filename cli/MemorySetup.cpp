@@ -88,7 +88,37 @@ Result<BackendConfig> backendConfigFrom(const Args &args) {
   return resolveBackendConfig(overrides, processEnvironment());
 }
 
-Result<MemorySession> openMemorySession(const std::string &path, const Args &args) {
+namespace {
+
+/// The writer lock, or (read-only) who holds it. Taken before the book is opened, so what is read is
+/// not half of another process's write.
+Status lockStory(MemorySession &s, const fs::path &stateDir, const char *command, WhenLocked whenLocked) {
+  const std::string role = std::string("recurrent ") + command;
+  if (whenLocked == WhenLocked::ReadOnly) {
+    auto attempt = StateLock::tryAcquire(stateDir, role);
+    if (!attempt)
+      return attempt.error();
+    s.lock = std::move(attempt->lock);
+    s.heldBy = attempt->holder;
+    if (!s.lock)
+      std::fprintf(stderr, "recurrent %s: note: %s is writing this story; searching its memory as last saved\n",
+                   command, s.heldBy.c_str());
+    return okStatus();
+  }
+  InterruptScope interrupt;
+  auto lock = StateLock::acquire(stateDir, role, interrupt.token(), [&](const std::string &holder) {
+    std::fprintf(stderr, "recurrent %s: waiting: %s is writing this story (Ctrl-C stops)\n", command, holder.c_str());
+  });
+  if (!lock)
+    return lock.error();
+  s.lock = std::move(*lock);
+  return okStatus();
+}
+
+} // namespace
+
+Result<MemorySession> openMemorySession(const std::string &path, const Args &args, const char *command,
+                                        WhenLocked whenLocked) {
   MemorySession s;
   s.path = path;
   if (BookLayout::isStateFile(path))
@@ -109,6 +139,8 @@ Result<MemorySession> openMemorySession(const std::string &path, const Args &arg
     return above.error();
   options.confirmAbove = static_cast<std::size_t>(std::max(0L, *above));
   options.confirmLocal = args.has("confirm-local");
+  if (auto locked = lockStory(s, layout.paths().dir, command, whenLocked); !locked)
+    return locked.error();
   auto book = openBook(layout, *config, options);
   if (!book)
     return book.error();
@@ -122,6 +154,8 @@ Result<MemorySession> openMemorySession(const std::string &path, const Args &arg
 }
 
 Result<IndexReport> refreshMemory(MemorySession &s, const Args &args, const char *command) {
+  if (!s.lock)
+    return IndexReport{}; // read-only: the writer keeps the memory up to date
   if (!confirmCost(s.book->estimateSummaries(*s.snapshot), s, args, command))
     return Error{ErrorKind::Cancelled, "nothing was summarised"};
   InterruptScope interrupt;

@@ -7,6 +7,7 @@
 #include "cli/Args.h"
 #include "engine/book/Book.h"
 #include "engine/book/BookLayout.h"
+#include "engine/book/StateLock.h"
 #include "engine/llm/BackendConfig.h"
 #include "engine/memory/MemoryIndexer.h"
 
@@ -32,12 +33,22 @@ struct MemorySession {
   engine::BackendConfig config;
   std::unique_ptr<engine::Book> book;
   std::shared_ptr<const engine::BookSnapshot> snapshot;
+  std::unique_ptr<engine::StateLock> lock; ///< the story's writer lock; null when read-only
+  std::string heldBy;                      ///< read-only: who writes the story ("process 42 (recurrent lsp)")
 };
 
-/// Reads the book and opens its memory with the backends the options ask for.
-Result<MemorySession> openMemorySession(const std::string &path, const Args &args);
+/// What a command does when another process (an editor's server, a write) holds the story's lock.
+enum class WhenLocked {
+  Wait,     ///< wait for it, saying who holds it (Ctrl-C stops): index must write
+  ReadOnly, ///< go on without it and never write: search reads the memory as last saved
+};
 
-/// Brings the memory up to date. First asks, when a paid model would summarise more than
+/// Reads the book and opens its memory with the backends the options ask for, as the story's one
+/// writer or (see WhenLocked) read-only.
+Result<MemorySession> openMemorySession(const std::string &path, const Args &args, const char *command,
+                                        WhenLocked whenLocked);
+
+/// Brings the memory up to date (nothing to do when read-only). First asks, when a paid model would summarise more than
 /// --confirm-above new paragraphs: proceeds with --yes or a "y" typed on a terminal, else
 /// fails (Cancelled) having sent nothing. On a terminal (stderr), shows a progress line when
 /// the work takes a while. Ctrl-C cancels; the work done so far stays saved.

@@ -17,7 +17,8 @@ constexpr const char *kUsage =
     "\n"
     "Finds the paragraphs closest in meaning to QUERY (their text and summary), best first, in FILE\n"
     "or in the whole book DIR (or the book FILE belongs to); each hit names its file and line.\n"
-    "Builds or refreshes the memory first when the manuscript changed (see recurrent index).\n"
+    "Builds or refreshes the memory first when the manuscript changed (see recurrent index); while\n"
+    "another process writes the story (an editor, recurrent write), searches its memory as last saved.\n"
     "\n"
     "options:\n";
 
@@ -72,7 +73,7 @@ int runSearch(int argc, char **argv) {
   }
   const std::string &file = args->positionals[0];
   const std::string &query = args->positionals[1];
-  auto session = openMemorySession(file, *args);
+  auto session = openMemorySession(file, *args, "search", WhenLocked::ReadOnly);
   if (!session) {
     printError("search", session.error().message);
     return 1;
@@ -85,9 +86,11 @@ int runSearch(int argc, char **argv) {
   // When the refresh found nothing to do (no model was called, nothing is being written), the process
   // ends without freeing a novel's memory (~100 MB of small allocations) piece by piece: the memory's
   // caches are flushed and closed, the output flushed, then _Exit. On any failure, the ordinary way.
+  // Read-only (another process writes the story), nothing is flushed: its files are the writer's.
   const bool nothingChanged = report->summarisedNow == 0 && report->embedded == 0 && report->removed == 0;
   auto done = [&]() {
-    if (nothingChanged && session->book->flushMemory() && std::fflush(stdout) == 0 && std::fflush(stderr) == 0)
+    if (nothingChanged && (!session->lock || session->book->flushMemory()) && std::fflush(stdout) == 0 &&
+        std::fflush(stderr) == 0)
       std::_Exit(0);
     return 0;
   };

@@ -1,4 +1,5 @@
 // `recurrent index` and `recurrent search` through the built binary.
+#include "engine/book/StateLock.h"
 #include "support/Files.h"
 #include "tests/support/Process.h"
 #include "tests/support/TempDir.h"
@@ -7,8 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
+#include <unistd.h>
 
 using namespace recurrent;
 namespace fs = std::filesystem;
@@ -220,4 +224,37 @@ TEST_CASE("recurrent search: the memory checked at the last close answers exactl
     REQUIRE(writeFileAtomically(state / "memory.verified", stampText).ok());
     searchBothWays(dir.path(), "the keeper polished the brass lens");
   }
+}
+
+TEST_CASE("while another process writes the story, index waits for it and search reads the memory as last saved") {
+  test::TempDir dir;
+  REQUIRE(writeFileAtomically(dir / "book.md", generatedBook()).ok());
+  REQUIRE(run(dir.path(), {"index", "book.md"}).exitCode == 0);
+  const auto memory = dir / ".recurrent/book.md/memory.jsonl";
+  const std::string saved = readFile(memory).value();
+  // This test process plays the editor's server, which holds the lock, and the writer adds a paragraph.
+  auto held = engine::StateLock::tryAcquire(dir / ".recurrent/book.md", "recurrent lsp");
+  REQUIRE(held.ok());
+  REQUIRE(held->lock != nullptr);
+  REQUIRE(writeFileAtomically(dir / "book.md", generatedBook() + "\nA whale surfaced beside the ferry at dawn.\n").ok());
+
+  auto search = run(dir.path(), {"search", "book.md", "brass lens in the fog", "--json"});
+  INFO(search.err);
+  REQUIRE(search.exitCode == 0);
+  CHECK(search.err.find("process " + std::to_string(::getpid()) + " (recurrent lsp) is writing this story") !=
+        std::string::npos);
+  CHECK(nlohmann::json::parse(search.out).size() == 3);
+  CHECK(readFile(memory).value() == saved); // nothing written beside the writer
+
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3)); // the index below starts in well under that
+    held->lock.reset();
+  });
+  auto index = run(dir.path(), {"index", "book.md", "--json"});
+  release.join();
+  INFO(index.err);
+  REQUIRE(index.exitCode == 0);
+  CHECK(index.err.find("waiting: process " + std::to_string(::getpid()) + " (recurrent lsp) is writing this story") !=
+        std::string::npos);
+  CHECK(nlohmann::json::parse(index.out)["summarised"] == 1);
 }
