@@ -96,8 +96,11 @@ Status lockStory(MemorySession &s, const fs::path &stateDir, const char *command
   const std::string role = std::string("recurrent ") + command;
   if (whenLocked == WhenLocked::ReadOnly) {
     auto attempt = StateLock::tryAcquire(stateDir, role);
-    if (!attempt)
-      return attempt.error();
+    if (!attempt) { // a state folder it may not write: what it can read still answers
+      std::fprintf(stderr, "recurrent %s: note: %s; searching the memory as last saved\n", command,
+                   attempt.error().message.c_str());
+      return okStatus();
+    }
     s.lock = std::move(attempt->lock);
     s.heldBy = attempt->holder;
     if (!s.lock)

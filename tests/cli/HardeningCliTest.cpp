@@ -48,6 +48,7 @@ std::vector<std::string> strayFiles(const fs::path &stateDir) {
     std::string name = e.path().filename().string();
     if (name != "memory.jsonl" && name != "vectors.hnsw" && name != "vectors.json" && name != "words.index" &&
         name != "memory.verified" && name != "story.json" && name != "calls.jsonl" && name != "short-term-memory.md" && name != "plans.md" && name != "history" &&
+        name != "lock" && // the writer lock (engine/book/StateLock.h)
         name.find(".corrupt-") == std::string::npos)
       out.push_back(name);
   }
