@@ -90,7 +90,7 @@ Result<BackendConfig> backendConfigFrom(const Args &args) {
 
 namespace {
 
-/// The writer lock, or (read-only) who holds it. Taken before the book is opened, so what is read is
+/// The writer lock, or (read-only) none, saying who holds it. Taken before the book is opened, so what is read is
 /// not half of another process's write.
 Status lockStory(MemorySession &s, const fs::path &stateDir, const char *command, WhenLocked whenLocked) {
   const std::string role = std::string("recurrent ") + command;
@@ -102,10 +102,9 @@ Status lockStory(MemorySession &s, const fs::path &stateDir, const char *command
       return okStatus();
     }
     s.lock = std::move(attempt->lock);
-    s.heldBy = attempt->holder;
     if (!s.lock)
       std::fprintf(stderr, "recurrent %s: note: %s is writing this story; searching its memory as last saved\n",
-                   command, s.heldBy.c_str());
+                   command, attempt->holder.c_str());
     return okStatus();
   }
   InterruptScope interrupt;

@@ -34,7 +34,6 @@ struct MemorySession {
   std::unique_ptr<engine::Book> book;
   std::shared_ptr<const engine::BookSnapshot> snapshot;
   std::unique_ptr<engine::StateLock> lock; ///< the story's writer lock; null when read-only
-  std::string heldBy;                      ///< read-only: who writes the story ("process 42 (recurrent lsp)")
 };
 
 /// What a command does when another process (an editor's server, a write) holds the story's lock.
