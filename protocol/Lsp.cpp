@@ -169,6 +169,7 @@ bool fromJson(const json &v, ClientCapabilities &out, const std::string &path, P
   if (const json &ops = dig(v, {"workspace", "workspaceEdit", "resourceOperations"}); ops.is_array())
     out.createFiles = std::find(ops.begin(), ops.end(), "create") != ops.end();
   out.codeLensRefresh = digBool(v, {"workspace", "codeLens", "refreshSupport"});
+  out.diagnosticCodeDescription = digBool(v, {"textDocument", "publishDiagnostics", "codeDescriptionSupport"});
   return true;
 }
 

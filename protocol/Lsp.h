@@ -169,6 +169,7 @@ struct ClientCapabilities {
   bool changeAnnotations = false;             ///< workspace.workspaceEdit.changeAnnotationSupport
   bool createFiles = false;                   ///< workspace.workspaceEdit.resourceOperations has "create"
   bool codeLensRefresh = false;               ///< workspace.codeLens.refreshSupport
+  bool diagnosticCodeDescription = false;     ///< textDocument.publishDiagnostics.codeDescriptionSupport
 };
 struct ClientInfo {
   std::string name;

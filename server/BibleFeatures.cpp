@@ -105,6 +105,11 @@ struct BibleFeatures::Book {
   bool ignoredLoaded = false;
   /// Continuity findings published now, by URI (for the quick fixes).
   std::map<std::string, std::vector<engine::Finding>> findings;
+  /// After a book-wide check the closed chapters show their findings too, kept until the bible or the
+  /// files on disk change.
+  bool showClosedChapters = false;
+  std::map<fs::path, json> closedDiagnostics;
+  std::shared_ptr<const engine::Bible> closedBible;
   /// A rename answered but not yet seen in the bible: {old name, new name}.
   std::optional<std::pair<std::string, std::string>> pendingRename;
   std::unique_ptr<asio::steady_timer> timer;
@@ -222,8 +227,10 @@ void BibleFeatures::filesChanged(const std::vector<fs::path> &paths) {
       }
     }
   }
-  for (Book *book : touched)
+  for (Book *book : touched) {
+    book->closedDiagnostics.clear();
     scheduleDiagnostics(*book);
+  }
 }
 
 BibleFeatures::Book *BibleFeatures::bookOf(const std::string &uri) {
@@ -713,6 +720,22 @@ void BibleFeatures::scheduleDiagnostics(Book &book) {
 
 namespace {
 
+/// docs/checks.md, which explains each finding's code, as a file URI: beside the binary in the VS Code
+/// package, or in the source tree above the build folder; empty when neither has it.
+const std::string &checksHelpUri() {
+  static const std::string uri = [] {
+    std::error_code ec;
+    const auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec)
+      return std::string();
+    for (const auto &candidate : {exe.parent_path() / "checks.md", exe.parent_path().parent_path() / "docs" / "checks.md"})
+      if (fs::is_regular_file(candidate, ec))
+        return protocol::pathToUri(candidate);
+    return std::string();
+  }();
+  return uri;
+}
+
 int lspSeverity(engine::FindingSeverity s) {
   switch (s) {
   case engine::FindingSeverity::Warning: return 2;
@@ -758,60 +781,83 @@ void BibleFeatures::loadIgnored(Book &book) {
 
 void BibleFeatures::addContinuity(Book &book, std::map<std::string, json> &byUri) {
   loadIgnored(book);
-  const auto &index = *book.index;
-  const auto enc = server_.positionEncoding();
   book.findings.clear();
   // The model's findings are the ones its cache holds for the paragraphs as they are now: an edited
   // paragraph's are gone until it is checked again.
   if (!book.cache && fs::exists(engine::continuity::CheckCache::fileFor(book.layout.paths())))
     book.cache = engine::continuity::CheckCache::open(engine::continuity::CheckCache::fileFor(book.layout.paths()));
-  std::optional<engine::continuity::ModelChecker> stored;
-  engine::continuity::CheckBook checked;
+  for (const auto &[path, uri] : book.openChapters)
+    if (auto chapter = book.snapshot->chapterIndex(path))
+      if (json diagnostics = chapterDiagnostics(book, *chapter, &book.findings[uri]); !diagnostics.empty())
+        byUri[uri] = std::move(diagnostics);
+  if (!book.showClosedChapters)
+    return;
+  // Closed chapters keep what the book-wide check found, recomputed only when the bible or the files on
+  // disk change: they are not edited, and a whole book's checks on every keystroke would be too slow.
+  if (book.closedBible != book.text.bible()) {
+    book.closedDiagnostics.clear();
+    book.closedBible = book.text.bible();
+  }
+  const auto &files = book.index->chapterFiles();
+  for (std::size_t c = 0; c < files.size(); ++c) {
+    if (book.openChapters.count(files[c]))
+      continue;
+    const std::string uri = uriOf(book, files[c]);
+    auto it = book.closedDiagnostics.find(files[c]);
+    if (it == book.closedDiagnostics.end())
+      it = book.closedDiagnostics.emplace(files[c], chapterDiagnostics(book, c, nullptr)).first;
+    if (!it->second.empty())
+      byUri[uri] = it->second;
+  }
+}
+
+protocol::Location BibleFeatures::sourceLocation(const Book &book, const engine::FindingSource &source) const {
+  std::string text = source.kind == engine::FindingSource::Kind::BibleEntry ? bibleFileText(book, source.file)
+                                                                            : std::string();
+  if (auto c = book.snapshot->chapterIndex(source.file))
+    text = std::string(book.snapshot->chapterText(*c));
+  LineMap lines(text);
+  const auto enc = server_.positionEncoding();
+  auto start = lines.offset({source.line, 0}, enc);
+  return {uriOf(book, source.file), lines.range(start, std::min(text.find('\n', start), text.size()), enc)};
+}
+
+json BibleFeatures::chapterDiagnostics(Book &book, std::size_t chapter, std::vector<engine::Finding> *kept) {
+  const auto &index = *book.index;
+  const auto enc = server_.positionEncoding();
+  auto findings = book.checker->checkChapter(index, *book.snapshot, chapter);
   if (book.cache) {
-    stored.emplace(nullptr, book.cache);
+    engine::continuity::ModelChecker stored(nullptr, book.cache);
+    engine::continuity::CheckBook checked;
     checked.snapshot = book.snapshot;
     checked.bible = index.biblePtr();
     checked.names = &index;
+    for (auto &f : stored.stored(checked, engine::continuity::chapterParagraphs(*book.snapshot, chapter)).findings)
+      findings.push_back(std::move(f));
   }
-  for (const auto &[path, uri] : book.openChapters) {
-    auto chapter = book.snapshot->chapterIndex(path);
-    if (!chapter)
+  LineMap lines(index.chapterText(chapter));
+  json diagnostics = json::array();
+  for (auto &f : findings) {
+    if (book.ignored.count(f.fingerprint))
       continue;
-    LineMap lines(index.chapterText(*chapter));
-    auto &diagnostics = byUri[uri];
-    if (diagnostics.is_null())
-      diagnostics = json::array();
-    auto findings = book.checker->checkChapter(index, *book.snapshot, *chapter);
-    if (stored)
-      for (auto &f : stored->stored(checked, engine::continuity::chapterParagraphs(*book.snapshot, *chapter)).findings)
-        findings.push_back(std::move(f));
-    for (auto &f : findings) {
-      if (book.ignored.count(f.fingerprint))
-        continue;
-      json related = json::array();
-      for (const auto &source : f.sources) {
-        std::string text = source.kind == engine::FindingSource::Kind::BibleEntry ? bibleFileText(book, source.file)
-                                                                                  : std::string();
-        if (auto c = book.snapshot->chapterIndex(source.file))
-          text = std::string(book.snapshot->chapterText(*c));
-        LineMap sourceLines(text);
-        auto start = sourceLines.offset({source.line, 0}, enc);
-        related.push_back({{"location", protocol::Location{uriOf(book, source.file),
-                                                           sourceLines.range(start, std::min(text.find('\n', start), text.size()), enc)}},
-                           {"message", source.quote.empty() ? std::string("the bible says so here") : source.quote}});
-      }
-      diagnostics.push_back({{"range", lines.range(f.begin, f.end, enc)},
-                             {"severity", lspSeverity(f.severity)},
-                             {"source", "recurrent"},
-                             {"code", f.code},
-                             {"message", f.message},
-                             {"relatedInformation", related},
-                             {"data", {{"fingerprint", f.fingerprint}}}});
-      book.findings[uri].push_back(std::move(f));
-    }
-    if (diagnostics.empty())
-      byUri.erase(uri);
+    json related = json::array();
+    for (const auto &source : f.sources)
+      related.push_back({{"location", sourceLocation(book, source)},
+                         {"message", source.quote.empty() ? std::string("the bible says so here") : source.quote}});
+    json diagnostic = {{"range", lines.range(f.begin, f.end, enc)},
+                       {"severity", lspSeverity(f.severity)},
+                       {"source", "recurrent"},
+                       {"code", f.code},
+                       {"message", f.message},
+                       {"relatedInformation", related},
+                       {"data", {{"fingerprint", f.fingerprint}}}};
+    if (server_.clientCapabilities().diagnosticCodeDescription && !checksHelpUri().empty())
+      diagnostic["codeDescription"] = {{"href", checksHelpUri() + "#" + f.code}};
+    diagnostics.push_back(std::move(diagnostic));
+    if (kept)
+      kept->push_back(std::move(f));
   }
+  return diagnostics;
 }
 
 std::shared_ptr<engine::continuity::CheckCache> BibleFeatures::checkCache(const std::string &uri) {
@@ -823,9 +869,21 @@ std::shared_ptr<engine::continuity::CheckCache> BibleFeatures::checkCache(const 
   return book->cache;
 }
 
-void BibleFeatures::findingsChanged(const std::string &uri) {
-  if (Book *book = bookOf(uri))
-    publishDiagnostics(*book);
+std::size_t BibleFeatures::findingsChanged(const std::string &uri, bool wholeBook) {
+  Book *book = bookOf(uri);
+  if (!book)
+    return 0;
+  if (wholeBook) {
+    book->showClosedChapters = true;
+    book->closedDiagnostics.clear();
+  }
+  publishDiagnostics(*book);
+  std::size_t count = 0;
+  for (const auto &[uri, findings] : book->findings)
+    count += findings.size();
+  for (const auto &[path, diagnostics] : book->closedDiagnostics)
+    count += diagnostics.size();
+  return count;
 }
 
 std::vector<json> BibleFeatures::codeActions(const std::string &uri, const protocol::Range &range) {
@@ -912,6 +970,14 @@ std::vector<json> BibleFeatures::quickFixes(const std::string &uri, const protoc
                      {"edit", {{"changes", {{uri, json::array({{{"range", protocol::Range{at, at}},
                                                                  {"newText", engine::factComment(fact->first, fact->second) + "\n\n"}}})}}}}}});
     }
+    for (const auto &source : f.sources) {
+      // The passage a finding contradicts, one click away (VS Code lists it under the diagnostic too).
+      auto where = sourceLocation(*book, source);
+      out.push_back({{"title", "Show the other passage (" + source.file.filename().string() + ":" + std::to_string(source.line + 1) + ")"},
+                     {"kind", "quickfix"},
+                     {"command", json(protocol::Command{"Show the other passage", kShowPassageCommand,
+                                                        json::array({json(where)})})}});
+    }
     out.push_back({{"title", "Ignore (intentional): " + f.message},
                    {"kind", "quickfix"},
                    {"command", json(protocol::Command{"Ignore (intentional)", kIgnoreFindingCommand,
@@ -924,6 +990,10 @@ bool BibleFeatures::executeCommand(const protocol::ExecuteCommandParams &params,
   const json args = params.arguments.empty() ? json::object() : params.arguments[0];
   if (params.command == kExtractBibleEntriesCommand) {
     runExtract(args, reply);
+    return true;
+  }
+  if (params.command == kShowPassageCommand) {
+    showPassage(args, reply);
     return true;
   }
   if (params.command != kIgnoreFindingCommand)
@@ -950,6 +1020,35 @@ bool BibleFeatures::executeCommand(const protocol::ExecuteCommandParams &params,
   publishDiagnostics(*book);
   reply(nullptr);
   return true;
+}
+
+void BibleFeatures::showPassage(const json &args, ReplyOnce &reply) {
+  protocol::Location where;
+  protocol::ParseIssue issue;
+  if (!args.is_object() || !args.contains("uri") || !args["uri"].is_string() || !args.contains("range") ||
+      !protocol::fromJson(args["range"], where.range, "arguments[0].range", issue)) {
+    reply.error(invalidParams("invalid params: arguments[0]: recurrent.showPassage needs {uri, range}"));
+    return;
+  }
+  where.uri = args["uri"].get<std::string>();
+  if (!server_.clientCapabilities().showDocument) {
+    auto path = protocol::uriToPath(where.uri);
+    reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                        "this editor cannot be asked to open a file (window/showDocument): the "
+                                        "passage is at " + (path ? path->string() : where.uri) + ":" +
+                                            std::to_string(where.range.start.line + 1),
+                                        std::nullopt});
+    return;
+  }
+  server_.call("window/showDocument", {{"uri", where.uri}, {"selection", where.range}, {"takeFocus", true}},
+               [reply](std::optional<json> result, std::optional<protocol::ResponseError> error) mutable {
+                 if (error)
+                   reply.error(protocol::ResponseError{protocol::RequestFailed,
+                                                       "the editor did not open the passage: " + error->message,
+                                                       std::nullopt});
+                 else
+                   reply(result.value_or(json(nullptr)));
+               });
 }
 
 void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {

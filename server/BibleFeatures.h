@@ -50,6 +50,8 @@ class LspServer;
 
 /// "Ignore (intentional)" on a continuity finding: `{uri, fingerprint}`.
 inline constexpr const char *kIgnoreFindingCommand = "recurrent.ignoreFinding";
+/// "Show the other passage" of a continuity finding: a Location `{uri, range}`, opened by window/showDocument.
+inline constexpr const char *kShowPassageCommand = "recurrent.showPassage";
 
 /// textDocument/references params: a position and `context.includeDeclaration`.
 struct ReferenceParams {
@@ -98,14 +100,16 @@ public:
   /// Quick fixes for the continuity findings under `range` ("Use ‘Elizabeth’", "Ignore (intentional)"), then
   /// the bible's actions there (BibleActions.h: add a name, record a fact, extract the chapter's names).
   std::vector<protocol::json> codeActions(const std::string &uri, const protocol::Range &range);
-  /// Runs kIgnoreFindingCommand and kExtractBibleEntriesCommand; false: not a command of the bible's.
+  /// Runs kIgnoreFindingCommand, kShowPassageCommand and kExtractBibleEntriesCommand; false: not a command of
+  /// the bible's.
   bool executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply);
 
   /// The model check's cache of the document's book (its state folder's model-checks.json): CoWriter's
   /// `recurrent.check` writes it, the diagnostics read the findings stored for the open chapters' paragraphs.
   std::shared_ptr<engine::continuity::CheckCache> checkCache(const std::string &uri);
-  /// A model check finished: publish its findings now.
-  void findingsChanged(const std::string &uri);
+  /// A model check finished: publish its findings now; after a book-wide one, the closed chapters' too.
+  /// Returns how many continuity findings the book shows.
+  std::size_t findingsChanged(const std::string &uri, bool wholeBook = false);
 
   /// Called once the editor applied a rename (the bible now has the new name and not the old one), so the
   /// story's own state can follow (CoWriter::nameRenamed).
@@ -129,6 +133,7 @@ private:
   void onRename(const RenameParams &params, ReplyOnce reply);
   void onBibleAt(const BibleAtParams &params, ReplyOnce reply);
   void runExtract(const protocol::json &args, ReplyOnce &reply);
+  void showPassage(const protocol::json &args, ReplyOnce &reply);
 
   std::vector<protocol::json> quickFixes(const std::string &uri, const protocol::Range &range);
   std::vector<protocol::json> bibleActions(const std::string &uri, const protocol::Range &range);
@@ -153,6 +158,11 @@ private:
   void publishDiagnostics(Book &book);
   /// The continuity findings of the book's open chapters, added to `byUri` as diagnostics.
   void addContinuity(Book &book, std::map<std::string, protocol::json> &byUri);
+  /// One chapter's continuity diagnostics (offline checks and the model's stored findings, less the
+  /// ignored); the findings behind them are added to `kept` when given.
+  protocol::json chapterDiagnostics(Book &book, std::size_t chapter, std::vector<engine::Finding> *kept);
+  /// The line a finding's source is on: a bible line, a fact comment, an earlier paragraph.
+  protocol::Location sourceLocation(const Book &book, const engine::FindingSource &source) const;
   void loadIgnored(Book &book);
 
   LspServer &server_;

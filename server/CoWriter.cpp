@@ -247,7 +247,7 @@ json CoWriter::capabilities() const {
       {"executeCommandProvider",
        {{"commands",
          {kContinue, kNewStory, kAdopt, kMakeBook, kNewChapter, kSuggestPlans, kUndoStep, kAcceptInline,
-          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand, kExtractBibleEntriesCommand, kCheck}}}},
+          kSetPlans, kSetShortTermMemory, kIgnoreFindingCommand, kShowPassageCommand, kExtractBibleEntriesCommand, kCheck}}}},
       {"codeActionProvider", {{"codeActionKinds", {kActionKind}}}},
       {"codeLensProvider", {{"resolveProvider", false}}},
       {"inlineCompletionProvider", json::object()},
@@ -1114,12 +1114,23 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
     }
     std::size_t at = toOffset(server_.documents().find(uri)->manuscript, position, server_.positionEncoding());
     paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter, at, at);
+  } else if (scope == "selection" && args.contains("range")) {
+    protocol::Range range;
+    protocol::ParseIssue issue;
+    if (!protocol::fromJson(args["range"], range, "arguments[0].range", issue)) {
+      reply.error(invalidParams("invalid params: " + issue.describe()));
+      return;
+    }
+    const auto &text = server_.documents().find(uri)->manuscript;
+    paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter,
+                                                  toOffset(text, range.start, server_.positionEncoding()),
+                                                  toOffset(text, range.end, server_.positionEncoding()));
   } else {
-    reply.error(invalidParams("invalid params: arguments[0].scope: \"paragraph\" (with a position), \"chapter\" or "
-                              "\"book\""));
+    reply.error(invalidParams("invalid params: arguments[0].scope: \"paragraph\" (with a position), \"selection\" "
+                              "(with a range), \"chapter\" or \"book\""));
     return;
   }
-  startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply));
+  startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), scope == "book");
 }
 
 void CoWriter::checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end) {
@@ -1149,15 +1160,22 @@ void CoWriter::documentSaved(const std::string &uri) {
 }
 
 void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
-                          std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply) {
+                          std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply, bool wholeBook) {
   // The book's recorded model: calls.jsonl, lastPrompt and the call counts see the check's calls too.
   std::shared_ptr<engine::RecordingChatModel> model = st.book->recordedModel();
   if (!engine::continuity::ModelChecker::usable(model.get())) {
+    if (reply && wholeBook) { // the offline checks, of the closed chapters too
+      std::size_t findings = server_.bible().findingsChanged(uri, true);
+      (*reply)(json{{"findings", findings}, {"paragraphs", paragraphs.size()}, {"fromCache", 0}, {"calls", 0},
+                    {"dropped", 0}, {"cancelled", false}, {"offline", true}});
+      return;
+    }
     // After a step this is the usual case offline: the offline checks already run as the writer types.
     if (reply)
       reply->error(requestFailed("the offline stand-in cannot judge continuity: configure a model "
                                  "(recurrent.provider, recurrent.baseUrl) for the model's check; the offline "
-                                 "checks (names, dead characters, point of view) already run as you write"));
+                                 "checks (names, dead characters, point of view) already run as you write, and over every chapter "
+                                 "when you check the whole book"));
     return;
   }
   auto cache = server_.bible().checkCache(uri);
@@ -1194,7 +1212,7 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
           server_.post([progress, message = std::move(message), percent] { progress->report(message, percent); });
         });
       },
-      [this, uri, progress, shared, book, asJob](Result<engine::continuity::ModelCheckReport> report) mutable {
+      [this, uri, progress, shared, book, asJob, wholeBook](Result<engine::continuity::ModelCheckReport> report) mutable {
         if (asJob)
           endJob(uri);
         else if (BookState *now = bookOf(uri))

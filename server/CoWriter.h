@@ -118,13 +118,15 @@ private:
   void runSetShortTermMemory(const protocol::json &args, ReplyOnce reply);
   void runMakeBook(const protocol::json &args, ReplyOnce reply);
   void runNewChapter(const protocol::json &args, ReplyOnce reply);
-  /// recurrent.check {uri, scope?: "paragraph"|"chapter"|"book", position?}: the model's continuity check.
+  /// recurrent.check {uri, scope?: "paragraph"|"selection"|"chapter"|"book", position?, range?}: the model's
+  /// continuity check; with the offline stand-in, scope "book" shows the offline checks of every chapter.
   void runCheck(const protocol::json &args, ReplyOnce reply);
   /// The model's check of a new paragraph (bytes [begin, end) of the chapter), after its step: no reply.
   void checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end);
   /// Starts a model check of `paragraphs` (book-wide indices) as the book's one job; `reply` may be empty.
+  /// After a `wholeBook` check the closed chapters' findings are published too.
   void startCheck(BookState &state, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
-                  std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply);
+                  std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply, bool wholeBook = false);
   void onBookOutline(const UriParams &params, ReplyOnce reply);
   void onWatchedFilesChanged(const WatchedFilesParams &params);
 

@@ -12,6 +12,7 @@ import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter,
   InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification,
   DidOpenTextDocumentNotification, ReferencesRequest, RenameRequest, PrepareRenameRequest, DefinitionRequest,
+  PublishDiagnosticsNotification, ExecuteCommandRequest,
 } from 'vscode-languageserver-protocol/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +52,7 @@ function applyEdits(text, edits) {
   return text;
 }
 
-async function start() {
+async function start(textDocument = {}) {
   const proc = spawn(bin, ['lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   servers.push(proc);
   const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
@@ -59,7 +60,7 @@ async function start() {
   connection.listen();
   const init = await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid, rootUri: null, clientInfo: { name: 'node-test' },
-    capabilities: { workspace: { workspaceEdit: { documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } } } },
+    capabilities: { textDocument, workspace: { workspaceEdit: { documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } } } },
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return { connection, exited, init };
@@ -111,6 +112,35 @@ test('references and rename of a bible name reach every chapter, open or closed,
   assert.match(after[book.uri('bible/ana.md')], /^# Anneliese$/m);
   assert.match(after[book.uri('02-letter.md')], /not for Anastasia/);
   assert.match(after[book.uri('01-harbour.md')], /The 安娜 of the songs/); // the alias is its own name
+
+  await s.connection.sendRequest(ShutdownRequest.type);
+  await s.connection.sendNotification(ExitNotification.type);
+  assert.equal(await s.exited, 0);
+  s.connection.dispose();
+  fs.rmSync(book.root, { recursive: true, force: true });
+});
+
+test('a finding links its code to the page that explains it; without showDocument the other passage is named', async () => {
+  const book = writeBook();
+  fs.writeFileSync(path.join(book.root, 'bible/elizabeth.md'), '---\ntype: character\n---\n# Elizabeth\n');
+  const s = await start({ publishDiagnostics: { codeDescriptionSupport: true } });
+  const uri = book.uri('02-letter.md');
+  const text = '# Letter\n\nElizabteh read the letter.\n';
+  const published = new Promise((resolve) => s.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    if (p.uri === uri && p.diagnostics.length) resolve(p.diagnostics);
+  }));
+  await s.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'markdown', version: 1, text } });
+  const [finding] = await published;
+  assert.equal(finding.code, 'name-misspelling');
+  const href = new URL(finding.codeDescription.href);
+  assert.equal(href.hash, '#name-misspelling');
+  assert.match(href.pathname, /\/docs\/checks\.md$/);
+  const page = fs.readFileSync(fileURLToPath(new URL(href.pathname, 'file:')), 'utf8');
+  assert.match(page, /^### name-misspelling$/m);
+
+  const where = finding.relatedInformation[0].location;
+  await assert.rejects(s.connection.sendRequest(ExecuteCommandRequest.type, { command: 'recurrent.showPassage', arguments: [where] }),
+    (e) => /cannot be asked to open a file.*elizabeth\.md:4/.test(e.message));
 
   await s.connection.sendRequest(ShutdownRequest.type);
   await s.connection.sendNotification(ExitNotification.type);

@@ -435,6 +435,57 @@ TEST_CASE("bible server: a misspelt name and a dead character acting are flagged
   CHECK(readFile(book.root / ".recurrent/book/ignored-findings.json")->find(diagnostics[0]["data"]["fingerprint"].get<std::string>()) != std::string::npos);
 }
 
+TEST_CASE("bible server: a book-wide check shows the closed chapters' findings, the other passage one click away") {
+  BibleBook book;
+  REQUIRE(writeFileAtomically(book.root / "bible/elizabeth.md", "---\ntype: character\n---\n# Elizabeth\n").ok());
+  const std::string after = "# Chapter\n\nElizabteh walked to the harbour.\n";
+  const std::string afterUri = book.uri(book.root / "04-after.md");
+  REQUIRE(writeFileAtomically(book.root / "04-after.md", after).ok());
+  LspTestClient client(storyClientOptions());
+  json shown = json::array();
+  client.onRequest("window/showDocument", [&](const json &params) {
+    shown.push_back(params);
+    return json{{"success", true}};
+  });
+  json caps = kStoryCapabilities;
+  caps["window"]["showDocument"] = {{"support", true}};
+  client.initialize(caps);
+  client.open(book.uri(book.arrival), kArrival);
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400)); // past the diagnostics' debounce
+  for (const auto &n : client.takeNotifications("textDocument/publishDiagnostics"))
+    CHECK(n["uri"] != afterUri); // a closed chapter shows nothing while only open chapters are checked
+
+  // Offline, the book-wide check is the offline checks of every chapter: no model, no call.
+  json report = runCommand(client, "recurrent.check", {{"uri", book.uri(book.arrival)}, {"scope", "book"}}).take();
+  CHECK(report["offline"] == true);
+  CHECK(report["calls"] == 0);
+  CHECK(report["findings"] == 1);
+  json diagnostics = diagnosticsWhen(client, afterUri, [](const json &d) { return d.size() == 1; });
+  CHECK(diagnostics[0]["code"] == "name-misspelling");
+  CHECK(diagnostics[0]["range"]["start"] == json{{"line", 2}, {"character", 0}});
+
+  // Opened, its quick fixes include the contradicted passage, opened by the editor at the server's request.
+  client.open(afterUri, after);
+  client.sync();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400)); // its findings are known once its checks ran
+  json actions = client.call("textDocument/codeAction", {{"textDocument", {{"uri", afterUri}}},
+                                                         {"range", diagnostics[0]["range"]},
+                                                         {"context", {{"diagnostics", json::array()}}}})
+                     .take();
+  json show;
+  for (const auto &a : actions)
+    if (a["title"] == "Show the other passage (elizabeth.md:4)")
+      show = a;
+  REQUIRE_MESSAGE(show.is_object(), actions.dump());
+  CHECK(show["kind"] == "quickfix");
+  client.call("workspace/executeCommand", show["command"]).take();
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0]["uri"] == book.uri(book.root / "bible/elizabeth.md"));
+  CHECK(shown[0]["selection"]["start"]["line"] == 3);
+  CHECK(shown[0]["takeFocus"] == true);
+}
+
 TEST_CASE("bible server: bibleAt a position in a chapter names the entries there and the facts true at that point") {
   BibleBook book;
   LspTestClient client(storyClientOptions());

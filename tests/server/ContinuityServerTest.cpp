@@ -125,6 +125,33 @@ TEST_CASE("continuity server: recurrent.check turns the model's contradiction in
   CHECK(answers.checkRequests() == 1);
 }
 
+TEST_CASE("continuity server: a check of a selection sends only the paragraphs it touches") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  FakeLlmServer model;
+  CheckAnswers answers;
+  model.setHandler(answers.handler());
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
+                     {"checkAfterStep", false}};
+  client.initialize(kStoryCapabilities);
+  const std::string uri = protocol::pathToUri(story);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  json selection = {{"start", {{"line", 2}, {"character", 4}}}, {"end", {{"line", 2}, {"character", 20}}}};
+  json report = runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "selection"}, {"range", selection}}).take();
+  CHECK(report["paragraphs"] == 1);
+  CHECK(answers.checkRequests() == 1);
+  json last = client.call("recurrent/lastPrompt", {{"uri", uri}}).take();
+  CHECK(last["messages"].dump().find("went back to his letters") != std::string::npos);
+  CHECK(last["messages"].dump().find("green eyes shining") == std::string::npos);
+  json error = runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "selection"}}).takeError();
+  CHECK(error["message"].get<std::string>().find("\"selection\" (with a range)") != std::string::npos);
+}
+
 TEST_CASE("continuity server: with the offline stand-in, recurrent.check says what to configure") {
   TempDir dir;
   const fs::path story = dir / "story.md";

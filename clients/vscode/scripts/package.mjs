@@ -15,6 +15,8 @@ if (!existsSync(binary)) {
 mkdirSync(join(root, 'server'), { recursive: true });
 copyFileSync(binary, join(root, 'server', 'recurrent'));
 chmodSync(join(root, 'server', 'recurrent'), 0o755);
+// The page each diagnostic's code links to; the server looks for it beside itself.
+copyFileSync(resolve(root, '../../docs/checks.md'), join(root, 'server', 'checks.md'));
 // A Debug build carries its symbols; strip the copy when strip exists (halves the package), keep it otherwise.
 try {
   execFileSync('strip', ['--strip-debug', join(root, 'server', 'recurrent')]);
