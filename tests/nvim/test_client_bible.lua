@@ -190,6 +190,55 @@ h.test("a misspelt bible name is a vim.diagnostic with source recurrent, and its
   end, 20000, "the diagnostic gone")
 end)
 
+h.test(":RecurrentCheck book shows a closed chapter's finding, and Show the other passage opens the bible line", function()
+  local dir = write_book()
+  vim.fn.writefile({ "---", "type: character", "---", "# Elizabeth", "", "The harbour master." }, dir .. "/bible/elizabeth.md")
+  vim.fn.writefile({ "# After", "", "Elizabteh walked to the harbour." }, dir .. "/04-after.md")
+  open(dir .. "/01-arrival.md")
+  vim.cmd("RecurrentCheck book")
+  h.wait(function()
+    return h.notified(seen, "the offline checks of the whole book: 1 findings")
+  end, 20000, "the book-wide check's message")
+  local after = vim.uri_to_bufnr(vim.uri_from_fname(dir .. "/04-after.md"))
+  local found
+  h.wait(function()
+    for _, d in ipairs(vim.diagnostic.get(after)) do
+      if d.source == "recurrent" and d.message:find("Elizabteh", 1, true) then
+        found = d
+        return true
+      end
+    end
+  end, 20000, "the closed chapter's diagnostic")
+  h.eq(2, found.lnum, "on its line")
+
+  -- Opened, the quick fix is picked from the code action menu, as a writer picks it.
+  open(dir .. "/04-after.md")
+  vim.wait(500) -- its checks run a moment after it opens
+  local ui_select = vim.ui.select
+  local offered = {}
+  vim.ui.select = function(items, opts, on_choice)
+    for i, item in ipairs(items) do
+      local action = item[2] or item.action
+      table.insert(offered, action.title)
+      if action.title == "Show the other passage (elizabeth.md:4)" then
+        return on_choice(item, i)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.api.nvim_win_set_cursor(0, { 3, 2 })
+  vim.lsp.buf.code_action()
+  h.wait(function()
+    return #offered > 0
+  end, 10000, "the code action menu")
+  h.truthy(vim.tbl_contains(offered, "Show the other passage (elizabeth.md:4)"), table.concat(offered, " | "))
+  h.wait(function()
+    return vim.api.nvim_buf_get_name(0):find("bible/elizabeth.md", 1, true) ~= nil
+  end, 10000, "the bible entry opened")
+  vim.ui.select = ui_select
+  h.eq(4, vim.api.nvim_win_get_cursor(0)[1], "at the entry's heading")
+end)
+
 h.test(":RecurrentPrompt lists the story bible's entries in the prompt, each with why it came in", function()
   local dir = write_book()
   vim.fn.delete(dir .. "/.recurrent", "rf") -- Make Book below makes it a book and adopts it

@@ -95,15 +95,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     middleware: {
       // No lightbulb on every line: unasked, the actions show where the next paragraph goes; under their own
       // heading, titled as Recurrent's, rather than under "Rewrite".
+      // A finding's quick fixes keep their kind, so VS Code offers them on the diagnostic (its lightbulb, the
+      // Problems view, "Quick Fix..." on hover).
       provideCodeActions: async (document, range, context, token, next) => {
         const asked = context.triggerKind === vscode.CodeActionTriggerKind.Invoke;
-        if (!offerActionsAt(document.lineCount, (i) => document.lineAt(i).text, range.start.line, asked)) return [];
+        const onFinding = context.diagnostics.some((d) => d.source === 'recurrent');
+        if (!onFinding && !offerActionsAt(document.lineCount, (i) => document.lineAt(i).text, range.start.line, asked)) return [];
         const actions = await next(document, range, context, token);
         const kind = vscode.CodeActionKind.Empty.append(kRecurrentActionKind);
         return (actions ?? []).map((a) => {
           if (a instanceof vscode.CodeAction) {
             a.title = actionTitle(a.title);
-            a.kind = kind;
+            if (!a.kind || !vscode.CodeActionKind.QuickFix.contains(a.kind)) a.kind = kind;
           }
           return a;
         });
@@ -586,22 +589,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const e = manuscript();
     if (!e) return;
     const scopes = [
+      ...(e.selection.isEmpty ? [] : [{ label: 'The selected paragraphs', scope: 'selection' }]),
       { label: 'This chapter', scope: 'chapter' },
       { label: 'This paragraph', scope: 'paragraph' },
       { label: 'The whole book', scope: 'book' },
     ];
     const pick = await vscode.window.showQuickPick(scopes, { placeHolder: 'Check which part against the bible and the memory?' });
     if (!pick) return;
-    const r = await runCommand<{ findings?: number; paragraphs?: number; fromCache?: number }>('recurrent.check', {
+    const at = (p: vscode.Position) => ({ line: p.line, character: p.character });
+    const r = await runCommand<{ findings?: number; paragraphs?: number; fromCache?: number; offline?: boolean }>('recurrent.check', {
       uri: e.document.uri.toString(),
       scope: pick.scope,
-      position: { line: e.selection.active.line, character: e.selection.active.character },
+      position: at(e.selection.active),
+      range: { start: at(e.selection.start), end: at(e.selection.end) },
     });
-    if (r)
-      void vscode.window.showInformationMessage(
-        `Recurrent: checked ${r.paragraphs ?? 0} paragraphs (${r.fromCache ?? 0} unchanged since their last check): ` +
-          `${r.findings ?? 0} finding${r.findings === 1 ? '' : 's'}, in the Problems view.`,
-      );
+    if (!r) return;
+    const found = `${r.findings ?? 0} finding${r.findings === 1 ? '' : 's'}, in the Problems view`;
+    void vscode.window.showInformationMessage(
+      r.offline
+        ? `Recurrent: the offline checks (names, dead characters, point of view) of the whole book: ${found}. Configure a model for the model's check.`
+        : `Recurrent: checked ${r.paragraphs ?? 0} paragraphs (${r.fromCache ?? 0} unchanged since their last check): ${found}.`,
+    );
   });
   register('recurrent.ui.newChapter', async () => {
     const e = manuscript();

@@ -338,18 +338,25 @@ function M.bible(name, mentions, on_done)
   end)
 end
 
---- The model's continuity check: `scope` "paragraph" (at the cursor), "chapter" (default) or "book". Its
---- findings arrive as diagnostics (vim.diagnostic), beside the offline checks that run as you write.
-function M.check(scope, on_done)
+--- The model's continuity check: `scope` "paragraph" (at the cursor), "selection" (the paragraphs of lines
+--- `lines[1]`..`lines[2]`, 1-based), "chapter" (default) or "book" (offline: the offline checks of every
+--- chapter). Its findings arrive as diagnostics (vim.diagnostic), beside the offline checks that run as you write.
+function M.check(scope, on_done, lines)
   local bufnr = manuscript()
   if bufnr then
     scope = (scope == nil or scope == "") and "chapter" or scope
     local args = { uri = uri(bufnr), scope = scope }
     if scope == "paragraph" then
       args.position = position(bufnr)
+    elseif scope == "selection" then
+      -- Whole lines: the server checks every paragraph the range touches.
+      args.range = { start = { line = lines[1] - 1, character = 0 }, ["end"] = { line = lines[2] - 1, character = 0 } }
     end
     lsp.execute(bufnr, "recurrent.check", args, function(r)
-      if r then
+      if r and r.offline then
+        lsp.notify(string.format("the offline checks of the whole book: %d findings (configure a model for the "
+          .. "model's check)", r.findings or 0))
+      elseif r then
         lsp.notify(string.format("checked %d paragraphs (%d from earlier checks): %d findings", r.paragraphs or 0,
           r.fromCache or 0, r.findings or 0))
       end
@@ -597,13 +604,19 @@ function M.define()
     M.bible(vim.trim(a.args or ""), a.bang)
   end, { nargs = "?", bang = true, desc = "The story bible: list its entries, open one (Name), or its mentions (! Name)" })
   cmd("RecurrentCheck", function(a)
-    M.check(vim.trim(a.args or ""))
+    local scope = vim.trim(a.args or "")
+    if scope == "" and a.range > 0 then
+      M.check("selection", nil, { a.line1, a.line2 })
+    else
+      M.check(scope)
+    end
   end, {
     nargs = "?",
+    range = true,
     complete = function()
       return { "paragraph", "chapter", "book" }
     end,
-    desc = "The model's continuity check of the paragraph, the chapter (default) or the book",
+    desc = "The model's continuity check of the paragraph, the lines given (:'<,'>), the chapter (default) or the book",
   })
   cmd("RecurrentContinue", function(a)
     local plan = vim.trim(a.args or "")
@@ -631,6 +644,16 @@ function M.define()
     if type(at) == "table" and at.uri and at.position then
       local bufnr = (ctx and ctx.bufnr and ctx.bufnr ~= 0) and ctx.bufnr or vim.api.nvim_get_current_buf()
       M.references(bufnr, at.uri, at.position, "recurrent: mentions")
+    end
+  end
+
+  -- "Show the other passage" of a continuity finding: the server would ask window/showDocument, which
+  -- Neovim 0.7 does not answer, so the plugin opens the passage itself.
+  vim.lsp.commands["recurrent.showPassage"] = function(command, ctx)
+    local at = command.arguments and command.arguments[1]
+    if type(at) == "table" and at.uri and at.range then
+      local c = ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id)
+      vim.lsp.util.jump_to_location({ uri = at.uri, range = at.range }, c and c.offset_encoding or "utf-16")
     end
   end
 
