@@ -1130,7 +1130,59 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
                               "(with a range), \"chapter\" or \"book\""));
     return;
   }
-  startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), scope == "book");
+  const bool wholeBook = scope == "book";
+  // Many paragraphs with a paid model: the writer agrees to the cost first, as for adopting a book.
+  std::size_t askAbove = costQuestionThreshold(uri, *session);
+  auto model = st->book->recordedModel();
+  if (askAbove == 0 || paragraphs.size() <= askAbove || !engine::continuity::ModelChecker::usable(model.get())) {
+    startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
+    return;
+  }
+  st->writing = true; // no other job while the estimate is made and the question is open
+  auto checker = std::make_shared<engine::continuity::ModelChecker>(model, server_.bible().checkCache(uri),
+                                                                     checkOptionsFor(uri));
+  auto book = std::make_shared<engine::continuity::CheckBook>(engine::continuity::checkBookOf(*st->book, snapshot));
+  background<engine::continuity::ModelCheckEstimate>(
+      [checker, book, owner = st->book, paragraphs] { return checker->estimate(*book, paragraphs); },
+      [this, uri, snapshot, paragraphs, reply, wholeBook, askAbove,
+       model = session->modelDescription()](engine::continuity::ModelCheckEstimate estimate) mutable {
+        BookState *st = bookOf(uri);
+        if (!st)
+          return;
+        if (estimate.paragraphs <= askAbove) {
+          st->writing = false;
+          startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
+          return;
+        }
+        auto path = protocol::uriToPath(uri);
+        std::string question = "Recurrent: checking " + std::to_string(estimate.paragraphs) + " paragraphs of " +
+                               (path ? path->filename().string() : uri) + (wholeBook ? "'s book" : "") + " with " +
+                               model + " takes " + std::to_string(estimate.calls) + " calls, about " +
+                               std::to_string(estimate.tokens) + " prompt tokens. Check them now?";
+        askBeforeSpending(server_, question, kCheckAction,
+                          [this, uri, snapshot, paragraphs, reply, wholeBook, estimate](bool yes) mutable {
+                            BookState *st = bookOf(uri);
+                            if (!st)
+                              return;
+                            st->writing = false;
+                            if (!yes) {
+                              reply.error(protocol::ResponseError{
+                                  protocol::RequestCancelled,
+                                  "not checked: the " + std::to_string(estimate.paragraphs) +
+                                      " paragraphs were not sent to the model",
+                                  std::nullopt});
+                              return;
+                            }
+                            startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
+                          });
+      });
+}
+
+engine::continuity::ModelCheckOptions CoWriter::checkOptionsFor(const std::string &uri) const {
+  engine::continuity::ModelCheckOptions options;
+  if (auto tokens = server_.settingsFor(uri).contextTokens)
+    options.contextTokens = std::max(1024, *tokens);
+  return options;
 }
 
 void CoWriter::checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end) {
@@ -1178,11 +1230,8 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
                                  "when you check the whole book"));
     return;
   }
-  auto cache = server_.bible().checkCache(uri);
-  engine::continuity::ModelCheckOptions checkOptions;
-  if (auto tokens = server_.settingsFor(uri).contextTokens)
-    checkOptions.contextTokens = std::max(1024, *tokens);
-  auto checker = std::make_shared<engine::continuity::ModelChecker>(model, cache, checkOptions);
+  auto checker = std::make_shared<engine::continuity::ModelChecker>(model, server_.bible().checkCache(uri),
+                                                                     checkOptionsFor(uri));
   auto book = std::make_shared<engine::continuity::CheckBook>(engine::continuity::checkBookOf(*st.book, snapshot));
   // The writer's request is the book's one job, with a cancellable progress; the check after a step runs
   // beside writing (a next Continue need not wait for it) and shows nothing until it has findings.

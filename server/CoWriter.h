@@ -18,6 +18,7 @@
 #pragma once
 
 #include "engine/book/Book.h"
+#include "engine/continuity/ModelCheck.h"
 #include "engine/llm/BackendConfig.h"
 #include "engine/manuscript/Manuscript.h"
 #include "engine/story/StorySession.h"
@@ -123,6 +124,8 @@ private:
   void runCheck(const protocol::json &args, ReplyOnce reply);
   /// The model's check of a new paragraph (bytes [begin, end) of the chapter), after its step: no reply.
   void checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end);
+  /// The model check's options for the document's settings (its context window).
+  engine::continuity::ModelCheckOptions checkOptionsFor(const std::string &uri) const;
   /// Starts a model check of `paragraphs` (book-wide indices) as the book's one job; `reply` may be empty.
   /// After a `wholeBook` check the closed chapters' findings are published too.
   void startCheck(BookState &state, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,

@@ -28,19 +28,24 @@ SummaryEstimate estimateSummaries(const engine::LongTermMemory &memory, const en
   return e;
 }
 
-void askToSummarise(LspServer &server, const std::string &file, const std::string &model,
-                    const SummaryEstimate &estimate, std::function<void(bool)> answer) {
-  std::string message = "Recurrent: summarising " + std::to_string(estimate.paragraphs) + " new paragraphs of " +
-                        file + " with " + model + " takes about " + std::to_string(estimate.tokens) +
-                        " tokens. Summarise them now?";
+void askBeforeSpending(LspServer &server, const std::string &message, const std::string &action,
+                       std::function<void(bool)> answer) {
   protocol::json params{{"type", static_cast<int>(protocol::MessageType::Warning)},
                         {"message", message},
-                        {"actions", {{{"title", kSummariseAction}}, {{"title", "Not now"}}}}};
+                        {"actions", {{{"title", action}}, {{"title", "Not now"}}}}};
   server.call("window/showMessageRequest", params,
-              [answer = std::move(answer)](std::optional<protocol::json> result, auto error) {
-                bool yes = !error && result && result->is_object() && result->value("title", "") == kSummariseAction;
-                answer(yes);
+              [action, answer = std::move(answer)](std::optional<protocol::json> result, auto error) {
+                answer(!error && result && result->is_object() && result->value("title", "") == action);
               });
+}
+
+void askToSummarise(LspServer &server, const std::string &file, const std::string &model,
+                    const SummaryEstimate &estimate, std::function<void(bool)> answer) {
+  askBeforeSpending(server,
+                    "Recurrent: summarising " + std::to_string(estimate.paragraphs) + " new paragraphs of " + file +
+                        " with " + model + " takes about " + std::to_string(estimate.tokens) +
+                        " tokens. Summarise them now?",
+                    kSummariseAction, std::move(answer));
 }
 
 } // namespace recurrent::server

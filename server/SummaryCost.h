@@ -1,4 +1,5 @@
-// SummaryCost: what indexing would send to a paid model, and asking the writer before it does.
+// SummaryCost: what indexing would send to a paid model, and asking the writer before it (or a long
+// continuity check) spends it.
 //
 // A big paste or adopting a long book summarises every new paragraph: with a paid model that is
 // money. Above a threshold (`recurrent.confirmSummariesAbove`), the server asks first with
@@ -26,8 +27,14 @@ struct SummaryEstimate {
 /// The paragraphs of `manuscript` the memory has no entry for (by text hash), and their cost.
 SummaryEstimate estimateSummaries(const engine::LongTermMemory &memory, const engine::Manuscript &manuscript);
 
-/// The accepting action's title (tests and clients match it).
+/// The accepting actions' titles (tests and clients match them).
 inline constexpr const char *kSummariseAction = "Summarise";
+inline constexpr const char *kCheckAction = "Check";
+
+/// Asks `message` with the actions `action` and "Not now"; `answer(true)` only when the writer chose
+/// `action` (a dismissed question or a client error is a no).
+void askBeforeSpending(LspServer &server, const std::string &message, const std::string &action,
+                       std::function<void(bool)> answer);
 
 /// Asks whether to summarise `estimate.paragraphs` paragraphs of `file` with `model`; `answer(true)`
 /// only when the writer chose kSummariseAction (a dismissed question or a client error is a no).

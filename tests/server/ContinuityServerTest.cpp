@@ -152,6 +152,55 @@ TEST_CASE("continuity server: a check of a selection sends only the paragraphs i
   CHECK(error["message"].get<std::string>().find("\"selection\" (with a range)") != std::string::npos);
 }
 
+TEST_CASE("continuity server: checking more paragraphs than confirmSummariesAbove with a paid model asks first") {
+  TempDir dir;
+  const fs::path story = dir / "story.md";
+  REQUIRE(writeFileAtomically(story, kStory).ok());
+  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  FakeLlmServer model;
+  CheckAnswers answers;
+  model.setHandler(answers.handler());
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
+                     {"checkAfterStep", false}, {"confirmSummariesAbove", 1}};
+  std::string choice = "Summarise"; // adopting asks too
+  json asked = json::array();
+  client.onRequest("window/showMessageRequest", [&](const json &params) {
+    asked.push_back(params);
+    return json{{"title", choice}};
+  });
+  client.initialize(kStoryCapabilities);
+  const std::string uri = protocol::pathToUri(story);
+  client.open(uri, kStory);
+  runCommand(client, "recurrent.adopt", {{"uri", uri}}).take(); // two paragraphs: at the threshold's edge
+  asked.clear();
+
+  // One paragraph is within the threshold: no question.
+  runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "paragraph"}, {"position", {{"line", 0}, {"character", 0}}}})
+      .take();
+  CHECK(asked.empty());
+  CHECK(answers.checkRequests() == 1);
+
+  // The chapter has one paragraph not checked yet: within the threshold too. A new one makes two.
+  const std::string longer = kStory + "\nNatasha came back at dawn, and nobody asked her where she had been.\n";
+  choice = "Not now";
+  client.notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                                           {"contentChanges", {{{"text", longer}}}}});
+  json declined = runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "chapter"}}).takeError();
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0]["message"].get<std::string>().find("checking 2 paragraphs of story.md with") != std::string::npos);
+  CHECK(asked[0]["actions"][0]["title"] == "Check");
+  CHECK(declined["message"].get<std::string>().find("not checked") != std::string::npos);
+  CHECK(answers.checkRequests() == 1); // nothing was sent
+
+  choice = "Check";
+  json report = runCommand(client, "recurrent.check", {{"uri", uri}, {"scope", "chapter"}}).take();
+  CHECK(asked.size() == 2);
+  CHECK(report["fromCache"] == 1);
+  CHECK(answers.checkRequests() == 2); // the two new paragraphs, in one batch
+}
+
 TEST_CASE("continuity server: with the offline stand-in, recurrent.check says what to configure") {
   TempDir dir;
   const fs::path story = dir / "story.md";
