@@ -111,8 +111,10 @@ async function openFile(name, expected) {
   const exact = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
   const row = (sel) => page.locator(`.quick-input-widget .monaco-list-row${sel}`).filter({ has: page.locator('.label-name', { hasText: exact }) });
   await row('').first().waitFor();
-  // Enter on the focused row (a click could land on another one while the list still settles).
-  for (let i = 0; i < 10 && (await row('.focused').count()) === 0; i++) await page.keyboard.press('ArrowDown');
+  // Enter on the focused row (a click could land on another one while the list still settles). Once the list
+  // has a focused row, ArrowDown walks it, and wraps from its end.
+  await page.locator('.quick-input-widget .monaco-list-row.focused').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+  for (let i = 0; i < 40 && (await row('.focused').count()) === 0; i++) await page.keyboard.press('ArrowDown');
   await row('.focused').waitFor({ timeout: 5_000 });
   await page.keyboard.press('Enter');
   await waitFor(async () => (await editorText()).includes(expected), 30_000, `${name} in the editor`);
@@ -562,10 +564,24 @@ await check('a misspelt bible name is a warning in the Problems view, and its qu
   const problems = page.locator('.markers-panel .monaco-list-row');
   await waitFor(async () => /Marra.*misspelling of.*Mara/.test((await problems.allInnerTexts()).join('|')), 15_000, 'the finding in the Problems view');
   await shot('15-continuity-problem.png');
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.press('Home');
-  for (let i = 0; i < 'That night M'.length; i++) await page.keyboard.press('ArrowRight');
+  const onMarra = async () => {
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 'That night M'.length; i++) await page.keyboard.press('ArrowRight');
+  };
+  // The finding's quick fixes include the passage it points at: its bible entry, opened by the server's
+  // window/showDocument.
+  await onMarra();
+  await page.keyboard.press('Control+.');
+  const show = page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: /show the other passage \(mara\.md:\d+\)/ });
+  await waitFor(async () => /show the other passage/.test(await page.locator('.action-widget').innerText().catch(() => '')), 15_000, 'Show the other passage in the menu');
+  for (let i = 0; i < 10 && (await show.count()) === 0; i++) await page.keyboard.press('ArrowDown');
+  await show.first().waitFor({ timeout: 5_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active').filter({ hasText: 'mara.md' }).waitFor({ timeout: 15_000 });
+  await openFile('01-arrival.md', 'That night Marra heard oars'); // back to the chapter, its edit kept
+  await onMarra();
   await page.keyboard.press('Control+.');
   // The first action, focused: Enter (a click would hit the overlay VS Code lays over its widgets).
   const fix = page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: /use ‘Mara’/ });
