@@ -198,6 +198,8 @@ struct CoWriter::BookState {
   bool indexAgain = false;
   bool indexedOnce = false;
   bool writing = false; ///< a continuation, opening or adoption is running
+  /// The last step's paragraph, to check once the editor's text has it.
+  std::optional<PendingCheck> pendingCheck;
   std::string jobUri;   ///< the document it writes in
   std::shared_ptr<CancelSource> jobCancel; ///< the running writing job's, cancelled when the document closes
   std::shared_ptr<CancelSource> checkCancel; ///< the model's check of a new paragraph, running beside writing
@@ -307,6 +309,8 @@ void CoWriter::documentChanged(const std::string &uri) {
   if (st->indexing && !st->writing) // an index of stale text: start over after the debounce
     st->indexAgain = true;
   scheduleIndex(uri, options_.indexDebounce);
+  if (auto pending = std::move(st->pendingCheck)) // tried once more: with the edit, or never
+    checkNewParagraph(uri, pending->at, pending->inserted);
   if (const Document *doc = server_.documents().find(uri); doc && !st->writing)
     if (auto step = stepWatch_.vanished(uri, doc->manuscript))
       stepTextVanished(uri, *step);
@@ -1077,7 +1081,7 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
                 }
                 endJob(uri);
                 if (commit)
-                  checkNewParagraph(uri, insertAt, insertAt + inserted.size());
+                  checkNewParagraph(uri, insertAt, inserted);
               });
         });
       });
@@ -1185,15 +1189,25 @@ engine::continuity::ModelCheckOptions CoWriter::checkOptionsFor(const std::strin
   return options;
 }
 
-void CoWriter::checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end) {
+void CoWriter::checkNewParagraph(const std::string &uri, std::size_t at, const std::string &inserted) {
   BookState *st = bookOf(uri);
   if (!st || !st->book || stopping_ || st->checkCancel || !server_.settingsFor(uri).checkAfterStep.value_or(true))
     return;
+  st->pendingCheck.reset();
+  const Document *doc = server_.documents().find(uri);
+  if (!doc)
+    return;
+  const std::string &text = doc->manuscript.text();
+  if (at > text.size() || text.compare(at, inserted.size(), inserted) != 0) {
+    // The editor applied the edit but has not sent its didChange yet (Neovim sends it after answering).
+    st->pendingCheck = PendingCheck{at, inserted};
+    return;
+  }
   auto snapshot = bookSnapshot(*st);
   auto chapter = chapterOf(uri, *snapshot);
   if (!chapter)
     return;
-  auto paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter, begin, end);
+  auto paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter, at, at + inserted.size());
   if (!paragraphs.empty())
     startCheck(*st, uri, snapshot, std::move(paragraphs), std::nullopt);
 }

@@ -122,8 +122,14 @@ private:
   /// recurrent.check {uri, scope?: "paragraph"|"selection"|"chapter"|"book", position?, range?}: the model's
   /// continuity check; with the offline stand-in, scope "book" shows the offline checks of every chapter.
   void runCheck(const protocol::json &args, ReplyOnce reply);
-  /// The model's check of a new paragraph (bytes [begin, end) of the chapter), after its step: no reply.
-  void checkNewParagraph(const std::string &uri, std::size_t begin, std::size_t end);
+  /// The model's check of a new paragraph (`inserted` at byte `at` of the chapter), after its step: no reply.
+  /// Waits for the next didChange when the editor's text does not have it yet.
+  void checkNewParagraph(const std::string &uri, std::size_t at, const std::string &inserted);
+  /// A step's paragraph inserted at `at` that the editor's text does not show yet.
+  struct PendingCheck {
+    std::size_t at = 0;
+    std::string inserted;
+  };
   /// The model check's options for the document's settings (its context window).
   engine::continuity::ModelCheckOptions checkOptionsFor(const std::string &uri) const;
   /// Starts a model check of `paragraphs` (book-wide indices) as the book's one job; `reply` may be empty.
