@@ -9,8 +9,11 @@
 // GET /__chats the messages of every chat request so far (to check what reached a prompt), GET /__auth the
 // distinct Authorization headers seen (to check that a key reached the model), POST /__chunk-delay {"ms": N}
 // sets the pause between streamed pieces from then on (to close a tab while a paragraph streams).
+// --check-issue JSON scripts the continuity check (schema `continuity_issues`): for every passage paragraph
+// ("[P1] ...") holding the issue's `quote`, the answer reports that issue there (its source, sourceQuote,
+// subtype, explanation, replacement as given); without one the check's answer is filled like any schema.
 //
-// Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin] [--chunk-delay-ms N]
+// Usage: node fake-model-server.mjs [--port-file FILE] [--exit-with-stdin] [--chunk-delay-ms N] [--check-issue JSON]
 // Prints "listening http://127.0.0.1:PORT". Stops on SIGTERM/SIGINT, and with --exit-with-stdin when its stdin
 // closes (so a parent that dies, such as a Neovim job, takes it along). --chunk-delay-ms slows streamed answers
 // (default 2 ms between pieces) so a test can cancel one midway.
@@ -19,6 +22,7 @@ import { writeFileSync } from 'node:fs';
 
 const delayArg = process.argv.indexOf('--chunk-delay-ms');
 let chunkDelayMs = delayArg > 0 ? Number(process.argv[delayArg + 1]) : 2;
+const checkIssues = process.argv.flatMap((a, i) => (a === '--check-issue' ? [JSON.parse(process.argv[i + 1])] : []));
 const counts = {};
 const chats = [];
 const auths = new Set();
@@ -101,8 +105,19 @@ function fill(schema, name = '', defs = {}) {
   }
 }
 
+/** The scripted issues of a continuity check request, each on the passage paragraphs that hold its quote. */
+function checkAnswer(request) {
+  const user = (request.messages ?? []).filter((m) => m.role === 'user').map((m) => String(m.content)).join('\n');
+  const issues = [];
+  for (const [, label, text] of user.matchAll(/^\[(P\d+)\] (.*)$/gm))
+    for (const issue of checkIssues)
+      if (text.includes(issue.quote)) issues.push({ paragraph: label, severity: 'high', replacement: '', ...issue });
+  return JSON.stringify({ issues });
+}
+
 function answerFor(request) {
   const rf = request.response_format;
+  if (checkIssues.length > 0 && rf?.json_schema?.name === 'continuity_issues') return checkAnswer(request);
   const schema = rf?.json_schema?.schema;
   if (schema) {
     const defs = { ...(schema.$defs ?? {}), ...(schema.definitions ?? {}) };
