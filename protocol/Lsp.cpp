@@ -170,6 +170,8 @@ bool fromJson(const json &v, ClientCapabilities &out, const std::string &path, P
     out.createFiles = std::find(ops.begin(), ops.end(), "create") != ops.end();
   out.codeLensRefresh = digBool(v, {"workspace", "codeLens", "refreshSupport"});
   out.diagnosticCodeDescription = digBool(v, {"textDocument", "publishDiagnostics", "codeDescriptionSupport"});
+  out.pullDiagnostics = dig(v, {"textDocument", "diagnostic"}).is_object();
+  out.diagnosticRefresh = digBool(v, {"workspace", "diagnostics", "refreshSupport"});
   return true;
 }
 

@@ -170,6 +170,8 @@ struct ClientCapabilities {
   bool createFiles = false;                   ///< workspace.workspaceEdit.resourceOperations has "create"
   bool codeLensRefresh = false;               ///< workspace.codeLens.refreshSupport
   bool diagnosticCodeDescription = false;     ///< textDocument.publishDiagnostics.codeDescriptionSupport
+  bool pullDiagnostics = false;               ///< textDocument.diagnostic: the client pulls open documents'
+  bool diagnosticRefresh = false;             ///< workspace.diagnostics.refreshSupport
 };
 struct ClientInfo {
   std::string name;
@@ -236,6 +238,8 @@ struct FoldingRangeParams {
   TextDocumentIdentifier textDocument;
 };
 using HoverParams = TextDocumentPositionParams;
+/// textDocument/diagnostic: the document (identifier and previousResultId are not used: every answer is full).
+using DocumentDiagnosticParams = DocumentSymbolParams;
 bool fromJson(const json &v, DocumentSymbolParams &out, const std::string &path, ParseIssue &issue);
 bool fromJson(const json &v, FoldingRangeParams &out, const std::string &path, ParseIssue &issue);
 

@@ -110,6 +110,9 @@ struct BibleFeatures::Book {
   bool showClosedChapters = false;
   std::map<fs::path, json> closedDiagnostics;
   std::shared_ptr<const engine::Bible> closedBible;
+  bool diagnosticsDue = false;                           ///< an update is scheduled
+  std::map<std::string, std::vector<ReplyOnce>> pulls;   ///< textDocument/diagnostic waiting for it, by URI
+  std::set<std::string> pushed;                          ///< URIs whose diagnostics were last pushed
   /// A rename answered but not yet seen in the bible: {old name, new name}.
   std::optional<std::pair<std::string, std::string>> pendingRename;
   std::unique_ptr<asio::steady_timer> timer;
@@ -133,14 +136,19 @@ void BibleFeatures::bind(HandlerTable &table) {
   table.request("textDocument/prepareRename", this, &BibleFeatures::onPrepareRename);
   table.request("textDocument/rename", this, &BibleFeatures::onRename);
   table.request("recurrent/bibleAt", this, &BibleFeatures::onBibleAt);
+  table.request("textDocument/diagnostic", this, &BibleFeatures::onDiagnostic);
 }
 
 json BibleFeatures::capabilities() const {
-  return json{{"definitionProvider", true},
-              {"declarationProvider", true},
-              {"referencesProvider", true},
-              {"documentHighlightProvider", true},
-              {"renameProvider", {{"prepareProvider", true}}}};
+  json out{{"definitionProvider", true},
+           {"declarationProvider", true},
+           {"referencesProvider", true},
+           {"documentHighlightProvider", true},
+           {"renameProvider", {{"prepareProvider", true}}}};
+  // Declared only to a client that pulls; any other gets every diagnostic pushed.
+  if (server_.clientCapabilities().pullDiagnostics)
+    out["diagnosticProvider"] = {{"identifier", "recurrent"}, {"interFileDependencies", true}, {"workspaceDiagnostics", false}};
+  return out;
 }
 
 // --- Documents -------------------------------------------------------------------------------
@@ -192,6 +200,11 @@ void BibleFeatures::documentClosed(const std::string &uri) {
   auto book = it->second;
   docs_.erase(it);
   book->candidates.erase(uri);
+  // A pull waiting for this document is answered now: every request gets its reply. (Reopened in another
+  // book, after Make Book, that book's first update asks the client to pull again.)
+  if (auto waiting = book->pulls.extract(uri))
+    for (auto &reply : waiting.mapped())
+      reply(json{{"kind", "full"}, {"items", json::array()}});
   for (auto *open : {&book->openChapters, &book->openBibleFiles})
     for (auto f = open->begin(); f != open->end();)
       if (f->second == uri) {
@@ -706,7 +719,26 @@ void BibleFeatures::onBibleAt(const BibleAtParams &params, ReplyOnce reply) {
 
 // --- Diagnostics -----------------------------------------------------------------------------
 
+bool BibleFeatures::pulled(const std::string &uri) const {
+  return server_.clientCapabilities().pullDiagnostics && docs_.count(uri);
+}
+
+void BibleFeatures::onDiagnostic(const protocol::DocumentDiagnosticParams &params, ReplyOnce reply) {
+  const std::string &uri = params.textDocument.uri;
+  Book *book = bookOf(uri);
+  if (book && book->diagnosticsDue) { // answered by the update on its way, not with what it replaces
+    book->pulls[uri].push_back(std::move(reply));
+    return;
+  }
+  json items = json::array();
+  if (book)
+    if (auto shown = book->published.find(uri); shown != book->published.end())
+      items = shown->second;
+  reply(json{{"kind", "full"}, {"items", items}});
+}
+
 void BibleFeatures::scheduleDiagnostics(Book &book) {
+  book.diagnosticsDue = true;
   if (!book.timer)
     book.timer = std::make_unique<asio::steady_timer>(server_.ioContext());
   book.timer->expires_after(kDiagnosticsDelay);
@@ -1134,18 +1166,46 @@ void BibleFeatures::publishDiagnostics(Book &book) {
         add(bible->chapterText(c), uriOf(book, bible->chapterFiles()[c]), d, "bible-fact");
   if (bible)
     addContinuity(book, byUri);
-  // Only what changed is sent: a file that is clean again gets an empty list once.
+  book.diagnosticsDue = false;
+  // Only what changed is sent: a file that is clean again gets an empty list once. An open document of a
+  // pulling client is answered instead (its pushed list, from when it was closed, is emptied first).
+  std::set<std::string> pulledChanged;
+  for (auto it = book.pushed.begin(); it != book.pushed.end();)
+    if (pulled(*it)) { // a closed chapter's list, pushed, and now opened: only its answers show
+      server_.notify("textDocument/publishDiagnostics", {{"uri", *it}, {"diagnostics", json::array()}});
+      pulledChanged.insert(*it);
+      it = book.pushed.erase(it);
+    } else
+      ++it;
+  auto show = [&](const std::string &uri, const json &diagnostics) {
+    if (pulled(uri)) {
+      pulledChanged.insert(uri);
+      return;
+    }
+    server_.notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", diagnostics}});
+    book.pushed.insert(uri);
+  };
   for (auto &[uri, diagnostics] : byUri)
     if (auto it = book.published.find(uri); it == book.published.end() || it->second != diagnostics) {
-      server_.notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", diagnostics}});
+      show(uri, diagnostics);
       book.published[uri] = diagnostics;
     }
   for (auto it = book.published.begin(); it != book.published.end();)
     if (!byUri.count(it->first)) {
-      server_.notify("textDocument/publishDiagnostics", {{"uri", it->first}, {"diagnostics", json::array()}});
+      show(it->first, json::array());
       it = book.published.erase(it);
     } else
       ++it;
+  for (auto &[uri, replies] : std::exchange(book.pulls, {})) {
+    auto shown = book.published.find(uri);
+    for (auto &reply : replies)
+      reply(json{{"kind", "full"}, {"items", shown != book.published.end() ? shown->second : json::array()}});
+    pulledChanged.erase(uri);
+  }
+  // Diagnostics that changed with no pull waiting (a model check's findings, another chapter's edit, the
+  // bible's): the client asks again.
+  if (!pulledChanged.empty() && server_.clientCapabilities().diagnosticRefresh)
+    server_.call("workspace/diagnostic/refresh", nullptr, [](auto, auto) {});
 }
 
 } // namespace recurrent::server

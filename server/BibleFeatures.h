@@ -20,6 +20,9 @@
 //   continuity diagnostics: the deterministic checks (engine/continuity) of every open chapter, a moment
 //                                  after each change, with quick fixes; "Ignore" is kept by fingerprint in
 //                                  the book's state folder (ignored-findings.json) when it has one
+//   textDocument/diagnostic        when the client pulls: an open document's diagnostics are its answers
+//                                  (waiting for a pending update), workspace/diagnostic/refresh when they
+//                                  change; closed chapters' are still pushed
 //
 // Thread-safety: main strand only (the indexes are small and fast; see bench/bench_bible).
 #pragma once
@@ -132,6 +135,9 @@ private:
   void onPrepareRename(const protocol::TextDocumentPositionParams &params, ReplyOnce reply);
   void onRename(const RenameParams &params, ReplyOnce reply);
   void onBibleAt(const BibleAtParams &params, ReplyOnce reply);
+  void onDiagnostic(const protocol::DocumentDiagnosticParams &params, ReplyOnce reply);
+  /// Whether `uri`'s diagnostics are pulled by the client (an open document of a pulling client).
+  bool pulled(const std::string &uri) const;
   void runExtract(const protocol::json &args, ReplyOnce &reply);
   void showPassage(const protocol::json &args, ReplyOnce &reply);
 

@@ -12,7 +12,7 @@ import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter,
   InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification,
   DidOpenTextDocumentNotification, ReferencesRequest, RenameRequest, PrepareRenameRequest, DefinitionRequest,
-  PublishDiagnosticsNotification, ExecuteCommandRequest,
+  PublishDiagnosticsNotification, ExecuteCommandRequest, DocumentDiagnosticRequest, DidChangeTextDocumentNotification,
 } from 'vscode-languageserver-protocol/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -141,6 +141,33 @@ test('a finding links its code to the page that explains it; without showDocumen
   const where = finding.relatedInformation[0].location;
   await assert.rejects(s.connection.sendRequest(ExecuteCommandRequest.type, { command: 'recurrent.showPassage', arguments: [where] }),
     (e) => /cannot be asked to open a file.*elizabeth\.md:4/.test(e.message));
+
+  await s.connection.sendRequest(ShutdownRequest.type);
+  await s.connection.sendNotification(ExitNotification.type);
+  assert.equal(await s.exited, 0);
+  s.connection.dispose();
+  fs.rmSync(book.root, { recursive: true, force: true });
+});
+
+test('a client that pulls diagnostics gets them as answers, each after the edit it follows, and none pushed', async () => {
+  const book = writeBook();
+  fs.writeFileSync(path.join(book.root, 'bible/elizabeth.md'), '---\ntype: character\n---\n# Elizabeth\n');
+  const s = await start({ diagnostic: { dynamicRegistration: false } });
+  assert.equal(s.init.capabilities.diagnosticProvider.interFileDependencies, true);
+  const uri = book.uri('02-letter.md');
+  const pushed = [];
+  s.connection.onNotification(PublishDiagnosticsNotification.type, (p) => p.uri === uri && pushed.push(p));
+  const text = '# Letter\n\nElizabteh read the letter.\n';
+  await s.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'markdown', version: 1, text } });
+  // Asked at once, the answer waits for the checks of the text just opened.
+  const pull = () => s.connection.sendRequest(DocumentDiagnosticRequest.type, { textDocument: { uri } });
+  const first = await pull();
+  assert.equal(first.kind, 'full');
+  assert.deepEqual(first.items.map((d) => d.code), ['name-misspelling']);
+  await s.connection.sendNotification(DidChangeTextDocumentNotification.type,
+    { textDocument: { uri, version: 2 }, contentChanges: [{ text: text.replace('Elizabteh', 'Elizabeth') }] });
+  assert.deepEqual((await pull()).items, [], 'the answer after the fix, not the one before it');
+  assert.deepEqual(pushed.filter((p) => p.diagnostics.length > 0), [], 'nothing pushed for an open document');
 
   await s.connection.sendRequest(ShutdownRequest.type);
   await s.connection.sendNotification(ExitNotification.type);
