@@ -104,22 +104,61 @@ std::vector<NameCandidate> nameCandidates(std::string_view text, const continuit
     bool insideSentence = false;
   };
   std::map<std::string, Seen> seen;
+  auto count = [&](std::string_view name, std::size_t at, bool insideSentence) {
+    auto &s = seen[std::string(name)];
+    if (s.candidate.count++ == 0) {
+      s.candidate.name = std::string(name);
+      s.candidate.first = at;
+    }
+    s.insideSentence = s.insideSentence || insideSentence;
+  };
+  auto common = [&](std::string_view word) { return dictionary && dictionary->isCommonWord(word); };
+  auto single = [&](std::string_view word, std::size_t b) {
+    if (!common(word) && !known(word, b, b + word.size()))
+      count(word, b, !opensSentence(text, b));
+  };
+  // Capitalised words one space apart are one name ("Anna Pavlovna", "Lady Catherine"): a common word may
+  // lead it inside a sentence (a title), never end it; a sentence's first word leads it only if it is no
+  // common word (without a word list, never). A run with a known word in it is counted word by word.
+  struct Word {
+    std::size_t begin, end; ///< the word without its possessive
+    bool possessive;
+  };
+  std::vector<Word> run;
+  auto flush = [&] {
+    std::size_t from = 0, to = run.size();
+    auto word = [&](std::size_t i) { return text.substr(run[i].begin, run[i].end - run[i].begin); };
+    if (to - from >= 2 && opensSentence(text, run[from].begin) && (!dictionary || common(word(from)))) {
+      single(word(from), run[from].begin);
+      ++from;
+    }
+    while (to - from >= 2 && common(word(to - 1)))
+      --to;
+    bool anyKnown = false;
+    for (std::size_t i = from; i < to; ++i)
+      anyKnown = anyKnown || known(word(i), run[i].begin, run[i].end);
+    if (to - from >= 2 && !anyKnown && !common(word(to - 1)))
+      count(text.substr(run[from].begin, run[to - 1].end - run[from].begin), run[from].begin, true);
+    else
+      for (std::size_t i = from; i < to; ++i)
+        single(word(i), run[i].begin);
+    for (std::size_t i = to; i < run.size(); ++i)
+      single(word(i), run[i].begin);
+    run.clear();
+  };
   continuity::forEachWord(text, 0, text.size(), [&](std::size_t b, std::size_t e) {
     auto word = continuity::withoutPossessive(text.substr(b, e - b));
     std::size_t first = 0;
     codePointAt(word, 0, &first);
-    if (!continuity::isCapitalised(word) || continuity::codePoints(word) < 2 ||
-        continuity::isCapitalised(word.substr(first)) || isTitle(word) || inside(skipped, b))
-      return;
-    if ((dictionary && dictionary->isCommonWord(word)) || known(word, b, b + word.size()))
-      return;
-    auto &s = seen[std::string(word)];
-    if (s.candidate.count++ == 0) {
-      s.candidate.name = std::string(word);
-      s.candidate.first = b;
-    }
-    s.insideSentence = s.insideSentence || !opensSentence(text, b);
+    bool name = continuity::isCapitalised(word) && continuity::codePoints(word) >= 2 &&
+                !continuity::isCapitalised(word.substr(first)) && !isTitle(word) && !inside(skipped, b);
+    bool joins = name && !run.empty() && !run.back().possessive && b == run.back().end + 1 && text[b - 1] == ' ';
+    if (!joins)
+      flush();
+    if (name)
+      run.push_back({b, b + word.size(), word.size() < e - b});
   });
+  flush();
   std::vector<NameCandidate> out;
   for (auto &[word, s] : seen)
     if (s.insideSentence)

@@ -47,3 +47,17 @@ TEST_CASE("name candidates: without a word list, a capital inside a sentence is 
     CHECK(name != "Kestrel");
   }
 }
+
+TEST_CASE("name candidates: capitalised words one space apart are one name, a title may lead it") {
+  auto dictionary = continuity::NameDictionary::fromWords({"the", "lady", "said", "then", "and", "came", "in", "later"});
+  auto none = [](std::string_view, std::size_t, std::size_t) { return false; };
+  const std::string text = "Anna Pavlovna smiled. Then Anna Pavlovna's guests came, and Lady Catherine said so.\n\n"
+                           "The Lady came in. Later Anna stood, and Lady Catherine came.\n";
+  auto found = names(nameCandidates(text, &dictionary, none, 10));
+  CHECK(found == std::vector<std::pair<std::string, std::uint32_t>>{
+                     {"Anna Pavlovna", 2}, {"Lady Catherine", 2}, {"Anna", 1}});
+  // A known word in the run: the others are counted alone (the bible knows Anna, not Pavlovna).
+  auto anna = [](std::string_view word, std::size_t, std::size_t) { return word == "Anna"; };
+  auto withAnna = names(nameCandidates(text, &dictionary, anna, 10));
+  CHECK(withAnna == std::vector<std::pair<std::string, std::uint32_t>>{{"Pavlovna", 2}, {"Lady Catherine", 2}});
+}
