@@ -780,20 +780,83 @@ Result<std::size_t> LongTermMemory::rewriteSummaries(const std::function<std::st
 
 namespace {
 
+/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool validUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || i + n > s.size())
+      return false;
+    auto b = static_cast<unsigned char>(s[i + 1]);
+    // The second byte's range depends on the first (Unicode's table 3-7); the others are 80..BF.
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (b < lo || b > hi)
+      return false;
+    for (std::size_t k = 2; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
+        return false;
+    i += n;
+  }
+  return true;
+}
+
+/// Appends `s` as a JSON string, byte for byte as nlohmann's dump() (no ASCII escaping,
+/// invalid UTF-8 replaced) writes it: building a json object per line was most of the
+/// cost of saving a novel's memory.
+void appendJsonString(std::string &out, std::string_view s) {
+  if (!validUtf8(s)) { // rare: let nlohmann replace the invalid bytes its own way
+    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\b': out += "\\b"; break;
+    case '\t': out += "\\t"; break;
+    case '\n': out += "\\n"; break;
+    case '\f': out += "\\f"; break;
+    case '\r': out += "\\r"; break;
+    default:
+      if (c <= 0x1F) {
+        char buf[7];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        out += buf;
+      } else {
+        out += ch;
+      }
+    }
+  }
+  out += '"';
+}
+
+/// One line of the memory file: the keys in this order, as nlohmann::ordered_json wrote them.
 void appendLine(std::string &out, const MemoryEntry &e) {
-  nlohmann::ordered_json j;
-    j["paragraph"] = e.paragraph;
-    j["chapter"] = e.chapter;
-    j["summary"] = e.summary;
-    j["edited"] = e.edited;
-    j["summarizer"] = e.summarizer;
-    j["words"] = e.words;
-    j["hash"] = hex64(e.hash);
-    j["sig"] = summarySig(e.summary);
-    j["opening"] = e.opening;
-    // Replace invalid UTF-8 rather than throw: a manuscript may hold stray bytes.
-    out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out += '\n';
+  out += "{\"paragraph\":";
+  out += std::to_string(e.paragraph);
+  out += ",\"chapter\":";
+  appendJsonString(out, e.chapter);
+  out += ",\"summary\":";
+  appendJsonString(out, e.summary);
+  out += e.edited ? ",\"edited\":true" : ",\"edited\":false";
+  out += ",\"summarizer\":";
+  appendJsonString(out, e.summarizer);
+  out += ",\"words\":";
+  out += std::to_string(e.words);
+  out += ",\"hash\":\"";
+  out += hex64(e.hash);
+  out += "\",\"sig\":\"";
+  out += summarySig(e.summary);
+  out += "\",\"opening\":";
+  appendJsonString(out, e.opening);
+  out += "}\n";
 }
 
 bool sameEntry(const MemoryEntry &a, const MemoryEntry &b) {

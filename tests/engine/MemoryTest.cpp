@@ -8,6 +8,7 @@
 #include "tests/support/TempDir.h"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <thread>
@@ -132,6 +133,48 @@ TEST_CASE("memory: a first index summarises every paragraph and persists entries
   CHECK(again.embedded == 0);
   CHECK(again.reused == 12);
   CHECK(summarizer.calls == 12);
+}
+
+TEST_CASE("memory: the memory file's lines are JSON as nlohmann::ordered_json dumps it, odd bytes included") {
+  // The lines are written by hand (fast): they must stay what nlohmann writes and reads back.
+  Fixture f;
+  CountingSummarizer summarizer;
+  std::string text = "# The \"Ring\" \\ of\tFire\n\n"
+                     "She said \"no\" to him. A back\\slash, a tab\there and a bell\x07 and \x01 too.\n\n"
+                     "Bad bytes \xff\xfe and a cut \xe4\xb8 sequence, a surrogate \xed\xa0\x80 here.\n\n"
+                     "孙悟空大闹天宫。他说：“我是齐天大圣！” Then an emoji 😀 and é, ß, ё. Delete\x7f it.\n\n"
+                     "A carriage\rreturn and a form\ffeed, end.\n";
+  auto memory = f.open();
+  f.index(text, summarizer, memory.get());
+  auto bytes = readFile(f.paths.longTermMemory());
+  REQUIRE(bytes.ok());
+  std::size_t lines = 0;
+  std::size_t at = 0;
+  while (at < bytes->size()) {
+    std::size_t end = bytes->find('\n', at);
+    std::string line = bytes->substr(at, end - at);
+    at = end + 1;
+    if (line.empty() || line[0] == '#')
+      continue;
+    ++lines;
+    auto j = nlohmann::ordered_json::parse(line);
+    CHECK(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) == line);
+  }
+  CHECK(lines == memory->entries().size());
+  CHECK(lines == 4);
+  // Read back, the entries are the same (but for the invalid bytes, replaced in the file as before).
+  auto entries = memory->entries();
+  memory.reset();
+  auto reopened = f.open();
+  auto again = reopened->entries();
+  REQUIRE(again.size() == entries.size());
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    if (entries[i].opening.starts_with("Bad bytes"))
+      continue;
+    CHECK(again[i].summary == entries[i].summary);
+    CHECK(again[i].opening == entries[i].opening);
+    CHECK(again[i].chapter == entries[i].chapter);
+  }
 }
 
 TEST_CASE("memory: reopening costs no summary call, an edited paragraph alone is re-summarised") {
