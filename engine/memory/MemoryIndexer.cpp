@@ -188,39 +188,78 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
 
   std::vector<std::string> openings; // of the tail, computed once
   std::vector<MemoryEntry> onDisk = oldTail;
-  auto commit = [&](bool save) -> Status {
+  auto entryAt = [&](std::size_t i, const Summary &summary) {
+    const Paragraph &p = paragraphs[i];
+    return MemoryEntry{p.hash, i, chapterTitle(manuscript, p), p.words, summary.text, summary.summarizer,
+                       summary.edited, openings[i - lo]};
+  };
+  // The first commit rebuilds the tail from `known`; after it, entries_[lo..] holds what the
+  // last commit put there, and a commit only inserts the entries at `added` (ascending
+  // positions whose summary is new): rebuilding the whole tail after every batch made a
+  // novel's first index quadratic in its length.
+  bool tailInPlace = false;
+  std::size_t committedSize = 0; // entries_.size() after the last commit: another size means another writer
+  auto commit = [&](bool save, const std::vector<std::size_t> &added) -> Status {
     if (openings.empty())
       for (std::size_t i = lo; i < paragraphs.size(); ++i)
         openings.push_back(openingOf(manuscript.paragraphText(paragraphs[i])));
+    if (tailInPlace) {
+      std::shared_lock lock(memory_.mutex_);
+      tailInPlace = memory_.entries_.size() == committedSize;
+    }
     std::vector<MemoryEntry> tail;
-    tail.reserve(paragraphs.size() - lo);
-    for (std::size_t i = lo; i < paragraphs.size(); ++i) {
-      const Paragraph &p = paragraphs[i];
-      auto it = known.find(p.hash);
-      if (it == known.end())
-        continue;
-      tail.push_back({p.hash, i, chapterTitle(manuscript, p), p.words, it->second.text, it->second.summarizer,
-                      it->second.edited, openings[i - lo]});
+    if (!tailInPlace) {
+      tail.reserve(paragraphs.size() - lo);
+      for (std::size_t i = lo; i < paragraphs.size(); ++i)
+        if (auto it = known.find(paragraphs[i].hash); it != known.end())
+          tail.push_back(entryAt(i, it->second));
+    } else {
+      tail.reserve(added.size());
+      for (std::size_t i : added)
+        tail.push_back(entryAt(i, known.at(paragraphs[i].hash)));
     }
     std::unique_lock lock(memory_.mutex_);
     auto &entries = memory_.entries_;
     auto &byHash = memory_.byHash_;
     memory_.wordsMatchEntries_ = false; // until updateWords() below
-    for (std::size_t i = lo; i < entries.size(); ++i) {
+    // Entries from `from` on change place (or are new): their positions in byHash go, and come back below.
+    std::size_t from = lo;
+    if (tailInPlace)
+      from = tail.empty() ? entries.size()
+                          : static_cast<std::size_t>(
+                                std::lower_bound(entries.begin() + static_cast<std::ptrdiff_t>(lo), entries.end(),
+                                                 tail.front().paragraph,
+                                                 [](const MemoryEntry &e, std::size_t p) { return e.paragraph < p; }) -
+                                entries.begin());
+    for (std::size_t i = from; i < entries.size(); ++i) {
       auto it = byHash.find(entries[i].hash);
       if (it == byHash.end()) // a duplicate text, already cleared
         continue;
       auto &indices = it->second;
-      while (!indices.empty() && indices.back() >= lo)
+      while (!indices.empty() && indices.back() >= from)
         indices.pop_back();
       if (indices.empty())
         byHash.erase(it);
     }
-    entries.resize(lo);
+    if (tailInPlace) { // merge the new entries into the moved ones, by position
+      std::vector<MemoryEntry> merged;
+      merged.reserve(entries.size() - from + tail.size());
+      auto old = entries.begin() + static_cast<std::ptrdiff_t>(from);
+      for (auto &e : tail) {
+        for (; old != entries.end() && old->paragraph < e.paragraph; ++old)
+          merged.push_back(std::move(*old));
+        merged.push_back(std::move(e));
+      }
+      merged.insert(merged.end(), std::make_move_iterator(old), std::make_move_iterator(entries.end()));
+      tail = std::move(merged);
+    }
+    entries.resize(from);
     for (auto &e : tail) {
       byHash[e.hash].push_back(entries.size());
       entries.push_back(std::move(e));
     }
+    tailInPlace = true;
+    committedSize = entries.size();
     for (auto it = memory_.pending_.begin(); it != memory_.pending_.end();)
       it = byHash.count(it->first) ? memory_.pending_.erase(it) : std::next(it);
     if (!save)
@@ -236,6 +275,20 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
   bool unsaved = false;
 
   const std::size_t batchSize = static_cast<std::size_t>(std::max(1, summarizer_.preferredBatchSize()));
+  // Where each missing text occurs in the tail (a repeated text too), ordered by the text's place
+  // in `missing`: the positions a batch's summaries add are a contiguous run of it.
+  std::vector<std::pair<std::size_t, std::size_t>> occurrences; // (index into missing, position)
+  if (!missing.empty()) {
+    std::unordered_map<ParagraphHash, std::size_t> rank;
+    rank.reserve(missing.size());
+    for (std::size_t k = 0; k < missing.size(); ++k)
+      rank.emplace(paragraphs[missing[k]].hash, k);
+    for (std::size_t i = lo; i < paragraphs.size(); ++i)
+      if (auto it = rank.find(paragraphs[i].hash); it != rank.end())
+        occurrences.emplace_back(it->second, i);
+    std::sort(occurrences.begin(), occurrences.end());
+  }
+  auto nextOccurrence = occurrences.begin();
   std::optional<Error> failure;
   for (std::size_t b = 0; b < missing.size() && !failure; b += batchSize) {
     if (cancel.cancelled()) {
@@ -262,8 +315,12 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
     for (std::size_t i = b; i < end; ++i)
       known[paragraphs[missing[i]].hash] = Summary{std::move((*summaries)[i - b]), summarizer_.id(), false};
     report.summarisedNow += end - b;
+    std::vector<std::size_t> added;
+    for (; nextOccurrence != occurrences.end() && nextOccurrence->first < end; ++nextOccurrence)
+      added.push_back(nextOccurrence->second);
+    std::sort(added.begin(), added.end());
     bool save = std::chrono::steady_clock::now() - lastSave >= std::chrono::seconds(1);
-    if (auto s = commit(save); !s)
+    if (auto s = commit(save, added); !s)
       return s.error();
     if (save)
       lastSave = std::chrono::steady_clock::now();
@@ -273,7 +330,7 @@ Result<IndexReport> MemoryIndexer::update(const Manuscript &manuscript, const Ca
       progress({"summarising", end, missing.size()});
   }
   if (tailChanged || unsaved) {
-    if (auto s = commit(true); !s)
+    if (auto s = commit(true, {}); !s)
       return s.error();
   } else {
     std::unique_lock lock(memory_.mutex_);

@@ -256,6 +256,51 @@ TEST_CASE("memory: a deleted paragraph leaves the memory and the search results"
     CHECK(h.summary.find("caravan") == std::string::npos);
 }
 
+TEST_CASE("memory: an update in small batches, new texts between known ones and repeated, ends as a fresh index") {
+  // Each batch's entries are merged into those of the batches before: the result must not depend on it.
+  auto edited = [] {
+    std::string text;
+    for (std::size_t i = 0; i < 30; ++i) {
+      if (i % 6 == 0)
+        text += "# Chapter " + std::to_string(i / 6 + 1) + "\n\n";
+      if (i % 4 == 1) // new texts between known ones, one of them repeated further on
+        text += "A new paragraph number " + std::to_string(i % 16) + " about the lighthouse keeper.\n\n";
+      else
+        text += paragraph(i) + "\n\n";
+    }
+    return text;
+  }();
+  Fixture f;
+  CountingSummarizer summarizer(1);
+  auto memory = f.open();
+  f.index(book(30, 6), summarizer, memory.get());
+  f.index(edited, summarizer, memory.get());
+  Fixture fresh;
+  CountingSummarizer freshSummarizer(1000);
+  auto freshMemory = fresh.open();
+  f.index(edited, freshSummarizer, freshMemory.get());
+  auto reopened = f.open();
+  for (const auto *m : {memory.get(), reopened.get()}) {
+    auto a = m->entries(), b = freshMemory->entries();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CHECK(a[i].paragraph == b[i].paragraph);
+      CHECK(a[i].hash == b[i].hash);
+      CHECK(a[i].chapter == b[i].chapter);
+      CHECK(a[i].summary == b[i].summary);
+      CHECK(a[i].opening == b[i].opening);
+    }
+  }
+  // Every entry is found by its own text, the repeated ones included.
+  for (const auto &e : memory->entries())
+    CHECK(memory->entryAt(e.paragraph)->hash == e.hash);
+  auto hits = memory->search("A new paragraph number 1 about the lighthouse keeper.", 3);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() >= 2);
+  CHECK((*hits)[0].summary.find("lighthouse") != std::string::npos);
+  CHECK((*hits)[1].summary.find("lighthouse") != std::string::npos);
+}
+
 TEST_CASE("memory: identical paragraphs share one summary") {
   Fixture f;
   CountingSummarizer summarizer;
