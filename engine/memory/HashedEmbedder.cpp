@@ -3,6 +3,7 @@
 #include "engine/memory/TextFeatures.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace recurrent::engine {
@@ -86,10 +87,12 @@ Vector HashedEmbedder::embedOne(std::string_view input) const {
   // bucket then adds the same values in the same order (ascending hash) as after sorting
   // every feature, so the vector is bit for bit the same, at a fraction of the cost.
   const auto dimension = static_cast<std::size_t>(dimension_);
+  const bool powerOfTwo = (dimension & (dimension - 1)) == 0; // the default: a mask, not a division
   std::vector<std::uint32_t> bucketOf(features.size());
   std::vector<std::uint32_t> begin(dimension + 1, 0);
   for (std::size_t i = 0; i < features.size(); ++i) {
-    bucketOf[i] = static_cast<std::uint32_t>(features[i].hash % dimension);
+    std::uint64_t h = features[i].hash;
+    bucketOf[i] = static_cast<std::uint32_t>(powerOfTwo ? h & (dimension - 1) : h % dimension);
     ++begin[bucketOf[i] + 1];
   }
   for (std::size_t b = 0; b < dimension; ++b)
@@ -100,15 +103,30 @@ Vector HashedEmbedder::embedOne(std::string_view input) const {
     for (std::size_t i = 0; i < features.size(); ++i)
       grouped[next[bucketOf[i]]++] = features[i];
   }
+  // 1 + ln(tf) for the common small counts, computed once.
+  static const auto kDamping = [] {
+    std::array<float, 64> t{};
+    for (std::size_t tf = 1; tf < t.size(); ++tf)
+      t[tf] = 1.0f + std::log(static_cast<float>(tf));
+    return t;
+  }();
+  auto byHash = [](const Feature &x, const Feature &y) { return x.hash < y.hash; };
   Vector v(dimension, 0.0f);
   for (std::size_t b = 0; b < dimension; ++b) {
     auto first = grouped.begin() + begin[b], last = grouped.begin() + begin[b + 1];
-    std::sort(first, last, [](const Feature &x, const Feature &y) { return x.hash < y.hash; });
+    if (last - first > 16) {
+      std::sort(first, last, byHash);
+    } else { // a bucket holds a few features: insertion sort, no call
+      for (auto i = first + (first != last); i < last; ++i)
+        for (auto j = i; j != first && byHash(*j, *(j - 1)); --j)
+          std::iter_swap(j, j - 1);
+    }
     for (auto i = first; i != last;) {
       auto j = i;
       while (j != last && j->hash == i->hash)
         ++j;
-      float value = i->weight * (1.0f + std::log(static_cast<float>(j - i)));
+      auto tf = static_cast<std::size_t>(j - i);
+      float value = i->weight * (tf < kDamping.size() ? kDamping[tf] : 1.0f + std::log(static_cast<float>(tf)));
       v[b] += (i->hash >> 63) ? -value : value;
       i = j;
     }

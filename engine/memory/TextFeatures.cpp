@@ -5,7 +5,6 @@
 #include <array>
 #include <cctype>
 #include <functional>
-#include <unordered_set>
 
 namespace recurrent::engine::text {
 namespace {
@@ -167,9 +166,25 @@ bool isStopword(std::string_view w) {
   // Possessives and contractions of stop words ("it's", "don't") are stop words too.
   if (auto q = w.find('\''); q != std::string_view::npos)
     w = w.substr(0, q);
-  // A hash set: this runs for every word of a book when it is indexed.
-  static const std::unordered_set<std::string_view> kSet(kStopwords.begin(), kStopwords.end());
-  return w.size() <= 10 && kSet.count(w) > 0;
+  if (w.empty() || w.size() > 10) // "themselves" is the longest
+    return false;
+  // An open-addressing table (a fifth full): this runs for every word of a book when it is
+  // indexed, and a std::unordered_set's hashing and node chasing were most of its cost.
+  constexpr std::size_t kSlots = 1024;
+  static const auto kTable = [] {
+    std::array<std::string_view, kSlots> table{};
+    for (std::string_view s : kStopwords) {
+      std::size_t i = hash64(s) & (kSlots - 1);
+      while (!table[i].empty())
+        i = (i + 1) & (kSlots - 1);
+      table[i] = s;
+    }
+    return table;
+  }();
+  for (std::size_t i = hash64(w) & (kSlots - 1); !kTable[i].empty(); i = (i + 1) & (kSlots - 1))
+    if (kTable[i] == w)
+      return true;
+  return false;
 }
 
 std::vector<std::string_view> sentences(std::string_view s) {
