@@ -349,7 +349,6 @@ std::vector<LexicalIndex::Hit> LexicalIndex::search(std::string_view query, std:
     lists.resize(kMaxQueryTerms);
   }
   std::vector<float> scores(docs_.size(), 0.0f);
-  std::vector<std::uint32_t> touched;
   for (const auto &[postings, queryCount] : lists) {
     double df = static_cast<double>(postings->live);
     // A word repeated in a long query (the recent text) counts more, sublinearly.
@@ -360,15 +359,26 @@ std::vector<LexicalIndex::Hit> LexicalIndex::search(std::string_view query, std:
       const float length = lengths_[p.doc];
       if (length < 0)
         continue;
-      if (scores[p.doc] == 0.0f)
-        touched.push_back(p.doc);
       scores[p.doc] += weight * p.tf * (kK1 + 1.0f) / (p.tf + lengthBase + lengthScale * length);
     }
   }
-  hits.reserve(touched.size());
-  for (std::uint32_t slot : touched)
+  // The k best by score, ties by id. Common words touch most documents, and each id read
+  // from its Doc is a cache miss: select on the scores first, keeping every document tied
+  // with the k-th (the id decides among them), and read the ids of those only.
+  std::vector<std::pair<float, std::uint32_t>> scored; // (score, slot)
+  for (std::uint32_t slot = 0; slot < scores.size(); ++slot)
     if (scores[slot] > 0)
-      hits.push_back({docs_[slot].id, scores[slot]});
+      scored.emplace_back(scores[slot], slot);
+  if (scored.size() > k) {
+    std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k - 1), scored.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    const float kth = scored[k - 1].first;
+    scored.erase(std::remove_if(scored.begin(), scored.end(), [&](const auto &s) { return s.first < kth; }),
+                 scored.end());
+  }
+  hits.reserve(scored.size());
+  for (const auto &[score, slot] : scored)
+    hits.push_back({docs_[slot].id, score});
   auto better = [](const Hit &a, const Hit &b) { return a.score != b.score ? a.score > b.score : a.id < b.id; };
   std::size_t keep = std::min(k, hits.size());
   std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(), better);
