@@ -499,17 +499,27 @@ std::vector<VectorIndex::Hit> VectorIndex::search(const Vector &query, std::size
       thread_local std::vector<std::int8_t> q8;
       q8.resize(impl.dimension);
       quantiseInto(unit.data(), impl.dimension, q8.data()); // its scale is common to all: the order needs none
-      thread_local std::vector<Scored> rough;
-      rough.clear();
-      for (Label slot = 0; slot < impl.dead.size(); ++slot)
-        if (!impl.dead[slot])
-          rough.push_back({static_cast<float>(dot8(q8.data(), impl.coarse.data() + slot * impl.dimension, impl.dimension)) *
-                               impl.coarseScale[slot],
-                           slot});
-      std::nth_element(rough.begin(), rough.begin() + static_cast<std::ptrdiff_t>(shortlist), rough.end(),
-                       std::greater<Scored>());
-      for (std::size_t i = 0; i < shortlist; ++i)
-        candidates.push_back(rough[i].second);
+      // The shortlist's best (score, slot) pairs so far in a min-heap: most vectors fall below
+      // its top at one comparison, cheaper than keeping every score and selecting after.
+      std::vector<Scored> rough;
+      rough.reserve(shortlist);
+      for (Label slot = 0; slot < impl.dead.size(); ++slot) {
+        if (impl.dead[slot])
+          continue;
+        Scored s{static_cast<float>(dot8(q8.data(), impl.coarse.data() + slot * impl.dimension, impl.dimension)) *
+                     impl.coarseScale[slot],
+                 slot};
+        if (rough.size() < shortlist) {
+          rough.push_back(s);
+          std::push_heap(rough.begin(), rough.end(), std::greater<Scored>());
+        } else if (s > rough.front()) {
+          std::pop_heap(rough.begin(), rough.end(), std::greater<Scored>());
+          rough.back() = s;
+          std::push_heap(rough.begin(), rough.end(), std::greater<Scored>());
+        }
+      }
+      for (const auto &r : rough)
+        candidates.push_back(r.second);
       std::sort(candidates.begin(), candidates.end()); // slot order, as the full scan meets ties
     }
     std::priority_queue<Scored, std::vector<Scored>, std::greater<Scored>> best;
