@@ -362,27 +362,26 @@ std::vector<LexicalIndex::Hit> LexicalIndex::search(std::string_view query, std:
       scores[p.doc] += weight * p.tf * (kK1 + 1.0f) / (p.tf + lengthBase + lengthScale * length);
     }
   }
-  // The k best by score, ties by id. Common words touch most documents, and each id read
-  // from its Doc is a cache miss: select on the scores first, keeping every document tied
-  // with the k-th (the id decides among them), and read the ids of those only.
-  std::vector<std::pair<float, std::uint32_t>> scored; // (score, slot)
-  for (std::uint32_t slot = 0; slot < scores.size(); ++slot)
-    if (scores[slot] > 0)
-      scored.emplace_back(scores[slot], slot);
-  if (scored.size() > k) {
-    std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k - 1), scored.end(),
-                     [](const auto &a, const auto &b) { return a.first > b.first; });
-    const float kth = scored[k - 1].first;
-    scored.erase(std::remove_if(scored.begin(), scored.end(), [&](const auto &s) { return s.first < kth; }),
-                 scored.end());
-  }
-  hits.reserve(scored.size());
-  for (const auto &[score, slot] : scored)
-    hits.push_back({docs_[slot].id, score});
+  // The k best by score, ties by id, in a heap whose front is the worst kept. Common words
+  // touch most documents, and each id read from its Doc is a cache miss: it is read only
+  // for a score that can make it.
   auto better = [](const Hit &a, const Hit &b) { return a.score != b.score ? a.score > b.score : a.id < b.id; };
-  std::size_t keep = std::min(k, hits.size());
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(), better);
-  hits.resize(keep);
+  hits.reserve(k);
+  for (std::uint32_t slot = 0; slot < scores.size(); ++slot) {
+    const float score = scores[slot];
+    if (score <= 0 || (hits.size() == k && score < hits.front().score))
+      continue;
+    const Hit hit{docs_[slot].id, score};
+    if (hits.size() < k) {
+      hits.push_back(hit);
+      std::push_heap(hits.begin(), hits.end(), better);
+    } else if (better(hit, hits.front())) {
+      std::pop_heap(hits.begin(), hits.end(), better);
+      hits.back() = hit;
+      std::push_heap(hits.begin(), hits.end(), better);
+    }
+  }
+  std::sort_heap(hits.begin(), hits.end(), better);
   return hits;
 }
 
