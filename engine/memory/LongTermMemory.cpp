@@ -814,8 +814,13 @@ void appendJsonString(std::string &out, std::string_view s) {
     return;
   }
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  std::size_t plain = 0; // start of the bytes not copied yet: they need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    out.append(s.substr(plain, i - plain));
+    plain = i + 1;
     switch (c) {
     case '"': out += "\\\""; break;
     case '\\': out += "\\\\"; break;
@@ -824,16 +829,14 @@ void appendJsonString(std::string &out, std::string_view s) {
     case '\n': out += "\\n"; break;
     case '\f': out += "\\f"; break;
     case '\r': out += "\\r"; break;
-    default:
-      if (c <= 0x1F) {
-        char buf[7];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-        out += buf;
-      } else {
-        out += ch;
-      }
+    default: {
+      char buf[7];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    }
     }
   }
+  out.append(s.substr(plain));
   out += '"';
 }
 
