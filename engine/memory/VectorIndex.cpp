@@ -123,9 +123,11 @@ float quantiseInto(const float *v, std::size_t n, std::int8_t *out) {
   return top / 127.0f;
 }
 
-// The search's first pass is this loop over every vector: a copy for AVX2 (twice the width),
-// picked at load time where the processor has it. Integer sums: the same answer either way.
+// The search's first pass is this loop over every vector: on x86-64, a copy for AVX2 (twice the
+// width), picked at load time where the processor has it. Integer sums: the same answer either way.
+#if defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))
+#endif
 std::int32_t dot8(const std::int8_t *a, const std::int8_t *b, std::size_t n) {
   std::int32_t sum = 0; // a plain loop the compiler vectorises (16-bit products, 32-bit sums)
   for (std::size_t i = 0; i < n; ++i)
