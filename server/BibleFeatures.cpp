@@ -210,6 +210,7 @@ void BibleFeatures::documentClosed(const std::string &uri) {
       if (f->second == uri) {
         // Back to the file on disk: unsaved edits are gone.
         (open == &book->openChapters ? book->text.clearOverlay(f->first) : book->text.clearBibleOverlay(f->first));
+        book->closedDiagnostics.erase(f->first); // computed afresh from the file, should it be shown closed
         f = open->erase(f);
       } else
         ++f;
@@ -1039,6 +1040,7 @@ bool BibleFeatures::executeCommand(const protocol::ExecuteCommandParams &params,
   }
   loadIgnored(*book);
   book->ignored.insert(args["fingerprint"].get<std::string>());
+  book->closedDiagnostics.clear();
   // Kept beside the story's state when the book has one (a folder book's marker folder, or an adopted
   // story); else for this session only, so nothing is written beside a file that is not a story.
   std::error_code ec;
