@@ -55,6 +55,7 @@ h.test("references and rename of a bible name reach open and closed chapters and
   local arrival = open(dir .. "/01-arrival.md")
   local letter = open(dir .. "/02-letter.md")
   local client = h.attached(letter)
+  h.adopt(letter) -- the book's memory knows Ana too, and must follow the rename
 
   -- "Ana" in "The letter for Ana lay…" (line 3).
   local at = { textDocument = { uri = vim.uri_from_bufnr(letter) }, position = { line = 2, character = 16 },
@@ -97,6 +98,15 @@ h.test("references and rename of a bible name reach open and closed chapters and
   h.truthy(not h.notified(seen, "recurrent: recurrent:"), "one prefix")
   vim.cmd("silent! wall")
   h.contains(table.concat(vim.fn.readfile(dir .. "/03-storm.md"), "\n"), "Anna held the wheel", "the closed chapter written")
+  -- The story's own state follows: its memory, short-term memory and plans say Anna now.
+  local state = dir .. "/.recurrent/book/"
+  h.wait(function()
+    return table.concat(vim.fn.readfile(state .. "memory.jsonl"), "\n"):find("Anna", 1, true)
+  end, 20000, "the memory renamed")
+  for _, name in ipairs({ "memory.jsonl", "short-term-memory.md", "plans.md" }) do
+    local text = vim.fn.filereadable(state .. name) == 1 and table.concat(vim.fn.readfile(state .. name), "\n") or ""
+    h.truthy(not vim.regex("\\<Ana\\>"):match_str(text), name .. " has no ‘Ana’ left: " .. text:sub(1, 300))
+  end
 end)
 
 h.test(":RecurrentBible lists the entries, opens one by alias, and lists a name's mentions; the lens does too", function()
