@@ -125,7 +125,15 @@ float quantiseInto(const float *v, std::size_t n, std::int8_t *out) {
 
 // The search's first pass is this loop over every vector: on x86-64, a copy for AVX2 (twice the
 // width), picked at load time where the processor has it. Integer sums: the same answer either way.
-#if defined(__x86_64__)
+// Not under ThreadSanitizer: the instrumented resolver would run before its runtime has started.
+#if defined(__SANITIZE_THREAD__)
+#define RECURRENT_THREAD_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RECURRENT_THREAD_SANITIZER 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(RECURRENT_THREAD_SANITIZER)
 __attribute__((target_clones("avx2", "default")))
 #endif
 std::int32_t dot8(const std::int8_t *a, const std::int8_t *b, std::size_t n) {
