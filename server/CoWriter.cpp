@@ -1151,8 +1151,10 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
       [this, uri, snapshot, paragraphs, reply, wholeBook, askAbove,
        model = session->modelDescription()](engine::continuity::ModelCheckEstimate estimate) mutable {
         BookState *st = bookOf(uri);
-        if (!st)
+        if (!st) {
+          reply.error(requestFailed("the document was closed before its check began"));
           return;
+        }
         if (estimate.paragraphs <= askAbove) {
           st->writing = false;
           startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
@@ -1166,8 +1168,10 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
         askBeforeSpending(server_, question, kCheckAction,
                           [this, uri, snapshot, paragraphs, reply, wholeBook, estimate](bool yes) mutable {
                             BookState *st = bookOf(uri);
-                            if (!st)
+                            if (!st) {
+                              reply.error(requestFailed("the document was closed before its check began"));
                               return;
+                            }
                             st->writing = false;
                             if (!yes) {
                               reply.error(protocol::ResponseError{
