@@ -95,8 +95,9 @@ TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state
   model.setHandler(answers.handler());
 
   LspTestClient client(storyClientOptions());
-  client.settings = {
-      {"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}};
+  // No continuity check after the step: its call would race the step's for recurrent/lastPrompt below.
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true},
+                     {"checkAfterStep", false}};
   EditorMirror editor(client, uri, kManuscript);
   client.initialize(kStoryCapabilities);
   client.open(uri, kManuscript);
