@@ -222,6 +222,10 @@ std::optional<std::string> check(const json &v, const json &schema, const std::s
 } // namespace
 
 Result<std::string> extractJsonObject(std::string_view answer) {
+  // An answer that is one JSON object is the object, even with "</think>" inside one of its strings.
+  if (auto whole = trim(answer); !whole.empty() && whole.front() == '{')
+    if (auto found = parseLenient(whole))
+      return found->dump(-1, ' ', false, json::error_handler_t::replace);
   // A draft object inside the reasoning is not the answer: only what follows it is searched.
   auto split = splitReasoning(answer);
   auto text = trim(split.answer);

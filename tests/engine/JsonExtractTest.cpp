@@ -107,6 +107,20 @@ TEST_CASE("a draft object inside <think> or before a lone </think> is never the 
   CHECK(splitReasoning("no reasoning here").reasoning.empty());
 }
 
+TEST_CASE("an answer that is one object keeps a </think> inside its strings, and extracts to itself again") {
+  const std::string answer = R"({"en</think>um":["y"],"text":"she wrote </think> on the wall"})";
+  auto got = extractJsonObject(answer);
+  REQUIRE(got);
+  CHECK(*got == answer);
+  auto again = extractJsonObject(*got);
+  REQUIRE(again);
+  CHECK(*again == *got);
+  // A draft object before a lone </think> is still reasoning: the text is no single object.
+  got = extractJsonObject(R"({"choice": 1} no, better: </think> {"choice":2})");
+  REQUIRE(got);
+  CHECK(*got == R"({"choice":2})");
+}
+
 TEST_CASE("the streaming splitter previews only the answer, whatever the split offsets") {
   const std::string text = "<think>a {\"x\":1} draft</think>\n{\"x\":2}";
   for (size_t step = 1; step <= text.size(); ++step) {
