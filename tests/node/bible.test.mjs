@@ -14,6 +14,7 @@ import {
   DidOpenTextDocumentNotification, ReferencesRequest, RenameRequest, PrepareRenameRequest, DefinitionRequest,
   PublishDiagnosticsNotification, ExecuteCommandRequest, DocumentDiagnosticRequest, DidChangeTextDocumentNotification,
 } from 'vscode-languageserver-protocol/node';
+import { applyEdits, offsetAt } from './edits.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = process.env.RECURRENT_BIN || path.resolve(here, '../../build/recurrent');
@@ -37,19 +38,6 @@ function writeBook() {
 /** Mentions a reader counts: "Ana" as a whole word (not in "Anastasia") and the alias 安娜. */
 function count(text) {
   return (text.match(/(?<![\p{L}\p{N}])Ana(?![\p{L}\p{N}])/gu) || []).length + (text.match(/安娜/g) || []).length;
-}
-
-/** UTF-16 offset of an LSP position, as a JavaScript string indexes. */
-function offsetAt(text, { line, character }) {
-  let at = 0;
-  for (let l = 0; l < line; l++) at = text.indexOf('\n', at) + 1;
-  return at + character;
-}
-
-function applyEdits(text, edits) {
-  const sorted = [...edits].sort((a, b) => offsetAt(text, b.range.start) - offsetAt(text, a.range.start));
-  for (const e of sorted) text = text.slice(0, offsetAt(text, e.range.start)) + e.newText + text.slice(offsetAt(text, e.range.end));
-  return text;
 }
 
 async function start(textDocument = {}) {

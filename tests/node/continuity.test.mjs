@@ -16,6 +16,7 @@ import {
   DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, PublishDiagnosticsNotification,
   ExecuteCommandRequest, CodeActionRequest, ApplyWorkspaceEditRequest, ConfigurationRequest,
 } from 'vscode-languageserver-protocol/node';
+import { applyEdits, offsetAt } from './edits.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = process.env.RECURRENT_BIN || path.resolve(here, '../../build/recurrent');
@@ -40,18 +41,6 @@ async function modelServer() {
   for (let i = 0; i < 200 && !(fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8')); i++)
     await new Promise((r) => setTimeout(r, 25));
   return `http://127.0.0.1:${fs.readFileSync(portFile, 'utf8')}/v1`;
-}
-
-function offsetAt(text, { line, character }) {
-  let at = 0;
-  for (let l = 0; l < line; l++) at = text.indexOf('\n', at) + 1;
-  return at + character;
-}
-
-function applyEdits(text, edits) {
-  const sorted = [...edits].sort((a, b) => offsetAt(text, b.range.start) - offsetAt(text, a.range.start));
-  for (const e of sorted) text = text.slice(0, offsetAt(text, e.range.start)) + e.newText + text.slice(offsetAt(text, e.range.end));
-  return text;
 }
 
 test('a contradicting continuation is a diagnostic after its step; the fix and record a fact each clear it', async () => {
