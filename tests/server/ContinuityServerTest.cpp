@@ -37,25 +37,41 @@ json latestDiagnostics(LspTestClient &client, const std::string &uri, const std:
   return latest;
 }
 
-} // namespace
-
-TEST_CASE("continuity server: recurrent.check turns the model's contradiction into a diagnostic, once") {
-  TempDir dir;
+/// story.md (kStory) beside a bible entry for Natasha Rostova, `details` under its heading.
+fs::path writeStory(const TempDir &dir, const std::string &details = "") {
   const fs::path story = dir / "story.md";
   REQUIRE(writeFileAtomically(story, kStory).ok());
   REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
-                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n\n- eyes: dark grey\n")
+                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n" + details)
               .ok());
-  FakeLlmServer model;
-  CheckAnswers answers;
+  return story;
+}
+
+/// The model's finding on kStory's first paragraph: its green eyes against the bible's dark grey.
+void answerGreenEyes(CheckAnswers &answers) {
   answers.onPassage("green eyes shining",
                     json::array({CheckAnswers::issue("P1", "green eyes", "factual detail", "Natasha Rostova",
                                                      "dark grey", "The bible gives Natasha dark grey eyes.",
                                                      "dark grey eyes")}));
+}
+
+/// Settings for a paid model at `model` that checks only when asked (no check after a step).
+json checkWhenAsked(const FakeLlmServer &model) {
+  return {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
+          {"checkAfterStep", false}};
+}
+
+} // namespace
+
+TEST_CASE("continuity server: recurrent.check turns the model's contradiction into a diagnostic, once") {
+  TempDir dir;
+  const fs::path story = writeStory(dir, "\n- eyes: dark grey\n");
+  FakeLlmServer model;
+  CheckAnswers answers;
+  answerGreenEyes(answers);
   model.setHandler(answers.handler());
   LspTestClient client(storyClientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
-                     {"checkAfterStep", false}};
+  client.settings = checkWhenAsked(model);
   client.initialize(kStoryCapabilities);
   const std::string uri = protocol::pathToUri(story);
   client.open(uri, kStory);
@@ -127,16 +143,12 @@ TEST_CASE("continuity server: recurrent.check turns the model's contradiction in
 
 TEST_CASE("continuity server: a check of a selection sends only the paragraphs it touches") {
   TempDir dir;
-  const fs::path story = dir / "story.md";
-  REQUIRE(writeFileAtomically(story, kStory).ok());
-  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
-                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  const fs::path story = writeStory(dir);
   FakeLlmServer model;
   CheckAnswers answers;
   model.setHandler(answers.handler());
   LspTestClient client(storyClientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
-                     {"checkAfterStep", false}};
+  client.settings = checkWhenAsked(model);
   client.initialize(kStoryCapabilities);
   const std::string uri = protocol::pathToUri(story);
   client.open(uri, kStory);
@@ -154,16 +166,13 @@ TEST_CASE("continuity server: a check of a selection sends only the paragraphs i
 
 TEST_CASE("continuity server: checking more paragraphs than confirmSummariesAbove with a paid model asks first") {
   TempDir dir;
-  const fs::path story = dir / "story.md";
-  REQUIRE(writeFileAtomically(story, kStory).ok());
-  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
-                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  const fs::path story = writeStory(dir);
   FakeLlmServer model;
   CheckAnswers answers;
   model.setHandler(answers.handler());
   LspTestClient client(storyClientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
-                     {"checkAfterStep", false}, {"confirmSummariesAbove", 1}};
+  client.settings = checkWhenAsked(model);
+  client.settings["confirmSummariesAbove"] = 1;
   std::string choice = "Summarise"; // adopting asks too
   json asked = json::array();
   client.onRequest("window/showMessageRequest", [&](const json &params) {
@@ -216,10 +225,7 @@ TEST_CASE("continuity server: with the offline stand-in, recurrent.check says wh
 
 TEST_CASE("continuity server: the paragraph a step writes is checked once, beside writing") {
   TempDir dir;
-  const fs::path story = dir / "story.md";
-  REQUIRE(writeFileAtomically(story, kStory).ok());
-  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
-                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n").ok());
+  const fs::path story = writeStory(dir);
   FakeLlmServer model;
   CheckAnswers answers;
   model.setHandler(answers.handler());
@@ -242,21 +248,13 @@ TEST_CASE("continuity server: the paragraph a step writes is checked once, besid
 
 TEST_CASE("continuity server: with checkOnSave a saved chapter is checked, and only what changed since") {
   TempDir dir;
-  const fs::path story = dir / "story.md";
-  REQUIRE(writeFileAtomically(story, kStory).ok());
-  REQUIRE(writeFileAtomically(dir / "story.bible/natasha.md",
-                              "---\ntype: character\naliases: [Natasha]\n---\n# Natasha Rostova\n\n- eyes: dark grey\n")
-              .ok());
+  const fs::path story = writeStory(dir, "\n- eyes: dark grey\n");
   FakeLlmServer model;
   CheckAnswers answers;
-  answers.onPassage("green eyes shining",
-                    json::array({CheckAnswers::issue("P1", "green eyes", "factual detail", "Natasha Rostova",
-                                                     "dark grey", "The bible gives Natasha dark grey eyes.",
-                                                     "dark grey eyes")}));
+  answerGreenEyes(answers);
   model.setHandler(answers.handler());
   LspTestClient client(storyClientOptions());
-  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false},
-                     {"checkAfterStep", false}};
+  client.settings = checkWhenAsked(model);
   client.initialize(kStoryCapabilities);
   const std::string uri = protocol::pathToUri(story);
   client.open(uri, kStory);
