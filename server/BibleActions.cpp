@@ -192,21 +192,30 @@ std::vector<json> bibleActions(const ChapterView &view, const protocol::Range &r
   return out;
 }
 
-json newEntriesEdit(const fs::path &folder, const std::vector<std::string> &names, std::vector<fs::path> &files) {
+json newEntriesEdit(const fs::path &folder, const std::vector<NewEntry> &entries, std::vector<fs::path> &files) {
   json changes = json::array();
   std::set<fs::path> taken;
-  for (const auto &name : names) {
-    auto file = engine::freeEntryFile(folder, name, taken);
+  for (const auto &entry : entries) {
+    auto file = engine::freeEntryFile(folder, entry.name, taken);
     taken.insert(file);
     files.push_back(file);
     const std::string uri = protocol::pathToUri(file);
     // Neither flag set: the editor refuses the whole edit rather than touch a file that appeared since.
     changes.push_back({{"kind", "create"}, {"uri", uri}, {"options", {{"overwrite", false}, {"ignoreIfExists", false}}}});
-    changes.push_back({{"textDocument", {{"uri", uri}, {"version", nullptr}}},
-                       {"edits", json::array({{{"range", protocol::Range{{0, 0}, {0, 0}}},
-                                               {"newText", engine::entryFileText(name, kNewEntryType)}}})}});
+    changes.push_back(
+        {{"textDocument", {{"uri", uri}, {"version", nullptr}}},
+         {"edits", json::array({{{"range", protocol::Range{{0, 0}, {0, 0}}},
+                                 {"newText", engine::entryFileText(entry.name, entry.type, entry.aliases,
+                                                                   entry.description)}}})}});
   }
   return {{"documentChanges", std::move(changes)}};
+}
+
+json newEntriesEdit(const fs::path &folder, const std::vector<std::string> &names, std::vector<fs::path> &files) {
+  std::vector<NewEntry> entries;
+  for (const auto &name : names)
+    entries.push_back({name, kNewEntryType, {}, {}});
+  return newEntriesEdit(folder, entries, files);
 }
 
 std::vector<std::string> newNames(const engine::Bible &bible, const json &given) {

@@ -64,7 +64,19 @@ std::vector<protocol::json> bibleActions(const ChapterView &view, const protocol
 /// The chapter's proper names the bible does not have yet, the most used first.
 std::vector<engine::NameCandidate> nameCandidatesOf(const ChapterView &view);
 
-/// A WorkspaceEdit (documentChanges) creating one entry file per name in `folder`; `files` gets their paths.
+/// A new entry as its file will say it: front matter `type` and `aliases`, the description as its body.
+struct NewEntry {
+  std::string name;
+  std::string type = "other";
+  std::vector<std::string> aliases;
+  std::string description; ///< empty: none (the writer's to write)
+};
+
+/// A WorkspaceEdit (documentChanges) creating one entry file per entry in `folder`; `files` gets their paths.
+/// The offline extraction (names only) and the model's (full entries) both build their edit here.
+protocol::json newEntriesEdit(const std::filesystem::path &folder, const std::vector<NewEntry> &entries,
+                              std::vector<std::filesystem::path> &files);
+/// The same for bare names (type `other`, nothing else).
 protocol::json newEntriesEdit(const std::filesystem::path &folder, const std::vector<std::string> &names,
                               std::vector<std::filesystem::path> &files);
 

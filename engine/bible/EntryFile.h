@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace recurrent::engine {
 
@@ -20,6 +21,10 @@ std::string entrySlug(std::string_view name);
 
 /// The text of a new entry: the type in front matter, the name as its first heading, nothing invented.
 std::string entryFileText(std::string_view name, std::string_view type);
+/// The same with `aliases` in the front matter (YAML-quoted where needed) and `description` as the body (the
+/// model's extraction); empty ones are left out, so without both it is the text above.
+std::string entryFileText(std::string_view name, std::string_view type, const std::vector<std::string> &aliases,
+                          std::string_view description);
 
 /// `folder/<slug>.md`, or `<slug>-2.md`, `-3`, ... when that file exists or is in `taken`: a new entry
 /// never overwrites one.

@@ -34,6 +34,20 @@ TEST_CASE("entry file: the text is a heading under its type, read back as that e
   CHECK(entries[0].details.empty());
 }
 
+TEST_CASE("entry file: with aliases and a description, read back as that entry") {
+  CHECK(entryFileText("Mara Vell", "other", {}, "") == entryFileText("Mara Vell", "other"));
+  const std::string text =
+      entryFileText("Mara Vell", "character", {"Mara", "Vell, the keeper", "\"Maz\""}, "The keeper of the lamp.");
+  std::vector<BibleDiagnostic> problems;
+  auto entries = parseBibleFile("mara-vell.md", text, false, problems);
+  CHECK(problems.empty());
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].name == "Mara Vell");
+  CHECK(entries[0].type == BibleEntryType::Character);
+  CHECK(entries[0].aliases == std::vector<std::string>{"Mara", "Vell, the keeper", "\"Maz\""});
+  CHECK(entries[0].description == "The keeper of the lamp.");
+}
+
 TEST_CASE("entry file: a new entry never takes an existing file, nor one already chosen") {
   TempDir dir;
   CHECK(freeEntryFile(dir.path(), "Mara") == dir.path() / "mara.md");

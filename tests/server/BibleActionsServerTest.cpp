@@ -3,6 +3,7 @@
 // entries from this chapter" (the chapter's names, one entry file each, one message). Offline: the names
 // come from the text, and no model is asked even when one is configured.
 #include "engine/bible/EntryFile.h"
+#include "server/BibleActions.h"
 #include "protocol/Uri.h"
 #include "support/Files.h"
 #include "tests/server/StoryTestKit.h"
@@ -265,4 +266,20 @@ TEST_CASE("bible actions: a chapter too long to list its names in a title has th
   CHECK(result["added"] == json{"Quorran"});
   CHECK(*readFile(book.bible / "quorran.md") == engine::entryFileText("Quorran", "other"));
   CHECK(client.takeNotifications("window/showMessage").size() == 1);
+}
+
+TEST_CASE("bible actions: a full entry's edit carries its type, aliases and description (the model's extraction)") {
+  TempDir dir;
+  std::vector<fs::path> files;
+  json edit = server::newEntriesEdit(dir / "bible",
+                                     std::vector<server::NewEntry>{{"Mara Vell", "character", {"Mara"}, "The keeper."},
+                                                                   {"Tobin", "other", {}, ""}},
+                                     files);
+  REQUIRE(files.size() == 2);
+  CHECK(files[0] == dir / "bible/mara-vell.md");
+  json changes = edit["documentChanges"];
+  REQUIRE(changes.size() == 4);
+  CHECK(changes[0]["kind"] == "create");
+  CHECK(changes[1]["edits"][0]["newText"] == "---\ntype: character\naliases: [Mara]\n---\n\n# Mara Vell\n\nThe keeper.\n");
+  CHECK(changes[3]["edits"][0]["newText"] == engine::entryFileText("Tobin", "other")); // nothing invented
 }
