@@ -104,24 +104,6 @@ std::size_t continuationPoint(const engine::Manuscript &m, std::size_t cursor) {
   return cursor;
 }
 
-/// The state's own files (`.recurrent/**`: a short-term memory or plans opened from the state
-/// folder) are never stories, whatever the writer or autoAdopt says.
-bool insideStateFolder(const fs::path &path) {
-  for (const auto &part : path)
-    if (part == ".recurrent")
-      return true;
-  return false;
-}
-
-/// The book a file belongs to: the folder book whose chapter it is, else its own one-file story
-/// (which may not be a story yet).
-engine::BookLayout layoutOf(const fs::path &file) {
-  if (!insideStateFolder(file))
-    if (auto found = engine::BookLayout::find(file); found && (!found->isFolder() || found->isChapter(file)))
-      return *found;
-  return engine::BookLayout::singleFile(file);
-}
-
 /// `{root, folder, chapters: [{uri, file, title, paragraphs, words}]}`: the book's shape for the
 /// writer (recurrent/storyState, recurrent/bookOutline).
 json bookJson(const engine::BookSnapshot &book) {
@@ -135,9 +117,6 @@ json bookJson(const engine::BookSnapshot &book) {
   return {{"root", book.layout().root().string()}, {"folder", book.layout().isFolder()}, {"chapters", chapters}};
 }
 
-const char *kNotAStory = "this file is not a story yet: run Recurrent: Adopt first; "
-                         "until then nothing is written beside it and nothing is sent to a model";
-
 /// A manuscript opened moments ago may not be adopted yet (that runs in the background):
 /// writing in it adopts it first, so the first Continue just works.
 Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &manuscript,
@@ -145,12 +124,6 @@ Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &ma
   if (session.state().initialised() || manuscript.paragraphs().empty())
     return okStatus();
   return session.adopt(manuscript, "", language, engine::StoryMode::Novel, cancel);
-}
-
-/// An entry file of a book's bible: the bible's navigation serves it (BibleFeatures); it is never a story.
-bool isBibleFile(const std::string &uri) {
-  auto path = protocol::uriToPath(uri);
-  return path && engine::bookOfBibleFile(*path).has_value();
 }
 
 } // namespace
@@ -172,44 +145,9 @@ bool fromJson(const json &v, WatchedFilesParams &out, const std::string &path, p
   return true;
 }
 
-struct CoWriter::InlineOffer {
-  std::uint64_t id = 0;
-  engine::PendingStep step;
-};
-
-struct CoWriter::BookState {
-  engine::BookLayout layout;          ///< empty for a document without a file
-  std::set<std::string> uris;         ///< its open documents (chapters)
-  bool story = false;       ///< the writer made it a story (its state exists); else no session, no model
-  std::shared_ptr<engine::Book> book; ///< opened on first use, with `settings`
-  std::shared_ptr<engine::StorySession> session; ///< book->sessionPtr()
-  std::shared_ptr<const engine::BookSnapshot> lastSnapshot; ///< the latest the server built
-  std::shared_ptr<engine::StateLock> lock; ///< held: this server writes the story's state
-  bool readOnly = false;    ///< the session was opened while another process held the lock
-  std::string readOnlyReason;
-  bool summariesApproved = false; ///< the writer accepted the summary cost of the next index
-  bool summariesDeclined = false; ///< ... or declined it: indexing waits for an explicit Adopt
-  bool asking = false;            ///< the cost question is on the writer's screen
-  Settings settings;        ///< what the session was opened with
-  std::string sessionError; ///< the last failure to open it, reported once
-  std::unique_ptr<asio::steady_timer> indexTimer;
-  std::shared_ptr<CancelSource> indexCancel;
-  bool indexing = false;
-  bool indexAgain = false;
-  bool indexedOnce = false;
-  bool writing = false; ///< a continuation, opening or adoption is running
-  /// The last step's paragraph, to check once the editor's text has it.
-  std::optional<PendingCheck> pendingCheck;
-  std::string jobUri;   ///< the document it writes in
-  std::shared_ptr<CancelSource> jobCancel; ///< the running writing job's, cancelled when the document closes
-  std::shared_ptr<CancelSource> checkCancel; ///< the model's check of a new paragraph, running beside writing
-  std::string inlineUri; ///< the document the ghost-text request is for
-  std::shared_ptr<CancelSource> inlineCancel;
-  std::optional<InlineOffer> offer;
-};
-
 CoWriter::CoWriter(LspServer &server, Options options)
-    : server_(server), options_(std::move(options)), pool_(options_.workers) {}
+    : server_(server), options_(std::move(options)), pool_(options_.workers),
+      workspace_(server, options_.environment) {}
 
 CoWriter::~CoWriter() {
   shutdown();
@@ -218,18 +156,7 @@ CoWriter::~CoWriter() {
 
 void CoWriter::shutdown() {
   stopping_ = true;
-  for (auto &[key, state] : books_) {
-    if (state->indexCancel)
-      state->indexCancel->cancel();
-    if (state->inlineCancel)
-      state->inlineCancel->cancel();
-    if (state->jobCancel)
-      state->jobCancel->cancel();
-    if (state->checkCancel)
-      state->checkCancel->cancel();
-    if (state->indexTimer)
-      state->indexTimer->cancel();
-  }
+  workspace_.stop();
 }
 
 void CoWriter::bind(HandlerTable &table) {
@@ -266,83 +193,43 @@ template <typename T> void CoWriter::background(std::function<T()> job, std::fun
 
 // --- Documents and sessions ------------------------------------------------------------------
 
-CoWriter::BookState *CoWriter::bookOf(const std::string &uri) {
-  auto it = docs_.find(uri);
-  return it == docs_.end() ? nullptr : it->second.get();
-}
-
-void CoWriter::attach(const std::string &uri) {
-  auto path = protocol::uriToPath(uri);
-  std::optional<engine::BookLayout> layout;
-  if (path)
-    layout = layoutOf(*path);
-  const std::string key = layout ? layout->paths().dir.string() : uri;
-  auto &state = books_[key];
-  if (!state) {
-    state = std::make_shared<BookState>();
-    if (layout) {
-      state->layout = *layout;
-      state->story = !insideStateFolder(*path) && layout->hasState();
-    }
-  }
-  state->uris.insert(uri);
-  docs_[uri] = state;
-}
-
 void CoWriter::documentOpened(const std::string &uri) {
   if (isBibleFile(uri))
     return;
-  if (!docs_.count(uri))
-    attach(uri);
-  if (BookState *st = bookOf(uri); st->book && st->layout.isFolder())
+  workspace_.attach(uri);
+  if (OpenBook *st = workspace_.bookOf(uri); st->book && st->layout.isFolder())
     st->book->reloadFromDisk(); // the chapter may be new since the book last listed its files
   // Settings usually arrive just after didOpen: give them a moment before the first index.
   scheduleIndex(uri, std::chrono::milliseconds(50));
 }
 
 void CoWriter::documentChanged(const std::string &uri) {
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   if (!st)
     return;
   // The ghost-text offer survives edits: accepting it is itself an edit. acceptInline checks
   // that its paragraph is in the document.
-  if (st->indexing && !st->writing) // an index of stale text: start over after the debounce
-    st->indexAgain = true;
+  st->jobs.edited(uri); // a running index starts over after the debounce; a ghost text asked for is stale
   scheduleIndex(uri, options_.indexDebounce);
   if (auto pending = std::move(st->pendingCheck)) // tried once more: with the edit, or never
     checkNewParagraph(uri, pending->at, pending->inserted);
-  if (const Document *doc = server_.documents().find(uri); doc && !st->writing)
+  if (const Document *doc = server_.documents().find(uri); doc && !st->jobs.writing())
     if (auto step = stepWatch_.vanished(uri, doc->manuscript))
       stepTextVanished(uri, *step);
 }
 
 void CoWriter::documentClosed(const std::string &uri) {
-  auto it = docs_.find(uri);
-  if (it == docs_.end())
+  std::shared_ptr<OpenBook> st = workspace_.detach(uri);
+  if (!st)
     return;
-  std::shared_ptr<BookState> st = it->second;
-  docs_.erase(it);
-  st->uris.erase(uri);
   stepWatch_.forget(uri);
   // Running jobs keep the session alive through their own shared_ptr and end as cancelled: a
   // closed document gets no more edits (EditStream checks) and nothing is committed for it.
-  if (st->inlineCancel && st->inlineUri == uri)
-    st->inlineCancel->cancel();
-  if (st->jobCancel && st->jobUri == uri) {
+  if (st->jobs.closed(uri))
     spdlog::info("{} closed while recurrent was writing in it: cancelled, nothing committed", uri);
-    st->jobCancel->cancel();
-  }
   spdlog::debug("closed {}", uri);
-  if (st->uris.empty()) {
-    if (st->indexCancel)
-      st->indexCancel->cancel();
-    if (st->checkCancel)
-      st->checkCancel->cancel();
-    if (st->indexTimer)
-      st->indexTimer->cancel();
-    std::erase_if(books_, [&](const auto &entry) { return entry.second == st; });
-    return;
-  }
+  if (st->uris.empty())
+    return; // the book is forgotten, its work cancelled
   // Other chapters stay open: the book reads this one from disk again (unsaved edits are gone).
   if (st->book)
     if (auto path = protocol::uriToPath(uri))
@@ -351,17 +238,17 @@ void CoWriter::documentClosed(const std::string &uri) {
 }
 
 void CoWriter::nameRenamed(const engine::BookLayout &book, const std::string &oldName, const std::string &newName) {
-  auto it = books_.find(book.paths().dir.string());
-  if (it == books_.end() || it->second->uris.empty()) {
+  OpenBook *open = workspace_.bookWithState(book.paths().dir);
+  if (!open) {
     if (book.hasState())
       renameInClosedBook(book, oldName, newName);
     return;
   }
-  if (!it->second->story) {
+  if (!open->story) {
     spdlog::info("renamed {} to {} in {}: not a story, no state to follow", oldName, newName, book.root().string());
     return;
   }
-  auto session = writableSession(*it->second->uris.begin());
+  auto session = workspace_.writableSession(*open->uris.begin());
   if (!session) {
     showError("renaming " + oldName + " in the story's memory", session.error());
     return;
@@ -376,7 +263,7 @@ void CoWriter::nameRenamed(const engine::BookLayout &book, const std::string &ol
 void CoWriter::renameInClosedBook(const engine::BookLayout &book, const std::string &oldName,
                                   const std::string &newName) {
   const std::string what = "renaming " + oldName + " in the story's memory";
-  auto config = configFor(server_.settingsFor(protocol::pathToUri(book.root())));
+  auto config = workspace_.configFor(server_.settingsFor(protocol::pathToUri(book.root())));
   if (!config) {
     showError(what, config.error());
     return;
@@ -414,20 +301,20 @@ void CoWriter::onWatchedFilesChanged(const WatchedFilesParams &params) {
     if (auto path = protocol::uriToPath(uri))
       paths.push_back(*path);
   server_.bible().filesChanged(paths);
-  std::set<BookState *> touched;
+  std::set<OpenBook *> touched;
   for (const auto &uri : params.uris) {
     auto path = protocol::uriToPath(uri);
     if (!path || insideStateFolder(*path))
       continue;
     const fs::path file = path->lexically_normal();
-    for (auto &[key, state] : books_) {
+    for (OpenBook *state : workspace_.books()) {
       const fs::path &root = state->layout.root();
       auto rel = file.lexically_relative(root);
       if (state->layout.isFolder() && !rel.empty() && *rel.begin() != "..")
-        touched.insert(state.get());
+        touched.insert(state);
     }
   }
-  for (BookState *state : touched) {
+  for (OpenBook *state : touched) {
     if (!state->book)
       continue;
     spdlog::debug("files of {} changed on disk: re-reading its chapters", state->layout.root().string());
@@ -437,13 +324,10 @@ void CoWriter::onWatchedFilesChanged(const WatchedFilesParams &params) {
 }
 
 void CoWriter::settingsChanged() {
-  for (auto &[key, state] : books_) {
+  for (OpenBook *state : workspace_.books()) {
     const std::string &uri = *state->uris.begin(); // a book takes the settings of its first chapter
-    if (state->session && !state->settings.sameSession(server_.settingsFor(uri)) && !state->writing) {
-      state->session.reset(); // reopened with the new backend on next use
-      state->book.reset();
-      state->lastSnapshot.reset();
-      state->sessionError.clear();
+    if (state->session && !state->settings.sameSession(server_.settingsFor(uri)) && !state->jobs.writing()) {
+      workspace_.reopenLater(*state); // with the new backend
       scheduleIndex(uri, options_.indexDebounce);
     } else if (!state->story && server_.settingsFor(uri).autoAdopt.value_or(false)) {
       scheduleIndex(uri, options_.indexDebounce);
@@ -451,181 +335,21 @@ void CoWriter::settingsChanged() {
   }
 }
 
-std::string CoWriter::providerOf(const Settings &settings) const {
-  auto config = configFor(settings);
-  return config ? config->provider : "offline";
-}
-
-Result<engine::BackendConfig> CoWriter::backendConfigFor(const std::string &uri) const {
-  return configFor(server_.settingsFor(uri));
-}
-
-Result<engine::BackendConfig> CoWriter::configFor(const Settings &settings) const {
-  engine::BackendOverrides overrides;
-  overrides.provider = settings.provider;
-  overrides.baseUrl = settings.baseUrl;
-  overrides.model = settings.model;
-  overrides.embedModel = settings.embedModel;
-  overrides.temperature = settings.temperature;
-  return engine::resolveBackendConfig(overrides, options_.environment);
-}
-
-Result<std::shared_ptr<engine::StorySession>> CoWriter::sessionFor(const std::string &uri) {
-  BookState *st = bookOf(uri);
-  if (!st)
-    return Error{ErrorKind::InvalidArgument, "the document is not open: " + uri};
-  const Settings &settings = server_.settingsFor(uri);
-  if (st->session && (st->settings.sameSession(settings) || st->writing || st->indexing))
-    return st->session;
-  auto path = protocol::uriToPath(uri);
-  if (!path)
-    return Error{ErrorKind::Config,
-                 "recurrent keeps a story's memory beside its file: save this document to a file first"};
-  if (!st->story)
-    return Error{ErrorKind::Config, kNotAStory};
-  auto config = backendConfigFor(uri);
-  if (!config)
-    return config.error();
-  // openBook builds the models: a model's summaries go through the session's recorded model, so
-  // calls.jsonl, lastPrompt and the call counts see every one and contextTokens bounds them.
-  engine::SessionOptions sessionOptions;
-  if (settings.topK)
-    sessionOptions.topK = static_cast<std::size_t>(std::clamp(*settings.topK, 1, 50));
-  if (settings.contextTokens)
-    sessionOptions.prompt.contextTokens = std::max(1024, *settings.contextTokens);
-  if (settings.temperature)
-    sessionOptions.prompt.temperature = *settings.temperature;
-  if (settings.bibleShare)
-    sessionOptions.prompt.bibleShare = *settings.bibleShare;
-  sessionOptions.onWarning = [this](const std::string &message) { // once per message, from a pool thread
-    server_.post([this, message] {
-      server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning, message}));
-    });
-  };
-  claimWriter(*st, st->layout.paths().dir);
-  engine::BookOptions bookOptions;
-  bookOptions.session = sessionOptions;
-  auto book = engine::openBook(st->layout, *config, bookOptions);
-  if (!book)
-    return book.error();
-  st->book = std::shared_ptr<engine::Book>(std::move(*book));
-  st->session = st->book->sessionPtr();
-  st->lastSnapshot.reset();
-  st->settings = settings;
-  st->indexedOnce = false;
-  for (const auto &note : st->session->notes())
-    server_.notify("window/showMessage",
-                   json(protocol::ShowMessageParams{protocol::MessageType::Warning, note}));
-  spdlog::info("story session for {}: {}{}", uri, st->session->modelDescription(), st->readOnly ? " (read-only)" : "");
-  return st->session;
-}
-
-std::shared_ptr<const engine::BookSnapshot> CoWriter::bookSnapshot(BookState &st) {
-  for (const auto &uri : st.uris)
-    if (auto path = protocol::uriToPath(uri))
-      if (const Document *doc = server_.documents().find(uri))
-        st.book->setOverlay(*path, doc->manuscript.text()); // a no-op when the text is the same
-  st.lastSnapshot = st.book->snapshot();
-  return st.lastSnapshot;
-}
-
-Result<std::size_t> CoWriter::chapterOf(const std::string &uri, const engine::BookSnapshot &snapshot) const {
-  auto path = protocol::uriToPath(uri);
-  auto chapter = path ? snapshot.chapterIndex(*path) : std::nullopt;
-  if (!chapter)
-    return Error{ErrorKind::InvalidArgument,
-                 "this file is no longer one of the book's chapters (SUMMARY.md or the folder changed): "
-                 "reopen it"};
-  return *chapter;
-}
-
-bool CoWriter::claimWriter(BookState &st, const fs::path &stateDir) {
-  if (st.lock)
-    return true;
-  auto attempt = engine::StateLock::tryAcquire(stateDir, "recurrent lsp");
-  if (attempt && attempt->lock) {
-    st.lock = std::move(attempt->lock);
-    if (st.readOnly) {
-      // The other writer is gone: what it wrote is on disk, so the session is reopened from there.
-      st.readOnly = false;
-      st.readOnlyReason.clear();
-      st.session.reset();
-      st.book.reset();
-    }
-    return true;
-  }
-  if (!attempt) {
-    // The lock cannot even be made (a folder that may not be written): nothing can be saved there
-    // anyway, and checkStateWritable() names the folder to the writer before any model call.
-    spdlog::warn("no writer lock for {}: {}", stateDir.string(), attempt.error().message);
-    return true;
-  }
-  std::string reason = "this story is open read-only: " + attempt->holder +
-                       " is writing it; close it there to write here (hover, search and the outline work meanwhile)";
-  if (!st.readOnly || st.readOnlyReason != reason)
-    server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning,
-                                                                          "recurrent: " + reason}));
-  st.readOnly = true;
-  st.readOnlyReason = std::move(reason);
-  return false;
-}
-
-Result<std::shared_ptr<engine::StorySession>> CoWriter::writableSession(const std::string &uri) {
-  auto session = sessionFor(uri);
-  BookState *st = bookOf(uri);
-  if (!session || st->lock)
-    return session;
-  if (!claimWriter(*st, (*session)->paths().dir))
-    return Error{ErrorKind::Config, st->readOnlyReason};
-  return sessionFor(uri); // reopened from disk when it had been read-only
-}
-
-Status CoWriter::makeStory(const std::string &uri) {
-  BookState *st = bookOf(uri);
-  auto path = protocol::uriToPath(uri);
-  if (!st || !path)
-    return Error{ErrorKind::Config,
-                 "recurrent keeps a story's memory beside its file: save this document to a file first"};
-  if (insideStateFolder(*path))
-    return Error{ErrorKind::InvalidArgument,
-                 "this is one of recurrent's own state files (inside .recurrent/), not a story"};
-  st->story = true;
-  st->summariesDeclined = false;
-  return okStatus();
-}
-
 void CoWriter::scheduleIndex(const std::string &uri, std::chrono::milliseconds delay) {
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   if (!st || stopping_)
     return;
-  if (!st->indexTimer)
-    st->indexTimer = std::make_unique<asio::steady_timer>(server_.ioContext());
-  st->indexTimer->expires_after(delay);
-  st->indexTimer->async_wait([this, uri](const std::error_code &ec) {
-    if (!ec) // a document just opened: its recurrent.autoAdopt and model come with its settings
-      server_.whenSettingsKnown([this, uri] { runIndex(uri); });
-  });
-}
-
-void CoWriter::cancelIndex(BookState &state) {
-  // Whatever was pending or running is owed again: the caller's end (endJob, a ghost-text reply,
-  // a commit) schedules it, so edits made before are never left out of the memory.
-  std::size_t pending = state.indexTimer ? state.indexTimer->cancel() : 0;
-  if (state.indexCancel)
-    state.indexCancel->cancel();
-  if (state.indexing || pending > 0)
-    state.indexAgain = true;
+  // A document just opened: its recurrent.autoAdopt and model come with its settings.
+  st->jobs.scheduleIndex(delay, [this, uri] { server_.whenSettingsKnown([this, uri] { runIndex(uri); }); });
 }
 
 void CoWriter::runIndex(const std::string &uri) {
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   const Document *doc = server_.documents().find(uri);
   if (!st || !doc || stopping_)
     return;
-  if (st->writing || st->indexing || st->asking) {
-    st->indexAgain = true;
-    return;
-  }
+  if (!st->jobs.mayIndex())
+    return; // owed: it runs when the job, the index or the question ends
   auto path = protocol::uriToPath(uri);
   if (!path)
     return; // a scratch or untitled buffer: no memory to keep, and nothing the writer asked for
@@ -637,7 +361,7 @@ void CoWriter::runIndex(const std::string &uri) {
     }
     st->story = true;
   }
-  auto session = writableSession(uri);
+  auto session = workspace_.writableSession(uri);
   if (!session) {
     if (st->readOnly)
       return; // said once by claimWriter; hover and search use the memory as loaded
@@ -654,7 +378,7 @@ void CoWriter::runIndex(const std::string &uri) {
     }
     return;
   }
-  auto snapshot = bookSnapshot(*st)->manuscriptPtr();
+  auto snapshot = workspace_.snapshot(*st)->manuscriptPtr();
   // The first index of a session can take a while (a long book, or a model writing summaries):
   // show it, cancellable. Later ones follow small edits and stay quiet.
   std::shared_ptr<Progress> progress;
@@ -663,10 +387,8 @@ void CoWriter::runIndex(const std::string &uri) {
   std::vector<CancelToken> parents;
   if (progress)
     parents.push_back(progress->token());
-  st->indexCancel = std::make_shared<CancelSource>(parents);
-  st->indexing = true;
+  auto token = st->jobs.startIndex(std::move(parents));
   sendStatus(uri, "indexing");
-  auto token = st->indexCancel->token();
   auto lastPercent = std::make_shared<std::atomic<int>>(-1);
   engine::ProgressFn onProgress = [this, progress, lastPercent](std::string_view stage, std::size_t done,
                                                                 std::size_t total) {
@@ -706,14 +428,14 @@ void CoWriter::runIndex(const std::string &uri) {
         Status status = outcome.status;
         if (progress)
           progress->end(outcome.ask ? "waiting for your answer" : status ? "memory ready" : "stopped");
-        BookState *st = bookOf(uri);
+        OpenBook *st = workspace_.bookOf(uri);
         if (!st)
           return;
-        st->indexing = false;
+        st->jobs.finishIndex();
         if (outcome.ask) {
           sendStatus(uri, "idle");
           askBeforeSummarising(uri, *session, *outcome.ask, [this, uri](bool yes) {
-            BookState *st = bookOf(uri);
+            OpenBook *st = workspace_.bookOf(uri);
             if (!st)
               return;
             st->summariesApproved = yes;
@@ -729,24 +451,22 @@ void CoWriter::runIndex(const std::string &uri) {
           showError("could not update the story's memory", status.error());
         }
         sendStatus(uri, "idle");
-        if (st->indexAgain && !st->writing) {
-          st->indexAgain = false;
+        if (st->jobs.takeOwedIndex())
           scheduleIndex(uri, options_.indexDebounce);
-        }
       });
 }
 
 std::optional<std::string> CoWriter::summaryFor(const std::string &uri, std::size_t paragraph) const {
-  auto it = docs_.find(uri);
+  const OpenBook *open = workspace_.bookOf(uri);
   const Document *doc = server_.documents().find(uri);
-  if (it == docs_.end() || !it->second->session || !doc || paragraph >= doc->manuscript.paragraphs().size())
+  if (!open || !open->session || !doc || paragraph >= doc->manuscript.paragraphs().size())
     return std::nullopt;
-  const BookState &st = *it->second;
+  const OpenBook &st = *open;
   std::size_t inBook = paragraph;
   if (st.layout.isFolder()) { // the chapter's place in the book, as the last snapshot had it
     if (!st.lastSnapshot)
       return std::nullopt;
-    auto chapter = chapterOf(uri, *st.lastSnapshot);
+    auto chapter = Workspace::chapterOf(uri, *st.lastSnapshot);
     if (!chapter)
       return std::nullopt;
     inBook = st.lastSnapshot->bookParagraph(*chapter, paragraph);
@@ -762,13 +482,13 @@ std::optional<std::string> CoWriter::summaryFor(const std::string &uri, std::siz
 
 void CoWriter::sendStatus(const std::string &uri, const std::string &state, const std::string &message) {
   json params{{"uri", uri}, {"state", state}};
-  if (BookState *st = bookOf(uri); st && st->session) {
+  if (OpenBook *st = workspace_.bookOf(uri); st && st->session) {
     auto engineState = st->session->state();
-    params["provider"] = providerOf(st->settings);
+    params["provider"] = workspace_.providerOf(st->settings);
     params["model"] = st->session->modelDescription();
     params["memoryEntries"] = st->session->memoryEntries();
     params["step"] = engineState.step;
-  } else if (auto config = backendConfigFor(uri)) {
+  } else if (auto config = workspace_.configFor(uri)) {
     params["provider"] = config->provider;
     params["model"] = config->describe(); // what a session would use, before there is one
   }
@@ -839,13 +559,13 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
   });
 }
 
-CoWriter::BookState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &reply) {
-  BookState *st = bookOf(uri);
+OpenBook *CoWriter::idleDocument(const std::string &uri, ReplyOnce &reply) {
+  OpenBook *st = workspace_.bookOf(uri);
   if (!st) {
     reply.error(invalidParams("the document is not open: " + uri));
     return nullptr;
   }
-  if (st->writing) {
+  if (st->jobs.writing()) {
     reply.error(requestFailed("recurrent is already running in this document (writing, adopting or "
                               "suggesting plans): wait for it or cancel it"));
     return nullptr;
@@ -855,7 +575,7 @@ CoWriter::BookState *CoWriter::idleDocument(const std::string &uri, ReplyOnce &r
 
 std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string &uri,
                                                                const std::string &what, ReplyOnce &reply) {
-  auto session = writableSession(uri);
+  auto session = workspace_.writableSession(uri);
   if (!session) {
     showError(what, session.error());
     reply.error(session.error());
@@ -870,15 +590,12 @@ std::shared_ptr<engine::StorySession> CoWriter::sessionOrReply(const std::string
   return *session;
 }
 
-CoWriter::Job CoWriter::beginJob(BookState &state, const std::string &uri, const std::string &title,
+CoWriter::Job CoWriter::beginJob(OpenBook &state, const std::string &uri, const std::string &title,
                                  const CancelToken &request, const std::string &status) {
-  cancelIndex(state);
-  state.writing = true;
-  state.jobUri = uri;
+  state.jobs.pauseIndex();
   Job job;
   job.progress = Progress::begin(server_, title, true);
-  job.cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{request, job.progress->token()});
-  state.jobCancel = job.cancel;
+  job.cancel = state.jobs.startWriting(uri, {request, job.progress->token()});
   sendStatus(uri, status);
   refreshCodeLenses();
   return job;
@@ -890,26 +607,23 @@ void CoWriter::refreshCodeLenses() {
 }
 
 void CoWriter::endJob(const std::string &uri, bool reindex) {
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   if (!st)
     return;
-  st->writing = false;
-  st->jobCancel.reset();
+  const bool owed = st->jobs.finishWriting();
   sendStatus(uri, "idle");
   refreshCodeLenses();
   // The writer may have undone the paragraph while its step was being saved.
   if (const Document *doc = server_.documents().find(uri))
     if (auto step = stepWatch_.vanished(uri, doc->manuscript))
       stepTextVanished(uri, *step);
-  if (reindex || st->indexAgain) {
-    st->indexAgain = false;
+  if (reindex || owed)
     scheduleIndex(uri, options_.indexDebounce);
-  }
 }
 
 void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   if (!server_.clientCapabilities().applyEdit) {
@@ -950,8 +664,8 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
   }
 
   st->offer.reset();
-  auto book = bookSnapshot(*st);
-  auto chapter = chapterOf(uri, *book);
+  auto book = workspace_.snapshot(*st);
+  auto chapter = Workspace::chapterOf(uri, *book);
   if (!chapter) {
     reply.error(chapter.error());
     return;
@@ -1091,14 +805,14 @@ void CoWriter::runContinue(const json &args, ReplyOnce reply) {
 
 void CoWriter::runCheck(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   auto session = sessionOrReply(uri, "the continuity check", reply);
   if (!session)
     return;
-  auto snapshot = bookSnapshot(*st);
-  auto chapter = chapterOf(uri, *snapshot);
+  auto snapshot = workspace_.snapshot(*st);
+  auto chapter = Workspace::chapterOf(uri, *snapshot);
   if (!chapter) {
     reply.error(requestFailed(chapter.error().message));
     return;
@@ -1142,7 +856,7 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
     startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
     return;
   }
-  st->writing = true; // no other job while the estimate is made and the question is open
+  st->jobs.hold(); // no other job while the estimate is made and the question is open
   auto checker = std::make_shared<engine::continuity::ModelChecker>(model, server_.bible().checkCache(uri),
                                                                      checkOptionsFor(uri));
   auto book = std::make_shared<engine::continuity::CheckBook>(engine::continuity::checkBookOf(*st->book, snapshot));
@@ -1150,13 +864,13 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
       [checker, book, owner = st->book, paragraphs] { return checker->estimate(*book, paragraphs); },
       [this, uri, snapshot, paragraphs, reply, wholeBook, askAbove,
        model = session->modelDescription()](engine::continuity::ModelCheckEstimate estimate) mutable {
-        BookState *st = bookOf(uri);
+        OpenBook *st = workspace_.bookOf(uri);
         if (!st) {
           reply.error(requestFailed("the document was closed before its check began"));
           return;
         }
         if (estimate.paragraphs <= askAbove) {
-          st->writing = false;
+          st->jobs.finishWriting();
           startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
           return;
         }
@@ -1167,12 +881,12 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
                                std::to_string(estimate.tokens) + " prompt tokens. Check them now?";
         askBeforeSpending(server_, question, kCheckAction,
                           [this, uri, snapshot, paragraphs, reply, wholeBook, estimate](bool yes) mutable {
-                            BookState *st = bookOf(uri);
+                            OpenBook *st = workspace_.bookOf(uri);
                             if (!st) {
                               reply.error(requestFailed("the document was closed before its check began"));
                               return;
                             }
-                            st->writing = false;
+                            st->jobs.finishWriting();
                             if (!yes) {
                               reply.error(protocol::ResponseError{
                                   protocol::RequestCancelled,
@@ -1194,8 +908,8 @@ engine::continuity::ModelCheckOptions CoWriter::checkOptionsFor(const std::strin
 }
 
 void CoWriter::checkNewParagraph(const std::string &uri, std::size_t at, const std::string &inserted) {
-  BookState *st = bookOf(uri);
-  if (!st || !st->book || stopping_ || st->checkCancel || !server_.settingsFor(uri).checkAfterStep.value_or(true))
+  OpenBook *st = workspace_.bookOf(uri);
+  if (!st || !st->book || stopping_ || st->jobs.checking() || !server_.settingsFor(uri).checkAfterStep.value_or(true))
     return;
   st->pendingCheck.reset();
   const Document *doc = server_.documents().find(uri);
@@ -1204,11 +918,11 @@ void CoWriter::checkNewParagraph(const std::string &uri, std::size_t at, const s
   const std::string &text = doc->manuscript.text();
   if (at > text.size() || text.compare(at, inserted.size(), inserted) != 0) {
     // The editor applied the edit but has not sent its didChange yet (Neovim sends it after answering).
-    st->pendingCheck = PendingCheck{at, inserted};
+    st->pendingCheck = OpenBook::PendingCheck{at, inserted};
     return;
   }
-  auto snapshot = bookSnapshot(*st);
-  auto chapter = chapterOf(uri, *snapshot);
+  auto snapshot = workspace_.snapshot(*st);
+  auto chapter = Workspace::chapterOf(uri, *snapshot);
   if (!chapter)
     return;
   auto paragraphs = engine::continuity::paragraphsIn(*snapshot, *chapter, at, at + inserted.size());
@@ -1217,11 +931,11 @@ void CoWriter::checkNewParagraph(const std::string &uri, std::size_t at, const s
 }
 
 void CoWriter::documentSaved(const std::string &uri) {
-  BookState *st = bookOf(uri);
-  if (!st || !st->story || !st->book || stopping_ || st->checkCancel || !server_.settingsFor(uri).checkOnSave.value_or(false))
+  OpenBook *st = workspace_.bookOf(uri);
+  if (!st || !st->story || !st->book || stopping_ || st->jobs.checking() || !server_.settingsFor(uri).checkOnSave.value_or(false))
     return;
-  auto snapshot = bookSnapshot(*st);
-  auto chapter = chapterOf(uri, *snapshot);
+  auto snapshot = workspace_.snapshot(*st);
+  auto chapter = Workspace::chapterOf(uri, *snapshot);
   if (!chapter)
     return;
   auto paragraphs = engine::continuity::chapterParagraphs(*snapshot, *chapter);
@@ -1229,7 +943,7 @@ void CoWriter::documentSaved(const std::string &uri) {
     startCheck(*st, uri, snapshot, std::move(paragraphs), std::nullopt);
 }
 
-void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
+void CoWriter::startCheck(OpenBook &st, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
                           std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply, bool wholeBook) {
   // The book's recorded model: calls.jsonl, lastPrompt and the call counts see the check's calls too.
   std::shared_ptr<engine::RecordingChatModel> model = st.book->recordedModel();
@@ -1261,8 +975,7 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
     cancel = job.cancel;
     progress->report("0/" + std::to_string(paragraphs.size()) + " paragraphs");
   } else {
-    cancel = std::make_shared<CancelSource>();
-    st.checkCancel = cancel;
+    cancel = st.jobs.startCheck();
   }
   const bool asJob = reply.has_value();
   auto shared = std::make_shared<std::optional<ReplyOnce>>(std::move(reply));
@@ -1282,8 +995,8 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
       [this, uri, progress, shared, book, asJob, wholeBook](Result<engine::continuity::ModelCheckReport> report) mutable {
         if (asJob)
           endJob(uri);
-        else if (BookState *now = bookOf(uri))
-          now->checkCancel.reset();
+        else if (OpenBook *now = workspace_.bookOf(uri))
+          now->jobs.finishCheck();
         if (!progress) { // after a step: quiet unless it found something or failed
           if (!report)
             spdlog::warn("the continuity check of the new paragraph failed: {}", report.error().message);
@@ -1313,7 +1026,7 @@ void CoWriter::startCheck(BookState &st, const std::string &uri, std::shared_ptr
 
 void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   if (st->layout.isFolder()) {
@@ -1339,7 +1052,7 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
     reply.error(invalidParams("invalid params: arguments[0].topic: a new story needs a topic or a premise"));
     return;
   }
-  if (auto made = makeStory(uri); !made) {
+  if (auto made = workspace_.makeStory(uri); !made) {
     reply.error(made.error());
     return;
   }
@@ -1396,7 +1109,7 @@ void CoWriter::runNewStory(const json &args, ReplyOnce reply) {
 
 void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   const char *nothing = "there is nothing to adopt yet: write a paragraph or start a New Story";
@@ -1404,14 +1117,14 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
     reply.error(requestFailed(nothing));
     return;
   }
-  if (auto made = makeStory(uri); !made) {
+  if (auto made = workspace_.makeStory(uri); !made) {
     reply.error(made.error());
     return;
   }
   auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
-  auto snapshot = bookSnapshot(*st)->manuscriptPtr();
+  auto snapshot = workspace_.snapshot(*st)->manuscriptPtr();
   if (snapshot->paragraphs().empty()) {
     reply.error(requestFailed(nothing));
     return;
@@ -1420,10 +1133,10 @@ void CoWriter::runAdopt(const json &args, ReplyOnce reply) {
   if (std::size_t askAbove = costQuestionThreshold(uri, *session); askAbove > 0) {
     SummaryEstimate estimate = estimateSummaries(session->memory(), *snapshot);
     if (estimate.paragraphs > askAbove) {
-      st->writing = true; // no second command, and no index, while the question is open
+      st->jobs.hold(); // no second command, and no index, while the question is open
       askBeforeSummarising(uri, *session, estimate, [this, uri, args, snapshot, estimate, reply](bool yes) mutable {
-        if (BookState *st = bookOf(uri))
-          st->writing = false;
+        if (OpenBook *st = workspace_.bookOf(uri))
+          st->jobs.finishWriting();
         if (!yes) {
           reply.error(protocol::ResponseError{protocol::RequestCancelled,
                                               "not adopted: the " + std::to_string(estimate.paragraphs) +
@@ -1444,7 +1157,7 @@ void CoWriter::startAdopt(const std::string &uri, const json &args, std::shared_
   auto session = sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   st->summariesDeclined = false;
   Job job = beginJob(*st, uri, "Recurrent: adopting the manuscript", reply.token(), "indexing");
   auto progress = job.progress;
@@ -1469,7 +1182,7 @@ void CoWriter::startAdopt(const std::string &uri, const json &args, std::shared_
       },
       [this, uri, session, snapshot, progress, reply](Status status) mutable {
         progress->end(status ? "done" : "stopped");
-        if (BookState *s = bookOf(uri))
+        if (OpenBook *s = workspace_.bookOf(uri))
           s->indexedOnce = s->indexedOnce || static_cast<bool>(status);
         endJob(uri);
         if (!status) {
@@ -1490,20 +1203,20 @@ std::size_t CoWriter::costQuestionThreshold(const std::string &uri, const engine
 
 void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StorySession &session,
                                     const SummaryEstimate &estimate, std::function<void(bool)> answer) {
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   if (!st)
     return;
   if (st->summariesDeclined) { // asked once already: the next question is an explicit Adopt
     answer(false);
     return;
   }
-  st->asking = true;
+  st->jobs.setAsking(true);
   auto path = protocol::uriToPath(uri);
   std::string file = path ? path->filename().string() : uri;
   askToSummarise(server_, file, session.modelDescription(), estimate,
                  [this, uri, estimate, answer = std::move(answer)](bool yes) {
-                   if (BookState *st = bookOf(uri))
-                     st->asking = false;
+                   if (OpenBook *st = workspace_.bookOf(uri))
+                     st->jobs.setAsking(false);
                    if (!yes)
                      server_.notify("window/showMessage",
                                     json(protocol::ShowMessageParams{
@@ -1517,7 +1230,7 @@ void CoWriter::askBeforeSummarising(const std::string &uri, const engine::StoryS
 
 void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   if (st->layout.isFolder()) { // already a book: adopting it is what is left to do
@@ -1538,11 +1251,12 @@ void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
   }
   // The folder's open chapters join the book: none may be in the middle of something.
   std::vector<std::string> joining;
-  for (const auto &[open, state] : docs_) {
+  for (OpenBook *state : workspace_.books())
+    for (const auto &open : state->uris) {
     auto file = protocol::uriToPath(open);
     if (!file || !layout.isChapter(*file))
       continue;
-    if (state->writing || state->asking) {
+    if (state->jobs.writing() || state->jobs.asking()) {
       reply.error(requestFailed("recurrent is busy in " + file->filename().string() +
                                 ": wait for it or cancel it, then make the book"));
       return;
@@ -1562,7 +1276,7 @@ void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
   spdlog::info("{} is a book now ({} chapters)", layout.root().string(), layout.chapters().size());
   for (const auto &open : joining) {
     documentClosed(open); // leaves its one-file state (kept on disk, unused) ...
-    attach(open);         // ... for the book's
+    workspace_.attach(open); // ... for the book's
   }
   server_.bible().booksChanged(); // its chapters now share the book's bible
   runAdopt(args, std::move(reply));
@@ -1570,7 +1284,7 @@ void CoWriter::runMakeBook(const json &args, ReplyOnce reply) {
 
 void CoWriter::runNewChapter(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   if (!st->layout.isFolder() || !st->story) {
@@ -1594,13 +1308,13 @@ void CoWriter::runNewChapter(const json &args, ReplyOnce reply) {
 
 void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   auto session = sessionOrReply(uri, "cannot suggest plans", reply);
   if (!session)
     return;
-  auto snapshot = bookSnapshot(*st)->manuscriptPtr();
+  auto snapshot = workspace_.snapshot(*st)->manuscriptPtr();
   Job job = beginJob(*st, uri, "Recurrent: suggesting plans", reply.token());
   auto progress = job.progress;
   auto cancel = job.cancel;
@@ -1620,7 +1334,7 @@ void CoWriter::runSuggestPlans(const json &args, ReplyOnce reply) {
 
 void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   auto session = sessionOrReply(uri, "cannot undo the step", reply);
@@ -1633,7 +1347,7 @@ void CoWriter::runUndoStep(const json &args, ReplyOnce reply) {
                               " is no longer the last step: nothing was undone"));
     return;
   }
-  cancelIndex(*st);
+  st->jobs.pauseIndex();
   background<Result<long>>([session] { return session->undoStep(); },
                            [this, uri, reply](Result<long> step) mutable {
                              if (!step) {
@@ -1674,21 +1388,21 @@ void CoWriter::stepTextVanished(const std::string &uri, long step) {
 }
 
 void CoWriter::undoVanishedStep(const std::string &uri, long step) {
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   const Document *doc = server_.documents().find(uri);
   if (!st || !doc || !st->session)
     return;
   auto tell = [this](protocol::MessageType type, std::string message) {
     server_.notify("window/showMessage", json(protocol::ShowMessageParams{type, std::move(message)}));
   };
-  if (st->writing || !stepWatch_.stillMissing(uri, step, doc->manuscript) ||
+  if (st->jobs.writing() || !stepWatch_.stillMissing(uri, step, doc->manuscript) ||
       st->session->state().step != step) {
     tell(protocol::MessageType::Info, "step " + std::to_string(step) +
                                           " was not undone: its paragraph is back or the story moved on");
     return;
   }
   stepWatch_.forget(uri);
-  cancelIndex(*st);
+  st->jobs.pauseIndex();
   background<Result<long>>([session = st->session] { return session->undoStep(); },
                            [this, uri, tell](Result<long> restored) {
                              if (!restored) {
@@ -1703,7 +1417,7 @@ void CoWriter::undoVanishedStep(const std::string &uri, long step) {
 }
 
 void CoWriter::runSetPlans(const json &args, ReplyOnce reply) {
-  auto session = writableSession(stringArg(args, "uri"));
+  auto session = workspace_.writableSession(stringArg(args, "uri"));
   if (!session) {
     reply.error(session.error());
     return;
@@ -1728,7 +1442,7 @@ void CoWriter::runSetPlans(const json &args, ReplyOnce reply) {
 }
 
 void CoWriter::runSetShortTermMemory(const json &args, ReplyOnce reply) {
-  auto session = writableSession(stringArg(args, "uri"));
+  auto session = workspace_.writableSession(stringArg(args, "uri"));
   if (!session) {
     reply.error(session.error());
     return;
@@ -1750,7 +1464,7 @@ void CoWriter::runSetShortTermMemory(const json &args, ReplyOnce reply) {
 
 void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
   const std::string uri = stringArg(args, "uri");
-  BookState *st = idleDocument(uri, reply);
+  OpenBook *st = idleDocument(uri, reply);
   if (!st)
     return;
   const Document *doc = server_.documents().find(uri);
@@ -1769,8 +1483,8 @@ void CoWriter::runAcceptInline(const json &args, ReplyOnce reply) {
     reply.error(requestFailed("the accepted paragraph is not in the document, so the step was not recorded"));
     return;
   }
-  auto after = bookSnapshot(*st)->manuscriptPtr();
-  cancelIndex(*st);
+  auto after = workspace_.snapshot(*st)->manuscriptPtr();
+  st->jobs.pauseIndex();
   background<Result<engine::StepCommit>>(
       [session = st->session, step, after] {
         return session->commitStep(step, step.paragraph, *after, CancelToken{});
@@ -1812,7 +1526,7 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
             {{"uri", uri}, {"position", position}, {"plan", *plan}});
   for (auto &fix : server_.bible().codeActions(uri, params.range)) // continuity findings under the cursor
     actions.push_back(std::move(fix));
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   if (!st) { // an entry file of the bible: never a story
     reply(actions);
     return;
@@ -1827,7 +1541,7 @@ void CoWriter::onCodeAction(const protocol::CodeActionParams &params, ReplyOnce 
     reply(actions);
     return;
   }
-  auto session = sessionFor(uri);
+  auto session = workspace_.session(uri);
   engine::StoryState state = session ? (*session)->state() : engine::StoryState{};
   if (session && !state.initialised()) {
     // The story needs its state first: adopting reads the manuscript once (summaries, plans).
@@ -1849,12 +1563,12 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
   json lenses = json::array();
   for (const auto &lens : server_.bible().codeLenses(uri)) // an entry file's mention counts
     lenses.push_back(json(lens));
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   if (!doc || !st || !st->story || doc->manuscript.paragraphs().empty()) {
     reply(lenses); // a file that is not a story shows no lenses: it may be any Markdown file
     return;
   }
-  if (st->writing) { // a plan clicked now could only be refused; they come back when the job ends
+  if (st->jobs.writing()) { // a plan clicked now could only be refused; they come back when the job ends
     reply(lenses);
     return;
   }
@@ -1863,7 +1577,7 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
   std::uint32_t line = std::min(m.paragraphs().back().lastLine + 1, m.lineCount() - 1);
   protocol::Range range{{line, 0}, {line, 0}};
   std::vector<std::string> plans;
-  if (auto session = sessionFor(uri))
+  if (auto session = workspace_.session(uri))
     plans = (*session)->state().plans;
   for (std::size_t i = 0; i < plans.size(); ++i) {
     std::string title = "Plan " + std::to_string(i + 1) + ": " + shorten(plans[i], 60);
@@ -1880,9 +1594,9 @@ void CoWriter::onCodeLens(const protocol::CodeLensParams &params, ReplyOnce repl
 void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params, ReplyOnce reply) {
   const std::string &uri = params.textDocument.uri;
   const Document *doc = server_.documents().find(uri);
-  BookState *st = bookOf(uri);
+  OpenBook *st = workspace_.bookOf(uri);
   json empty{{"items", json::array()}};
-  if (!doc || !st || st->writing) {
+  if (!doc || !st || st->jobs.writing()) {
     reply(empty);
     return;
   }
@@ -1917,7 +1631,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
   std::string prefix = atParagraphEnd ? "\n\n" : (line > 0 && !lineBlank(line - 1) ? "\n" : "");
   std::string suffix = line + 1 < m.lineCount() && !lineBlank(line + 1) ? "\n" : "";
   protocol::Position insertAt = toPosition(m, offset, encoding);
-  auto session = writableSession(uri);
+  auto session = workspace_.writableSession(uri);
   if (!session) {
     reply(empty);
     return;
@@ -1927,19 +1641,15 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
     reply(empty);
     return;
   }
-  auto book = bookSnapshot(*st);
-  auto chapter = chapterOf(uri, *book);
+  auto book = workspace_.snapshot(*st);
+  auto chapter = Workspace::chapterOf(uri, *book);
   if (!chapter) {
     reply(empty);
     return;
   }
   // A newer request supersedes an older one.
-  if (st->inlineCancel)
-    st->inlineCancel->cancel();
-  cancelIndex(*st);
-  auto cancel = std::make_shared<CancelSource>(std::vector<CancelToken>{reply.token()});
-  st->inlineCancel = cancel;
-  st->inlineUri = uri;
+  BookScheduler::GhostText ghost = st->jobs.startGhostText(uri, {reply.token()});
+  auto cancel = ghost.cancel;
   auto snapshot = book->manuscriptPtr();
   engine::StorySession::StepRequest request =
       st->book->stepRequest(*book, *chapter, offset, planCommentAt(m, line ? line - 1 : 0).value_or(""));
@@ -1951,11 +1661,15 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
         return session->prepareStep(*snapshot, request, cancel->token());
       },
       [this, uri, prefix, suffix, position = insertAt, wrapAt = engine::hardWrapWidth(*snapshot), cancel,
-       reply](Result<engine::PendingStep> pending) mutable {
-        BookState *st = bookOf(uri);
-        if (st && st->indexAgain && !st->writing) {
-          st->indexAgain = false;
+       stale = ghost.stale, reply](Result<engine::PendingStep> pending) mutable {
+        OpenBook *st = workspace_.bookOf(uri);
+        if (st && st->jobs.takeOwedIndex())
           scheduleIndex(uri, options_.indexDebounce);
+        if (stale->load()) {
+          reply.error(protocol::ResponseError{protocol::ContentModified,
+                                              "the document changed while its ghost text was being written",
+                                              std::nullopt});
+          return;
         }
         if (cancel->cancelled() || !st) {
           reply.error(Error::cancelled());
@@ -1970,7 +1684,7 @@ void CoWriter::onInlineCompletion(const protocol::InlineCompletionParams &params
         if (wrapAt)
           pending->paragraph = engine::wrapText(pending->paragraph, *wrapAt);
         std::string text = prefix + pending->paragraph + suffix;
-        st->offer = InlineOffer{id, std::move(*pending)};
+        st->offer = OpenBook::InlineOffer{id, std::move(*pending)};
         protocol::InlineCompletionItem item;
         item.insertText = text;
         item.range = protocol::Range{position, position};
@@ -1991,13 +1705,13 @@ void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, 
   json entries = json::array(); // the bible's names first: they are what a writer searches for most
   for (const auto &symbol : server_.bible().symbols(params.query))
     entries.push_back(json(symbol));
-  for (auto &[key, state] : books_) {
+  for (OpenBook *state : workspace_.books()) {
     if (!state->story || params.query.empty())
       continue;
-    auto session = sessionFor(*state->uris.begin());
+    auto session = workspace_.session(*state->uris.begin());
     if (!session)
       continue;
-    Source source{*session, bookSnapshot(*state), {}};
+    Source source{*session, workspace_.snapshot(*state), {}};
     for (const auto &uri : state->uris)
       if (auto path = protocol::uriToPath(uri))
         source.openUris[path->lexically_normal()] = uri;
@@ -2054,7 +1768,7 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
     return;
   }
   const auto &m = doc->manuscript;
-  BookState *st = bookOf(params.uri);
+  OpenBook *st = workspace_.bookOf(params.uri);
   json counts{{"paragraphs", m.paragraphs().size()},
               {"memoryEntries", 0},
               {"words", m.totalWords()},
@@ -2068,7 +1782,7 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
                {"bibleFile", bibleFile}});
     return;
   }
-  auto session = sessionFor(params.uri);
+  auto session = workspace_.session(params.uri);
   if (!session) {
     reply.error(session.error());
     return;
@@ -2077,7 +1791,7 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
   engine::StoryState state = s.state();
   counts["memoryEntries"] = s.memoryEntries();
   // The book as of the last index (the open chapters' latest text is in it after the debounce).
-  auto book = st->lastSnapshot ? st->lastSnapshot : bookSnapshot(*st);
+  auto book = st->lastSnapshot ? st->lastSnapshot : workspace_.snapshot(*st);
   if (st->layout.isFolder()) { // the memory is the book's: so are the counts beside it
     counts["paragraphs"] = book->manuscript().paragraphs().size();
     counts["words"] = book->totalWords();
@@ -2094,11 +1808,11 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
              {"plans", state.plans},
              {"outline", state.outline},
              {"counts", counts},
-             {"provider", providerOf(st->settings)},
+             {"provider", workspace_.providerOf(st->settings)},
              {"model", s.modelDescription()},
              {"offline", s.offline()},
-             {"busy", st && (st->writing || st->indexing || st->asking)},
-             {"indexing", st && st->indexing},
+             {"busy", st && st->jobs.busy()},
+             {"indexing", st && st->jobs.indexing()},
              {"readOnly", st && st->readOnly},
              {"statePath", s.paths().dir.string()},
              {"book", bookJson(*book)}};
@@ -2108,23 +1822,19 @@ void CoWriter::onStoryState(const UriParams &params, ReplyOnce reply) {
 }
 
 void CoWriter::onBookOutline(const UriParams &params, ReplyOnce reply) {
-  BookState *st = bookOf(params.uri);
+  OpenBook *st = workspace_.bookOf(params.uri);
   if (!st) {
     reply.error(invalidParams("the document is not open: " + params.uri));
     return;
   }
-  if (!st->story) {
-    reply.error(requestFailed(kNotAStory));
-    return;
-  }
-  if (auto session = sessionFor(params.uri); !session) {
+  if (auto session = workspace_.session(params.uri); !session) { // not a story yet, or its memory is unreadable
     reply.error(session.error());
     return;
   }
   // Chapter summaries are extractive and cached by chapter text; the first outline of a long
   // book computes them all, so it runs on the pool.
   background<json>(
-      [book = st->book, snapshot = bookSnapshot(*st)] {
+      [book = st->book, snapshot = workspace_.snapshot(*st)] {
         json outline = bookJson(*snapshot);
         for (std::size_t i = 0; i < snapshot->chapters().size(); ++i)
           outline["chapters"][i]["summary"] = book->chapterSummary(*snapshot, i);
@@ -2138,11 +1848,11 @@ void CoWriter::onLastPrompt(const UriParams &params, ReplyOnce reply) {
     reply.error(invalidParams("the document is not open: " + params.uri));
     return;
   }
-  if (BookState *st = bookOf(params.uri); st && !st->story) {
+  if (OpenBook *st = workspace_.bookOf(params.uri); st && !st->story) {
     reply(json(nullptr)); // no story, no prompt
     return;
   }
-  auto session = sessionFor(params.uri);
+  auto session = workspace_.session(params.uri);
   if (!session) {
     reply.error(session.error());
     return;

@@ -1,10 +1,9 @@
 // CoWriter: co-writing in the editor. Keeps each open story's book (one memory, one state) current,
 // and turns plans, continuations, ghost text and memory queries into engine calls.
 //
-// A document belongs to a book: the folder book whose chapter it is (`BOOK/.recurrent/book/`),
-// else its own one-file story. The open chapters of one book share one BookState: one session,
-// one writer lock, one index schedule and one writing job at a time; a job reads a BookSnapshot
-// with every open chapter's text in it.
+// The open books are the Workspace's (Workspace.h): a document's book, its session and writer
+// lock; each book's BookScheduler runs one writing job at a time, the debounced index and the
+// ghost text; a job reads a BookSnapshot with every open chapter's text in it.
 //
 // The surface is docs/LSP.md: commands (`recurrent.continue`, `recurrent.newStory`, ...), code
 // actions, code lenses, inline completion, workspace symbols, `recurrent/storyState`,
@@ -26,6 +25,7 @@
 #include "server/HandlerTable.h"
 #include "server/Settings.h"
 #include "server/StepWatch.h"
+#include "server/Workspace.h"
 
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
@@ -96,8 +96,6 @@ public:
   void shutdown();
 
 private:
-  struct BookState;
-  struct InlineOffer;
 
   // Handlers.
   void onExecuteCommand(const protocol::ExecuteCommandParams &params, ReplyOnce reply);
@@ -125,45 +123,18 @@ private:
   /// The model's check of a new paragraph (`inserted` at byte `at` of the chapter), after its step: no reply.
   /// Waits for the next didChange when the editor's text does not have it yet.
   void checkNewParagraph(const std::string &uri, std::size_t at, const std::string &inserted);
-  /// A step's paragraph inserted at `at` that the editor's text does not show yet.
-  struct PendingCheck {
-    std::size_t at = 0;
-    std::string inserted;
-  };
   /// The model check's options for the document's settings (its context window).
   engine::continuity::ModelCheckOptions checkOptionsFor(const std::string &uri) const;
   /// Starts a model check of `paragraphs` (book-wide indices) as the book's one job; `reply` may be empty.
   /// After a `wholeBook` check the closed chapters' findings are published too.
-  void startCheck(BookState &state, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
+  void startCheck(OpenBook &book, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
                   std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply, bool wholeBook = false);
   void onBookOutline(const UriParams &params, ReplyOnce reply);
   void onWatchedFilesChanged(const WatchedFilesParams &params);
 
-  // Books, sessions and indexing.
-  BookState *bookOf(const std::string &uri);
-  /// Files `uri` to its book's state (shared with the book's other open chapters).
-  void attach(const std::string &uri);
-  /// The book's text now: every open chapter's editor text over the files on disk.
-  std::shared_ptr<const engine::BookSnapshot> bookSnapshot(BookState &state);
-  /// Which chapter of `snapshot` the document is; the error is user-facing.
-  Result<std::size_t> chapterOf(const std::string &uri, const engine::BookSnapshot &snapshot) const;
-  /// The session for an open document, opened on first use; the error is user-facing.
-  Result<std::shared_ptr<engine::StorySession>> sessionFor(const std::string &uri);
-  /// The backend the document's settings and the environment ask for.
-  Result<engine::BackendConfig> backendConfigFor(const std::string &uri) const;
-  /// "offline", "openai", "anthropic": the provider the session was opened with.
-  std::string providerOf(const Settings &settings) const;
-  Result<engine::BackendConfig> configFor(const Settings &settings) const;
-  /// The session, only while this server holds the story's writer lock (tried again on each call);
-  /// else the read-only reason.
-  Result<std::shared_ptr<engine::StorySession>> writableSession(const std::string &uri);
-  /// Tries to become the story's one writer; false (read-only, said once to the writer) when another
-  /// process holds its lock.
-  bool claimWriter(BookState &state, const std::filesystem::path &stateDir);
+  // Memory upkeep.
   /// nameRenamed for a story with none of its chapters open: its state is opened for the rename alone.
   void renameInClosedBook(const engine::BookLayout &book, const std::string &oldName, const std::string &newName);
-  /// The writer's word (adopt, new story): the open file becomes a story. Refused for state files.
-  Status makeStory(const std::string &uri);
   /// Paragraphs above which summarising with this session's model asks first (0: never asks).
   std::size_t costQuestionThreshold(const std::string &uri, const engine::StorySession &session) const;
   /// Asks the writer about the cost (once; a declined question stays declined until Adopt).
@@ -173,7 +144,6 @@ private:
                   ReplyOnce reply);
   void scheduleIndex(const std::string &uri, std::chrono::milliseconds delay);
   void runIndex(const std::string &uri);
-  void cancelIndex(BookState &state);
 
   /// Runs `job` on the pool; `then` runs on the main strand with its result.
   template <typename T> void background(std::function<T()> job, std::function<void(T)> then);
@@ -184,12 +154,12 @@ private:
     std::shared_ptr<CancelSource> cancel; ///< cancelled by the request or the progress's button
   };
   /// The open document's book, or null after replying why not (not open, or already writing).
-  BookState *idleDocument(const std::string &uri, ReplyOnce &reply);
+  OpenBook *idleDocument(const std::string &uri, ReplyOnce &reply);
   /// The document's session, or null after telling the writer that `what` failed and why.
   std::shared_ptr<engine::StorySession> sessionOrReply(const std::string &uri, const std::string &what,
                                                        ReplyOnce &reply);
   /// Marks the document busy, pauses its indexing and opens a cancellable progress.
-  Job beginJob(BookState &state, const std::string &uri, const std::string &title, const CancelToken &request,
+  Job beginJob(OpenBook &book, const std::string &uri, const std::string &title, const CancelToken &request,
                const std::string &status = "writing");
   /// The document is idle again; indexing catches up with edits made meanwhile (or now, if `reindex`).
   void endJob(const std::string &uri, bool reindex = false);
@@ -214,8 +184,7 @@ private:
   LspServer &server_;
   Options options_;
   asio::thread_pool pool_;
-  std::map<std::string, std::shared_ptr<BookState>> docs_;  ///< by document URI
-  std::map<std::string, std::shared_ptr<BookState>> books_; ///< by state folder (or URI: no file)
+  Workspace workspace_;
   StepWatch stepWatch_;
   std::uint64_t nextInlineId_ = 1;
   bool stopping_ = false;

@@ -618,3 +618,41 @@ TEST_CASE("co-writing: while the model streams the memory and plans, the status 
   CHECK(refreshes.load() - refreshesBefore == 2); // hidden at the start, back at the end
   CHECK(planLenses() == 3);
 }
+
+TEST_CASE("co-writing: typing while the ghost text is written makes it stale: ContentModified, no offer") {
+  TempDir dir;
+  auto path = dir / "harbour.md";
+  REQUIRE(writeFileAtomically(path, kManuscript).ok());
+  std::string uri = protocol::pathToUri(path);
+
+  FakeLlmServer model;
+  SchemaAnswers answers;
+  std::atomic<bool> slow{false};
+  model.setHandler([&](const FakeRequest &request) {
+    FakeResponse response = answers.respond(request);
+    if (slow)
+      response.split(7, 4, std::chrono::milliseconds(40)); // seconds in all: the edit comes first
+    return response;
+  });
+
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
+  EditorMirror editor(client, uri, kManuscript);
+  client.initialize(kStoryCapabilities);
+  client.open(uri, kManuscript);
+  adopt(client, uri);
+  json before = waitForStory(client, uri, memoryReady);
+
+  slow = true;
+  auto call = client.call("textDocument/inlineCompletion", {{"textDocument", {{"uri", uri}}},
+                                                            {"position", editor.endPosition()},
+                                                            {"context", {{"triggerKind", 1}}}});
+  editor.replace(0, 0, "Draft. ");
+  json error = call.takeError();
+  CHECK(error["code"] == -32801);
+  CHECK(editor.appliedEdits() == 0);
+  json after = client.call("recurrent/storyState", {{"uri", uri}}).take();
+  CHECK(after["step"] == before["step"]);
+  client.takeNotifications("window/showMessage");
+  CHECK(client.stop() == 0);
+}

@@ -117,7 +117,7 @@ end
 
 --- Shows a request's error once: not for a cancel, not when the server's own message just said it.
 function M.report_error(err)
-  if err and err.code ~= -32800 and not just_shown(err.message) then
+  if err and err.code ~= -32800 and err.code ~= -32801 and not just_shown(err.message) then
     notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
   end
 end
