@@ -227,13 +227,13 @@ std::vector<std::string> newNames(const engine::Bible &bible, const json &given)
   return out;
 }
 
-std::string addedMessage(const std::vector<std::string> &names) {
+std::string addedMessage(const std::vector<std::string> &names, bool described) {
   std::string list;
   for (const auto &n : names)
     list += (list.empty() ? "" : ", ") + n;
   return "recurrent: added " +
          (names.size() == 1 ? std::string("1 bible entry") : std::to_string(names.size()) + " bible entries") + ": " +
-         list + " (type: other, no description yet: yours to write)";
+         list + (described ? " (the model's descriptions: check them)" : " (type: other, no description yet: yours to write)");
 }
 
 } // namespace recurrent::server

@@ -85,7 +85,7 @@ protocol::json newEntriesEdit(const std::filesystem::path &folder, const std::ve
 std::vector<std::string> newNames(const engine::Bible &bible, const protocol::json &given);
 
 /// The one message once they are added: "recurrent: added 2 bible entries: Mara, Tobin (...)".
-std::string addedMessage(const std::vector<std::string> &names);
+std::string addedMessage(const std::vector<std::string> &names, bool described = false);
 
 /// The paragraph around byte `offset`: from after the blank line before it to the blank line after it.
 std::pair<std::size_t, std::size_t> paragraphAround(std::string_view text, std::size_t offset);

@@ -1085,6 +1085,28 @@ void BibleFeatures::showPassage(const json &args, ReplyOnce &reply) {
                });
 }
 
+std::string BibleFeatures::cannotCreateEntries(const std::string &uri) {
+  Book *book = bookOf(uri);
+  if (!book)
+    return "this document belongs to no book with a bible folder";
+  const auto &caps = server_.clientCapabilities();
+  if (!caps.applyEdit || !caps.documentChanges || !caps.createFiles)
+    return "this editor cannot create files through the language server (it lacks "
+           "workspace.workspaceEdit.resourceOperations \"create\"): create the entry files in " +
+           engine::bibleFolder(book->layout).string() + " yourself";
+  return {};
+}
+
+std::vector<std::string> BibleFeatures::bibleNames(const std::string &uri) {
+  std::vector<std::string> names;
+  if (Book *book = bookOf(uri))
+    for (const auto &entry : book->text.bible()->entries) {
+      names.push_back(entry.name);
+      names.insert(names.end(), entry.aliases.begin(), entry.aliases.end());
+    }
+  return names;
+}
+
 void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
   Book *book = args.is_object() && args.contains("uri") && args["uri"].is_string() ? bookOf(args["uri"].get<std::string>())
                                                                                   : nullptr;
@@ -1093,41 +1115,53 @@ void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
                               " needs {uri, names?} of an open document"));
     return;
   }
-  const auto folder = engine::bibleFolder(book->layout);
-  const auto &caps = server_.clientCapabilities();
-  if (!caps.applyEdit || !caps.documentChanges || !caps.createFiles) {
-    reply.error(protocol::ResponseError{protocol::RequestFailed,
-                                        "this editor cannot create files through the language server (it lacks "
-                                        "workspace.workspaceEdit.resourceOperations \"create\"): create the entry "
-                                        "files in " + folder.string() + " yourself",
-                                        std::nullopt});
+  const std::string uri = args["uri"].get<std::string>();
+  if (auto why = cannotCreateEntries(uri); !why.empty()) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed, why, std::nullopt});
     return;
   }
   // Without names (a chapter too long to list them in the action's title), the chapter's candidates now.
   json given = args.contains("names") ? args["names"] : json::array();
   if (!args.contains("names"))
-    if (const Document *doc = server_.documents().find(args["uri"].get<std::string>())) {
+    if (const Document *doc = server_.documents().find(uri)) {
       const std::string text = doc->manuscript.text();
-      if (auto view = chapterView(args["uri"].get<std::string>(), text))
+      if (auto view = chapterView(uri, text))
         for (const auto &c : nameCandidatesOf(*view))
           given.push_back(c.name);
     }
-  auto names = newNames(*book->text.bible(), given);
-  if (names.empty()) {
+  std::vector<NewEntry> entries;
+  for (auto &name : newNames(*book->text.bible(), given))
+    entries.push_back(NewEntry{std::move(name)});
+  createEntries(uri, std::move(entries), reply);
+}
+
+void BibleFeatures::createEntries(const std::string &uri, std::vector<NewEntry> entries, ReplyOnce reply) {
+  Book *book = bookOf(uri);
+  if (!book) {
+    reply.error(protocol::ResponseError{protocol::RequestFailed, "the document was closed", std::nullopt});
+    return;
+  }
+  if (entries.empty()) {
     server_.notify("window/showMessage",
                    json(protocol::ShowMessageParams{protocol::MessageType::Info,
                                                     "recurrent: no name in this chapter is new to the bible"}));
     reply(json{{"added", json::array()}, {"files", json::array()}});
     return;
   }
+  std::vector<std::string> names;
+  bool described = false;
+  for (const auto &e : entries) {
+    names.push_back(e.name);
+    described = described || !e.description.empty();
+  }
   std::vector<fs::path> files;
-  json edit = newEntriesEdit(folder, names, files);
+  json edit = newEntriesEdit(engine::bibleFolder(book->layout), entries, files);
   json uris = json::array();
   for (const auto &f : files)
     uris.push_back(protocol::pathToUri(f));
   server_.call("workspace/applyEdit", {{"label", "Extract bible entries"}, {"edit", std::move(edit)}},
-               [this, reply, names, files, uris](std::optional<json> result,
-                                                 std::optional<protocol::ResponseError> error) mutable {
+               [this, reply, names, files, uris, described](std::optional<json> result,
+                                                            std::optional<protocol::ResponseError> error) mutable {
                  protocol::ApplyWorkspaceEditResult applied;
                  protocol::ParseIssue issue;
                  if (error || !result || !protocol::fromJson(*result, applied, "", issue) || !applied.applied) {
@@ -1139,7 +1173,8 @@ void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
                    return;
                  }
                  server_.notify("window/showMessage",
-                                json(protocol::ShowMessageParams{protocol::MessageType::Info, addedMessage(names)}));
+                                json(protocol::ShowMessageParams{protocol::MessageType::Info,
+                                                                 addedMessage(names, described)}));
                  filesChanged(files);
                  reply(json{{"added", names}, {"files", uris}});
                });

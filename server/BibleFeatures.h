@@ -107,6 +107,13 @@ public:
   /// the bible's.
   bool executeCommand(const protocol::ExecuteCommandParams &params, ReplyOnce &reply);
 
+  /// Why the editor cannot take new entry files from the server (empty: it can).
+  std::string cannotCreateEntries(const std::string &uri);
+  /// The names and aliases of the document's bible (for the model's extraction prompt).
+  std::vector<std::string> bibleNames(const std::string &uri);
+  /// Creates one entry file per entry through workspace/applyEdit; one message; replies {added, files}.
+  void createEntries(const std::string &uri, std::vector<NewEntry> entries, ReplyOnce reply);
+
   /// The model check's cache of the document's book (its state folder's model-checks.json): CoWriter's
   /// `recurrent.check` writes it, the diagnostics read the findings stored for the open chapters' paragraphs.
   std::shared_ptr<engine::continuity::CheckCache> checkCache(const std::string &uri);

@@ -1,6 +1,7 @@
 #include "server/CoWriter.h"
 
 #include "engine/Backends.h"
+#include "engine/bible/ExtractPrompt.h"
 #include "engine/book/StateLock.h"
 #include "engine/continuity/ModelCheck.h"
 #include "engine/manuscript/Wrapping.h"
@@ -536,7 +537,7 @@ void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, Re
       {kUndoStep, &CoWriter::runUndoStep}, {kAcceptInline, &CoWriter::runAcceptInline},
       {kSetPlans, &CoWriter::runSetPlans}, {kSetShortTermMemory, &CoWriter::runSetShortTermMemory},
       {kMakeBook, &CoWriter::runMakeBook}, {kNewChapter, &CoWriter::runNewChapter},
-      {kCheck, &CoWriter::runCheck},
+      {kCheck, &CoWriter::runCheck},       {kExtractBibleEntriesCommand, &CoWriter::runExtractEntries},
   };
   auto it = kCommands.find(params.command);
   if (it == kCommands.end()) {
@@ -897,6 +898,82 @@ void CoWriter::runCheck(const json &args, ReplyOnce reply) {
                             }
                             startCheck(*st, uri, snapshot, std::move(paragraphs), std::move(reply), wholeBook);
                           });
+      });
+}
+
+void CoWriter::runExtractEntries(const json &args, ReplyOnce reply) {
+  const std::string uri = stringArg(args, "uri");
+  OpenBook *st = idleDocument(uri, reply);
+  if (!st)
+    return;
+  auto offline = [&] {
+    protocol::ExecuteCommandParams params{kExtractBibleEntriesCommand, {args}};
+    server_.bible().executeCommand(params, reply);
+  };
+  if (!st->story) {
+    offline(); // not a story: no model is ever asked (the names come from the text)
+    return;
+  }
+  auto session = sessionOrReply(uri, "extracting bible entries", reply);
+  if (!session)
+    return;
+  if (session->offline()) {
+    offline();
+    return;
+  }
+  // Said before a call is spent: the entries could not be written anyway.
+  if (auto why = server_.bible().cannotCreateEntries(uri); !why.empty()) {
+    reply.error(requestFailed(why));
+    return;
+  }
+  const Settings &settings = server_.settingsFor(uri);
+  engine::ExtractRequestInput input;
+  input.language = settings.language.value_or(session->state().language);
+  auto path = protocol::uriToPath(uri);
+  input.chapterName = path ? path->filename().string() : uri;
+  input.chapterText = server_.documents().find(uri)->manuscript.text();
+  input.knownNames = server_.bible().bibleNames(uri);
+  input.limit = kExtractedNames;
+  if (settings.contextTokens)
+    input.contextTokens = std::max(1024, *settings.contextTokens);
+  auto request = engine::makeExtractRequest(input);
+  if (!request) {
+    reply.error(request.error());
+    return;
+  }
+  if (request->cut)
+    server_.notify("window/showMessage",
+                   json(protocol::ShowMessageParams{
+                       protocol::MessageType::Info,
+                       "recurrent: the chapter is longer than the model's context (recurrent.contextTokens): only its "
+                       "first " + std::to_string(request->sentBytes * 100 / std::max<std::size_t>(1, input.chapterText.size())) +
+                           "% was sent for bible entries"}));
+  Job job = beginJob(*st, uri, "Recurrent: finding bible entries", reply.token());
+  // The book's recorded model: calls.jsonl, lastPrompt and the call counts see this call too.
+  background<Result<engine::ExtractedEntries>>(
+      [model = st->book->recordedModel(), request = request->request, input, cancel = job.cancel]()
+          -> Result<engine::ExtractedEntries> {
+        auto answer = model->chat(request, cancel->token());
+        if (!answer)
+          return answer.error();
+        return engine::parseExtractAnswer(answer->text, input.chapterText, input.knownNames, input.limit);
+      },
+      [this, uri, progress = job.progress, reply](Result<engine::ExtractedEntries> found) mutable {
+        endJob(uri);
+        if (!found) {
+          progress->end("failed");
+          showError("no bible entries", found.error());
+          reply.error(found.error());
+          return;
+        }
+        progress->end(std::to_string(found->entries.size()) + " found");
+        if (found->dropped > 0)
+          spdlog::info("bible extraction: {} of the model's entries left out (invented, known or repeated)",
+                       found->dropped);
+        std::vector<NewEntry> entries;
+        for (auto &e : found->entries)
+          entries.push_back(NewEntry{e.name, engine::bibleEntryTypeName(e.type), e.aliases, e.description});
+        server_.bible().createEntries(uri, std::move(entries), std::move(reply));
       });
 }
 

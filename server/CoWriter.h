@@ -129,6 +129,9 @@ private:
   /// After a `wholeBook` check the closed chapters' findings are published too.
   void startCheck(OpenBook &book, const std::string &uri, std::shared_ptr<const engine::BookSnapshot> snapshot,
                   std::vector<std::size_t> paragraphs, std::optional<ReplyOnce> reply, bool wholeBook = false);
+  /// recurrent.extractBibleEntries {uri}: with a model, one call for the chapter's characters, places and things
+  /// (engine/bible/ExtractPrompt), as the book's one job; offline, or not a story yet, BibleFeatures' names.
+  void runExtractEntries(const protocol::json &args, ReplyOnce reply);
   void onBookOutline(const UriParams &params, ReplyOnce reply);
   void onWatchedFilesChanged(const WatchedFilesParams &params);
 

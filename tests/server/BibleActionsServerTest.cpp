@@ -9,9 +9,11 @@
 #include "tests/server/StoryTestKit.h"
 #include "tests/support/FakeLlmServer.h"
 #include "tests/support/TempDir.h"
+#include "tests/support/SchemaAnswers.h"
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 
 using namespace recurrent;
@@ -282,4 +284,53 @@ TEST_CASE("bible actions: a full entry's edit carries its type, aliases and desc
   CHECK(changes[0]["kind"] == "create");
   CHECK(changes[1]["edits"][0]["newText"] == "---\ntype: character\naliases: [Mara]\n---\n\n# Mara Vell\n\nThe keeper.\n");
   CHECK(changes[3]["edits"][0]["newText"] == engine::entryFileText("Tobin", "other")); // nothing invented
+}
+
+TEST_CASE("bible actions: with a model, Extract asks it once and writes its entries, never an invented or a known name") {
+  Book book;
+  FakeLlmServer model;
+  SchemaAnswers others;
+  std::atomic<int> extractRequests{0};
+  model.setHandler([&](const FakeRequest &request) -> FakeResponse {
+    const json &j = request.json;
+    if (request.path == "/v1/chat/completions" && j.is_object() && j.contains("response_format") &&
+        j["response_format"].value("json_schema", json::object()).value("name", "") == "bible_entries") {
+      ++extractRequests;
+      json entries = json::array(
+          {{{"name", "Quorran"}, {"type", "character"}, {"aliases", json::array()},
+            {"description", "A sailor of the quay. His dog barks at the bells."}},
+           {{"name", "Mirelda Vosk"}, {"type", "wizard"}, {"aliases", {"Mirelda"}}, {"description", "Watches from the boat."}},
+           {{"name", "Zebulon"}, {"type", "character"}, {"aliases", json::array()}, {"description", "Not in the chapter."}},
+           {{"name", "Anya"}, {"type", "character"}, {"aliases", json::array()}, {"description", "Known already."}}});
+      return chatStream(json{{"entries", entries}}.dump(), ChatStreamOptions{});
+    }
+    return others.respond(request);
+  });
+  LspTestClient client(storyClientOptions());
+  client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
+  client.onRequest("workspace/applyEdit", [&](const json &params) { return applyToDisk(client, params["edit"]); });
+  client.initialize(capabilities(true));
+  client.open(book.uri(), kQuay);
+
+  json result = client.call("workspace/executeCommand", {{"command", "recurrent.extractBibleEntries"},
+                                                         {"arguments", {{{"uri", book.uri()}}}}})
+                    .take();
+  CHECK(extractRequests == 1);
+  CHECK(result["added"] == json{"Quorran", "Mirelda Vosk"});
+  CHECK(*readFile(book.bible / "quorran.md") ==
+        engine::entryFileText("Quorran", "character", {}, "A sailor of the quay. His dog barks at the bells."));
+  CHECK(*readFile(book.bible / "mirelda-vosk.md") ==
+        engine::entryFileText("Mirelda Vosk", "other", {"Mirelda"}, "Watches from the boat.")); // an unknown type
+  CHECK_FALSE(fs::exists(book.bible / "zebulon.md"));
+  CHECK_FALSE(fs::exists(book.bible / "anya.md"));
+  // Through the story's recorded model: the call log and the context viewer see it.
+  CHECK(readFile(book.root / ".recurrent/book/calls.jsonl").value().find("\"task\":\"extract\"") != std::string::npos);
+  json last = client.call("recurrent/lastPrompt", {{"uri", book.uri()}}).take();
+  CHECK(last["task"] == "extract");
+  auto messages = client.takeNotifications("window/showMessage");
+  bool said = false;
+  for (const auto &m : messages)
+    said = said || m["message"].get<std::string>().find("added 2 bible entries: Quorran, Mirelda Vosk") != std::string::npos;
+  CHECK(said);
+  CHECK(client.stop() == 0);
 }
