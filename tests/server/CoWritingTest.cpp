@@ -82,6 +82,20 @@ std::vector<json> continueActions(const json &actions) {
   return out;
 }
 
+/// A fake model that answers every schema; once `slow` is set, in pieces of at most `maxPiece` bytes, `delay` apart.
+struct SlowModel : FakeLlmServer {
+  SchemaAnswers answers;
+  std::atomic<bool> slow{false};
+  SlowModel(unsigned seed, std::size_t maxPiece, std::chrono::milliseconds delay) {
+    setHandler([this, seed, maxPiece, delay](const FakeRequest &request) {
+      FakeResponse response = answers.respond(request);
+      if (slow)
+        response.split(seed, maxPiece, delay);
+      return response;
+    });
+  }
+};
+
 } // namespace
 
 TEST_CASE("co-writing: adopt, plans as code actions, continue with plan 2, state and last prompt") {
@@ -208,15 +222,8 @@ TEST_CASE("co-writing: cancelling a slow continuation leaves the document and th
   REQUIRE(writeFileAtomically(path, kManuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  FakeLlmServer model;
-  SchemaAnswers answers;
-  std::atomic<bool> slow{false};
-  model.setHandler([&](const FakeRequest &request) {
-    FakeResponse response = answers.respond(request);
-    if (slow)
-      response.split(7, 4, std::chrono::milliseconds(40)); // a few bytes every 40 ms: seconds in all
-    return response;
-  });
+  SlowModel model(7, 4, std::chrono::milliseconds(40)); // a few bytes every 40 ms: seconds in all
+  std::atomic<bool> &slow = model.slow;
 
   LspTestClient client(storyClientOptions());
   client.settings = {
@@ -260,15 +267,8 @@ TEST_CASE("co-writing: closing the document mid-stream cancels the continuation:
   REQUIRE(writeFileAtomically(path, kManuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  FakeLlmServer model;
-  SchemaAnswers answers;
-  std::atomic<bool> slow{false};
-  model.setHandler([&](const FakeRequest &request) {
-    FakeResponse response = answers.respond(request);
-    if (slow)
-      response.split(7, 8, std::chrono::milliseconds(10)); // a few seconds in all
-    return response;
-  });
+  SlowModel model(7, 8, std::chrono::milliseconds(10)); // a few seconds in all
+  std::atomic<bool> &slow = model.slow;
   LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", true}, {"autoAdopt", true}};  // indexed on open, as the test needs
   EditorMirror editor(client, uri, kManuscript);
@@ -625,15 +625,8 @@ TEST_CASE("co-writing: typing while the ghost text is written makes it stale: Co
   REQUIRE(writeFileAtomically(path, kManuscript).ok());
   std::string uri = protocol::pathToUri(path);
 
-  FakeLlmServer model;
-  SchemaAnswers answers;
-  std::atomic<bool> slow{false};
-  model.setHandler([&](const FakeRequest &request) {
-    FakeResponse response = answers.respond(request);
-    if (slow)
-      response.split(7, 4, std::chrono::milliseconds(40)); // seconds in all: the edit comes first
-    return response;
-  });
+  SlowModel model(7, 4, std::chrono::milliseconds(40)); // seconds in all: the edit comes first
+  std::atomic<bool> &slow = model.slow;
 
   LspTestClient client(storyClientOptions());
   client.settings = {{"provider", "openai"}, {"baseUrl", model.baseUrl()}, {"model", "m"}, {"streaming", false}};
