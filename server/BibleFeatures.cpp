@@ -38,10 +38,6 @@ std::string plural(std::size_t n, const char *word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-protocol::ResponseError invalidParams(std::string message) {
-  return protocol::ResponseError{protocol::InvalidParams, std::move(message), std::nullopt};
-}
-
 protocol::SymbolKind symbolKind(engine::BibleEntryType type) {
   switch (type) {
   case engine::BibleEntryType::Character: return protocol::SymbolKind::Class;

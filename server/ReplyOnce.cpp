@@ -39,4 +39,12 @@ void ReplyOnce::send(std::optional<json> result, std::optional<protocol::Respons
   state_->sink(state_->id, std::move(result), std::move(error));
 }
 
+protocol::ResponseError invalidParams(std::string message) {
+  return {protocol::InvalidParams, std::move(message), std::nullopt};
+}
+
+protocol::ResponseError requestFailed(std::string message) {
+  return {protocol::RequestFailed, std::move(message), std::nullopt};
+}
+
 } // namespace recurrent::server

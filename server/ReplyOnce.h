@@ -53,4 +53,9 @@ private:
   std::shared_ptr<State> state_;
 };
 
+/// The errors a handler answers most: bad arguments (InvalidParams), and a request that cannot be done
+/// now, with why (RequestFailed).
+protocol::ResponseError invalidParams(std::string message);
+protocol::ResponseError requestFailed(std::string message);
+
 } // namespace recurrent::server

@@ -78,6 +78,32 @@ TEST_CASE("errors: unknown method, invalid params naming the field, string ids")
   CHECK(reply[0]["error"]["code"] == protocol::MethodNotFound);
 }
 
+TEST_CASE("errors: a command's bad argument is named, and nothing runs") {
+  LspTestClient client;
+  client.initialize();
+  const std::string uri = test::testUri("a.md");
+  client.open(uri, "# One\n\nText.\n");
+  client.sync();
+  auto commandError = [&](const std::string &command, json arguments) {
+    json error = client.call("workspace/executeCommand", {{"command", command}, {"arguments", arguments}}).takeError();
+    CHECK(error["code"] == protocol::InvalidParams);
+    return error["message"].get<std::string>();
+  };
+  CHECK(commandError("recurrent.continue", json::array()).find("arguments: expected one object") != std::string::npos);
+  CHECK(commandError("recurrent.continue", json::array({42})).find("arguments[0]: expected an object") != std::string::npos);
+  CHECK(commandError("recurrent.continue", json::array({json::object()})).find("arguments[0].uri: missing") !=
+        std::string::npos);
+  CHECK(commandError("recurrent.continue", json::array({{{"uri", uri}, {"planIndex", "two"}}}))
+            .find("arguments[0].planIndex: expected an integer") != std::string::npos);
+  CHECK(commandError("recurrent.setPlans", json::array({{{"uri", uri}, {"plans", json::array()}}}))
+            .find("arguments[0].plans: expected a non-empty array") != std::string::npos);
+  CHECK(commandError("recurrent.check", json::array({{{"uri", uri}, {"range", {{"start", 1}}}}}))
+            .find("arguments[0].range.start") != std::string::npos);
+  CHECK(commandError("recurrent.newStory", json::array({{{"uri", "file:///not/open.md"}, {"topic", "x"}}}))
+            .find("the document is not open") != std::string::npos);
+  CHECK(client.stop() == 0);
+}
+
 TEST_CASE("errors: garbage, invalid JSON, wrong lengths and a 64 MiB message, the server keeps answering") {
   LspTestClient::Options options;
   options.framing.maxMessageBytes = 32u << 20;

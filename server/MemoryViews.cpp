@@ -1,0 +1,249 @@
+#include "server/MemoryViews.h"
+
+#include "protocol/Uri.h"
+#include "server/BibleFeatures.h"
+#include "server/LspServer.h"
+#include "server/PromptReport.h"
+
+#include <filesystem>
+#include <map>
+
+namespace recurrent::server {
+
+using protocol::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// `{root, folder, chapters: [{uri, file, title, paragraphs, words}]}`: the book's shape for the
+/// writer (recurrent/storyState, recurrent/bookOutline).
+json bookJson(const engine::BookSnapshot &book) {
+  json chapters = json::array();
+  for (const auto &c : book.chapters())
+    chapters.push_back({{"uri", protocol::pathToUri(c.file.path)},
+                        {"file", c.file.relative},
+                        {"title", c.title},
+                        {"paragraphs", c.paragraphCount},
+                        {"words", c.words}});
+  return {{"root", book.layout().root().string()}, {"folder", book.layout().isFolder()}, {"chapters", chapters}};
+}
+
+} // namespace
+
+bool fromJson(const json &v, UriParams &out, const std::string &path, protocol::ParseIssue &issue) {
+  protocol::FieldReader o(v, path, issue);
+  return o.required("uri", out.uri);
+}
+
+void MemoryViews::workspaceSymbol(const protocol::WorkspaceSymbolParams &params, ReplyOnce reply) {
+  // One search per book: its memory covers every chapter, open or not.
+  struct Source {
+    std::shared_ptr<engine::StorySession> session;
+    std::shared_ptr<const engine::BookSnapshot> book;
+    std::map<fs::path, std::string> openUris; ///< the URIs the editor uses for the open chapters
+  };
+  auto sources = std::make_shared<std::vector<Source>>();
+  json entries = json::array(); // the bible's names first: they are what a writer searches for most
+  for (const auto &symbol : s_.server.bible().symbols(params.query))
+    entries.push_back(json(symbol));
+  for (OpenBook *state : s_.workspace.books()) {
+    if (!state->story || params.query.empty())
+      continue;
+    auto session = s_.workspace.session(*state->uris.begin());
+    if (!session)
+      continue;
+    Source source{*session, s_.workspace.snapshot(*state), {}};
+    for (const auto &uri : state->uris)
+      if (auto path = protocol::uriToPath(uri))
+        source.openUris[path->lexically_normal()] = uri;
+    sources->push_back(std::move(source));
+  }
+  if (sources->empty()) {
+    reply(entries);
+    return;
+  }
+  auto encoding = s_.server.positionEncoding();
+  s_.background<json>(
+      [sources, query = params.query, token = reply.token(), encoding, entries] {
+        json symbols = entries;
+        for (const auto &source : *sources) {
+          auto hits = source.session->memory().search(query, 10, {}, token);
+          if (!hits)
+            continue;
+          const engine::BookSnapshot &book = *source.book;
+          std::map<std::size_t, engine::Manuscript> chapterTexts; // for positions in closed chapters
+          for (const auto &hit : *hits) {
+            auto place = book.place(hit.paragraph);
+            if (!place)
+              continue;
+            const engine::Manuscript *chapter = &book.manuscript(); // a one-file story: the file
+            if (book.layout().isFolder()) {
+              auto it = chapterTexts.find(place->chapter);
+              if (it == chapterTexts.end())
+                it = chapterTexts.emplace(place->chapter, engine::Manuscript(std::string(book.chapterText(place->chapter)))).first;
+              chapter = &it->second;
+            }
+            const engine::BookChapter &file = book.chapters()[place->chapter];
+            protocol::SymbolInformation symbol;
+            symbol.name = "¶" + std::to_string(place->paragraph + 1) + " " +
+                          (hit.summary.empty() ? hit.snippet : hit.summary);
+            auto open = source.openUris.find(file.file.path);
+            symbol.uri = open != source.openUris.end() ? open->second : protocol::pathToUri(file.file.path);
+            symbol.range = toRange(*chapter, place->begin, place->end, encoding);
+            if (!hit.chapter.empty())
+              symbol.containerName = hit.chapter;
+            else if (book.layout().isFolder())
+              symbol.containerName = file.title;
+            symbols.push_back(json(symbol));
+          }
+        }
+        return symbols;
+      },
+      [reply](json symbols) mutable { reply(std::move(symbols)); });
+}
+
+void MemoryViews::storyState(const UriParams &params, ReplyOnce reply) {
+  const Document *doc = s_.server.documents().find(params.uri);
+  if (!doc) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  const auto &m = doc->manuscript;
+  OpenBook *st = s_.workspace.bookOf(params.uri);
+  json counts{{"paragraphs", m.paragraphs().size()},
+              {"memoryEntries", 0},
+              {"words", m.totalWords()},
+              {"chapters", m.chapters().size()}};
+  const bool bibleFile = !st && isBibleFile(params.uri);
+  if ((st && !st->story) || bibleFile) {
+    // Not a story (yet, or ever: an entry file of the bible): the same shape, empty, so a status bar
+    // can say "not a story".
+    reply(json{{"adopted", false}, {"step", 0}, {"plans", json::array()}, {"shortTermMemory", ""},
+               {"counts", counts}, {"busy", false}, {"indexing", false}, {"readOnly", false},
+               {"bibleFile", bibleFile}});
+    return;
+  }
+  auto session = s_.workspace.session(params.uri);
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  const auto &s = **session;
+  engine::StoryState state = s.state();
+  counts["memoryEntries"] = s.memoryEntries();
+  // The book as of the last index (the open chapters' latest text is in it after the debounce).
+  auto book = st->lastSnapshot ? st->lastSnapshot : s_.workspace.snapshot(*st);
+  if (st->layout.isFolder()) { // the memory is the book's: so are the counts beside it
+    counts["paragraphs"] = book->manuscript().paragraphs().size();
+    counts["words"] = book->totalWords();
+    counts["chapters"] = book->chapters().size();
+  }
+  json result{{"adopted", true},
+             {"title", state.title},
+             {"genre", state.genre},
+             {"language", state.language},
+             {"mode", engine::storyModeName(state.mode)},
+             {"step", state.step},
+             {"shortTermMemory", state.shortTermMemory},
+             {"rationale", state.rationale},
+             {"plans", state.plans},
+             {"outline", state.outline},
+             {"counts", counts},
+             {"provider", s_.workspace.providerOf(st->settings)},
+             {"model", s.modelDescription()},
+             {"offline", s.offline()},
+             {"busy", st && st->jobs.busy()},
+             {"indexing", st && st->jobs.indexing()},
+             {"readOnly", st && st->readOnly},
+             {"statePath", s.paths().dir.string()},
+             {"book", bookJson(*book)}};
+  if (st && st->readOnly)
+    result["readOnlyReason"] = st->readOnlyReason;
+  reply(result);
+}
+
+void MemoryViews::bookOutline(const UriParams &params, ReplyOnce reply) {
+  OpenBook *st = s_.workspace.bookOf(params.uri);
+  if (!st) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  if (auto session = s_.workspace.session(params.uri); !session) { // not a story yet, or its memory is unreadable
+    reply.error(session.error());
+    return;
+  }
+  // Chapter summaries are extractive and cached by chapter text; the first outline of a long
+  // book computes them all, so it runs on the pool.
+  s_.background<json>(
+      [book = st->book, snapshot = s_.workspace.snapshot(*st)] {
+        json outline = bookJson(*snapshot);
+        for (std::size_t i = 0; i < snapshot->chapters().size(); ++i)
+          outline["chapters"][i]["summary"] = book->chapterSummary(*snapshot, i);
+        return outline;
+      },
+      [reply](json outline) mutable { reply(std::move(outline)); });
+}
+
+void MemoryViews::lastPrompt(const UriParams &params, ReplyOnce reply) {
+  if (!s_.server.documents().find(params.uri)) {
+    reply.error(invalidParams("the document is not open: " + params.uri));
+    return;
+  }
+  if (OpenBook *st = s_.workspace.bookOf(params.uri); st && !st->story) {
+    reply(json(nullptr)); // no story, no prompt
+    return;
+  }
+  auto session = s_.workspace.session(params.uri);
+  if (!session) {
+    reply.error(session.error());
+    return;
+  }
+  auto call = (*session)->lastCall();
+  if (!call) {
+    reply(json(nullptr));
+    return;
+  }
+  json messages = json::array();
+  for (const auto &m : call->messages)
+    messages.push_back({{"role", m.role}, {"content", m.content}});
+  json result{{"task", call->task},
+              {"messages", messages},
+              {"answer", call->answer},
+              {"error", call->error},
+              {"model", call->model},
+              {"promptTokens", call->promptTokens},
+              {"completionTokens", call->completionTokens},
+              {"attempts", call->attempts},
+              {"seconds", call->seconds},
+              {"time", call->time}};
+  if (!call->reasoning.empty())
+    result["reasoning"] = call->reasoning;
+  if (call->budget) {
+    result["budget"] = budgetJson(*call->budget);
+    result["bible"] = bibleJson(*call->budget);
+  }
+  reply(result);
+}
+
+std::optional<std::string> MemoryViews::summaryFor(const std::string &uri, std::size_t paragraph) const {
+  const OpenBook *open = s_.workspace.bookOf(uri);
+  const Document *doc = s_.server.documents().find(uri);
+  if (!open || !open->session || !doc || paragraph >= doc->manuscript.paragraphs().size())
+    return std::nullopt;
+  const OpenBook &st = *open;
+  std::size_t inBook = paragraph;
+  if (st.layout.isFolder()) { // the chapter's place in the book, as the last snapshot had it
+    if (!st.lastSnapshot)
+      return std::nullopt;
+    auto chapter = Workspace::chapterOf(uri, *st.lastSnapshot);
+    if (!chapter)
+      return std::nullopt;
+    inBook = st.lastSnapshot->bookParagraph(*chapter, paragraph);
+  }
+  auto entry = st.session->memory().entryAt(inBook);
+  // Positions shift with edits until the next index: trust the entry only for the same text.
+  if (!entry || entry->hash != doc->manuscript.paragraphs()[paragraph].hash)
+    return std::nullopt;
+  return entry->summary;
+}
+} // namespace recurrent::server
