@@ -44,9 +44,25 @@ void CoWriter::command(const char *name, Feature &feature, void (Feature::*run)(
         reply.error(invalidParams("the document is not open: " + args.uri));
         return;
       }
-      (feature.*run)(args, std::move(reply));
+      const std::string uri = args.uri;
+      services_.workspace.whenOpen(uri, [&feature, run, args = std::move(args), reply]() mutable {
+        (feature.*run)(args, std::move(reply));
+      });
     });
   };
+}
+
+template <typename Params, typename Feature>
+void CoWriter::requestOnBook(HandlerTable &table, const char *method, Feature &feature,
+                             void (Feature::*run)(const Params &, ReplyOnce)) {
+  table.request<Params>(method, [this, &feature, run](const Params &params, ReplyOnce reply) {
+    std::string uri;
+    if constexpr (requires { params.textDocument.uri; })
+      uri = params.textDocument.uri;
+    else
+      uri = params.uri;
+    services_.workspace.whenOpen(uri, [&feature, run, params, reply]() mutable { (feature.*run)(params, std::move(reply)); });
+  });
 }
 
 CoWriter::CoWriter(LspServer &server, Options options)
@@ -85,13 +101,14 @@ void CoWriter::shutdown() {
 
 void CoWriter::bind(HandlerTable &table) {
   table.request("workspace/executeCommand", this, &CoWriter::onExecuteCommand);
-  table.request("textDocument/codeAction", &plans_, &PlansFeature::codeActions);
-  table.request("textDocument/codeLens", &plans_, &PlansFeature::codeLenses);
-  table.request("textDocument/inlineCompletion", &ghostText_, &GhostTextFeature::complete);
-  table.request("workspace/symbol", &views_, &MemoryViews::workspaceSymbol);
-  table.request("recurrent/storyState", &views_, &MemoryViews::storyState);
-  table.request("recurrent/lastPrompt", &views_, &MemoryViews::lastPrompt);
-  table.request("recurrent/bookOutline", &views_, &MemoryViews::bookOutline);
+  // A book's memory is read on the pool: these answer once it is open (at once when it is).
+  requestOnBook(table, "textDocument/codeAction", plans_, &PlansFeature::codeActions);
+  requestOnBook(table, "textDocument/codeLens", plans_, &PlansFeature::codeLenses);
+  requestOnBook(table, "textDocument/inlineCompletion", ghostText_, &GhostTextFeature::complete);
+  requestOnBook(table, "recurrent/storyState", views_, &MemoryViews::storyState);
+  requestOnBook(table, "recurrent/lastPrompt", views_, &MemoryViews::lastPrompt);
+  requestOnBook(table, "recurrent/bookOutline", views_, &MemoryViews::bookOutline);
+  table.request("workspace/symbol", this, &CoWriter::onWorkspaceSymbol);
   table.notification("workspace/didChangeWatchedFiles", this, &CoWriter::onWatchedFilesChanged);
 }
 
@@ -106,6 +123,16 @@ json CoWriter::capabilities() const {
       {"inlineCompletionProvider", json::object()},
       {"workspaceSymbolProvider", true},
   };
+}
+
+void CoWriter::onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, ReplyOnce reply) {
+  std::vector<std::string> stories; // a chapter of each
+  for (OpenBook *book : services_.workspace.books())
+    if (book->story && !book->uris.empty())
+      stories.push_back(*book->uris.begin());
+  services_.workspace.whenOpen(std::move(stories), [this, params, reply]() mutable {
+    views_.workspaceSymbol(params, std::move(reply));
+  });
 }
 
 void CoWriter::onExecuteCommand(const protocol::ExecuteCommandParams &params, ReplyOnce reply) {
@@ -180,16 +207,19 @@ void CoWriter::nameRenamed(const engine::BookLayout &book, const std::string &ol
     spdlog::info("renamed {} to {} in {}: not a story, no state to follow", oldName, newName, book.root().string());
     return;
   }
-  auto session = services_.workspace.writableSession(*open->uris.begin());
-  if (!session) {
-    services_.showError("renaming " + oldName + " in the story's memory", session.error());
-    return;
-  }
-  auto changed = (*session)->renameInState(oldName, newName);
-  if (!changed)
-    services_.showError("renaming " + oldName + " in the story's memory", changed.error());
-  else
-    spdlog::info("renamed {} to {} in the story's state: {} pieces", oldName, newName, *changed);
+  const std::string uri = *open->uris.begin();
+  services_.workspace.whenOpen(uri, [this, uri, oldName, newName] {
+    auto session = services_.workspace.writableSession(uri);
+    if (!session) {
+      services_.showError("renaming " + oldName + " in the story's memory", session.error());
+      return;
+    }
+    auto changed = (*session)->renameInState(oldName, newName);
+    if (!changed)
+      services_.showError("renaming " + oldName + " in the story's memory", changed.error());
+    else
+      spdlog::info("renamed {} to {} in the story's state: {} pieces", oldName, newName, *changed);
+  });
 }
 
 void CoWriter::renameInClosedBook(const engine::BookLayout &book, const std::string &oldName,

@@ -78,6 +78,8 @@ public:
 
 private:
   void onExecuteCommand(const protocol::ExecuteCommandParams &params, ReplyOnce reply);
+  /// workspace/symbol searches every story's memory: once each is open.
+  void onWorkspaceSymbol(const protocol::WorkspaceSymbolParams &params, ReplyOnce reply);
   void onWatchedFilesChanged(const WatchedFilesParams &params);
   /// nameRenamed for a story with none of its chapters open: its state is opened for the rename alone.
   void renameInClosedBook(const engine::BookLayout &book, const std::string &oldName, const std::string &newName);
@@ -86,6 +88,10 @@ private:
   /// run once the settings are known and while its document is open.
   template <typename Args, typename Feature>
   void command(const char *name, Feature &feature, void (Feature::*run)(const Args &, ReplyOnce));
+  /// Registers `method`, answered by `run` once the document's book is open (Workspace::whenOpen).
+  template <typename Params, typename Feature>
+  void requestOnBook(HandlerTable &table, const char *method, Feature &feature,
+                     void (Feature::*run)(const Params &, ReplyOnce));
 
   Services services_;
   ContinuityCheck check_;

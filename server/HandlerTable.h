@@ -36,14 +36,21 @@ public:
 
   template <typename Params, typename Owner>
   void request(const std::string &method, Owner *owner, void (Owner::*handler)(const Params &, ReplyOnce)) {
-    requests_[method] = [owner, handler](const protocol::json &params, ReplyOnce reply) {
+    request<Params>(method, [owner, handler](const Params &params, ReplyOnce reply) {
+      (owner->*handler)(params, std::move(reply));
+    });
+  }
+
+  template <typename Params>
+  void request(const std::string &method, std::function<void(const Params &, ReplyOnce)> handler) {
+    requests_[method] = [handler = std::move(handler)](const protocol::json &params, ReplyOnce reply) {
       Params parsed{};
       protocol::ParseIssue issue;
       if (!fromJson(params, parsed, "", issue)) {
         reply.error(protocol::ResponseError{protocol::InvalidParams, "invalid params: " + issue.describe(), std::nullopt});
         return;
       }
-      (owner->*handler)(parsed, std::move(reply));
+      handler(parsed, std::move(reply));
     };
   }
 

@@ -21,7 +21,9 @@ void Services::scheduleIndex(const std::string &uri, std::chrono::milliseconds d
   if (!st || stopping)
     return;
   // A document just opened: its recurrent.autoAdopt and model come with its settings.
-  st->jobs.scheduleIndex(delay, [this, uri] { server.whenSettingsKnown([this, uri] { runIndex(uri); }); });
+  st->jobs.scheduleIndex(delay, [this, uri] {
+    server.whenSettingsKnown([this, uri] { workspace.whenOpen(uri, [this, uri] { runIndex(uri); }); });
+  });
 }
 
 void Services::runIndex(const std::string &uri) {
@@ -41,6 +43,8 @@ void Services::runIndex(const std::string &uri) {
       return;
     }
     st->story = true;
+    workspace.whenOpen(uri, [this, uri] { runIndex(uri); }); // its memory is read first
+    return;
   }
   auto session = workspace.writableSession(uri);
   if (!session) {

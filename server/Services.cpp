@@ -35,7 +35,7 @@ Status ensureAdopted(engine::StorySession &session, const engine::Manuscript &ma
 
 Services::Services(LspServer &server, Options options)
     : server(server), options(std::move(options)), pool(this->options.workers),
-      workspace(server, this->options.environment) {}
+      workspace(server, pool, this->options.environment) {}
 
 void Services::onMainStrand(std::function<void()> fn) { server.post(std::move(fn)); }
 

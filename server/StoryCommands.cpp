@@ -49,6 +49,13 @@ void StoryCommands::newStory(const protocol::NewStoryArgs &args, ReplyOnce reply
     reply.error(made.error());
     return;
   }
+  s_.workspace.whenOpen(uri, [this, uri, input, reply]() mutable { writeOpening(uri, input, std::move(reply)); });
+}
+
+void StoryCommands::writeOpening(const std::string &uri, const engine::InitInput &input, ReplyOnce reply) {
+  OpenBook *st = s_.idleDocument(uri, reply); // closed, or busy, while its memory was being read
+  if (!st)
+    return;
   auto session = s_.sessionOrReply(uri, "cannot start a story", reply);
   if (!session)
     return;
@@ -100,26 +107,35 @@ void StoryCommands::newStory(const protocol::NewStoryArgs &args, ReplyOnce reply
       });
 }
 
+constexpr const char *kNothingToAdopt = "there is nothing to adopt yet: write a paragraph or start a New Story";
+
 void StoryCommands::adopt(const protocol::AdoptArgs &args, ReplyOnce reply) {
   const std::string &uri = args.uri;
   OpenBook *st = s_.idleDocument(uri, reply);
   if (!st)
     return;
-  const char *nothing = "there is nothing to adopt yet: write a paragraph or start a New Story";
   if (!st->layout.isFolder() && s_.server.documents().find(uri)->manuscript.paragraphs().empty()) {
-    reply.error(requestFailed(nothing));
+    reply.error(requestFailed(kNothingToAdopt));
     return;
   }
   if (auto made = s_.workspace.makeStory(uri); !made) {
     reply.error(made.error());
     return;
   }
+  s_.workspace.whenOpen(uri, [this, args, reply]() mutable { adoptOpened(args, std::move(reply)); });
+}
+
+void StoryCommands::adoptOpened(const protocol::AdoptArgs &args, ReplyOnce reply) {
+  const std::string &uri = args.uri;
+  OpenBook *st = s_.idleDocument(uri, reply); // closed, or busy, while its memory was being read
+  if (!st)
+    return;
   auto session = s_.sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
   auto snapshot = s_.workspace.snapshot(*st)->manuscriptPtr();
   if (snapshot->paragraphs().empty()) {
-    reply.error(requestFailed(nothing));
+    reply.error(requestFailed(kNothingToAdopt));
     return;
   }
   // Adopting a long book with a paid model: the writer agrees to the cost first.

@@ -26,6 +26,10 @@ public:
   void newChapter(const protocol::NewChapterArgs &args, ReplyOnce reply);
 
 private:
+  /// newStory once the new story's state is open.
+  void writeOpening(const std::string &uri, const engine::InitInput &input, ReplyOnce reply);
+  /// adopt once the story's state is open: asks about the cost first when it is high.
+  void adoptOpened(const protocol::AdoptArgs &args, ReplyOnce reply);
   void startAdopt(const protocol::AdoptArgs &args, std::shared_ptr<const engine::Manuscript> snapshot,
                   ReplyOnce reply);
 

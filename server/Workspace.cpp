@@ -4,6 +4,7 @@
 #include "protocol/Uri.h"
 #include "server/LspServer.h"
 
+#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -40,8 +41,8 @@ bool isBibleFile(const std::string &uri) {
   return path && engine::bookOfBibleFile(*path).has_value();
 }
 
-Workspace::Workspace(LspServer &server, engine::EnvLookup environment)
-    : server_(server), environment_(std::move(environment)) {}
+Workspace::Workspace(LspServer &server, asio::thread_pool &pool, engine::EnvLookup environment)
+    : server_(server), pool_(pool), environment_(std::move(environment)) {}
 
 OpenBook *Workspace::bookOf(const std::string &uri) {
   auto it = docs_.find(uri);
@@ -124,22 +125,68 @@ std::string Workspace::providerOf(const Settings &settings) const {
   return config ? config->provider : "offline";
 }
 
-Result<std::shared_ptr<engine::StorySession>> Workspace::session(const std::string &uri) {
-  OpenBook *st = bookOf(uri);
-  if (!st)
-    return Error{ErrorKind::InvalidArgument, "the document is not open: " + uri};
-  const Settings &settings = server_.settingsFor(uri);
+bool Workspace::usable(const OpenBook &st, const Settings &settings) {
   // A running job keeps the session it started with, even when the settings changed meanwhile.
-  if (st->session && (st->settings.sameSession(settings) || st->jobs.writing() || st->jobs.indexing()))
-    return st->session;
-  auto path = protocol::uriToPath(uri);
-  if (!path)
-    return Error{ErrorKind::Config, kSaveFirst};
-  if (!st->story)
-    return Error{ErrorKind::Config, kNotAStory};
-  auto config = configFor(uri);
-  if (!config)
-    return config.error();
+  return st.session && (st.settings.sameSession(settings) || st.jobs.writing() || st.jobs.indexing());
+}
+
+void Workspace::whenOpen(const std::string &uri, std::function<void()> then) {
+  auto it = docs_.find(uri);
+  if (it == docs_.end() || !it->second->story || !protocol::uriToPath(uri)) {
+    then(); // nothing to open: session() says why
+    return;
+  }
+  std::shared_ptr<OpenBook> st = it->second;
+  if (st->readOnly)
+    claimWriter(*st, st->layout.paths().dir); // the other writer may be gone: then it is reopened from disk
+  if (usable(*st, server_.settingsFor(uri))) {
+    then();
+    return;
+  }
+  st->waitingForOpen.push_back(std::move(then));
+  if (!st->opening)
+    open(st, uri);
+}
+
+void Workspace::whenOpen(std::vector<std::string> uris, std::function<void()> then) {
+  if (uris.empty()) {
+    then();
+    return;
+  }
+  std::string first = std::move(uris.back());
+  uris.pop_back();
+  whenOpen(first, [this, uris = std::move(uris), then = std::move(then)]() mutable {
+    whenOpen(std::move(uris), std::move(then));
+  });
+}
+
+void Workspace::open(std::shared_ptr<OpenBook> st, const std::string &uri) {
+  const Settings settings = server_.settingsFor(uri);
+  auto finish = [this, st, settings, uri](Result<std::shared_ptr<engine::Book>> opened) {
+    st->opening = false;
+    if (opened) {
+      st->book = std::move(*opened);
+      st->session = st->book->sessionPtr();
+      st->lastSnapshot.reset();
+      st->settings = settings;
+      st->indexedOnce = false;
+      for (const auto &note : st->session->notes())
+        server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning, note}));
+      spdlog::info("story session for {}: {}{}", uri, st->session->modelDescription(), st->readOnly ? " (read-only)" : "");
+    } else {
+      st->openFailure = opened.error();
+    }
+    auto waiting = std::move(st->waitingForOpen);
+    st->waitingForOpen.clear();
+    for (auto &then : waiting)
+      then();
+    st->openFailure.reset(); // the next caller tries again (the writer may have fixed the state)
+  };
+  auto config = configFor(settings);
+  if (!config) {
+    finish(config.error());
+    return;
+  }
   // openBook builds the models: a model's summaries go through the session's recorded model, so
   // calls.jsonl, lastPrompt and the call counts see every one and contextTokens bounds them.
   engine::SessionOptions sessionOptions;
@@ -157,20 +204,34 @@ Result<std::shared_ptr<engine::StorySession>> Workspace::session(const std::stri
     });
   };
   claimWriter(*st, st->layout.paths().dir);
+  st->opening = true;
   engine::BookOptions bookOptions;
   bookOptions.session = sessionOptions;
-  auto book = engine::openBook(st->layout, *config, bookOptions);
-  if (!book)
-    return book.error();
-  st->book = std::shared_ptr<engine::Book>(std::move(*book));
-  st->session = st->book->sessionPtr();
-  st->lastSnapshot.reset();
-  st->settings = settings;
-  st->indexedOnce = false;
-  for (const auto &note : st->session->notes())
-    server_.notify("window/showMessage", json(protocol::ShowMessageParams{protocol::MessageType::Warning, note}));
-  spdlog::info("story session for {}: {}{}", uri, st->session->modelDescription(), st->readOnly ? " (read-only)" : "");
-  return st->session;
+  // Reading a long book's memory takes a while: on the pool, so the editor's requests keep being answered.
+  asio::post(pool_, [this, layout = st->layout, config = *config, bookOptions, finish = std::move(finish)]() mutable {
+    auto opened = engine::openBook(layout, config, bookOptions);
+    auto result = std::make_shared<Result<std::shared_ptr<engine::Book>>>(
+        opened ? Result<std::shared_ptr<engine::Book>>(std::shared_ptr<engine::Book>(std::move(*opened)))
+               : Result<std::shared_ptr<engine::Book>>(opened.error()));
+    server_.post([result, finish = std::move(finish)]() mutable { finish(std::move(*result)); });
+  });
+}
+
+Result<std::shared_ptr<engine::StorySession>> Workspace::session(const std::string &uri) {
+  OpenBook *st = bookOf(uri);
+  if (!st)
+    return Error{ErrorKind::InvalidArgument, "the document is not open: " + uri};
+  if (st->session)
+    return st->session;
+  if (!protocol::uriToPath(uri))
+    return Error{ErrorKind::Config, kSaveFirst};
+  if (!st->story)
+    return Error{ErrorKind::Config, kNotAStory};
+  if (st->openFailure)
+    return *st->openFailure;
+  if (auto config = configFor(uri); !config)
+    return config.error();
+  return Error{ErrorKind::Config, "the story's memory is still being read: try again in a moment"};
 }
 
 void Workspace::reopenLater(OpenBook &book) {
@@ -237,7 +298,9 @@ Result<std::shared_ptr<engine::StorySession>> Workspace::writableSession(const s
     return session;
   if (!claimWriter(*st, (*session)->paths().dir))
     return Error{ErrorKind::Config, st->readOnlyReason};
-  return this->session(uri); // reopened from disk when it had been read-only
+  if (!st->session)
+    whenOpen(uri, [] {}); // it had been read-only: reopened from disk, for the next caller
+  return this->session(uri);
 }
 
 Status Workspace::makeStory(const std::string &uri) {

@@ -17,7 +17,10 @@
 #include "server/BookScheduler.h"
 #include "server/Settings.h"
 
+#include <asio/thread_pool.hpp>
+
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,6 +55,10 @@ struct OpenBook {
   Settings settings;        ///< what the session was opened with
   std::string sessionError; ///< the last failure to open or use it, reported once
   BookScheduler jobs;
+  /// While the book opens on the pool: what waits for it (Workspace::whenOpen).
+  std::vector<std::function<void()>> waitingForOpen;
+  bool opening = false;
+  std::optional<Error> openFailure; ///< why the last opening failed, for the callers it ran for
 
   // What the features keep between requests.
   bool summariesApproved = false; ///< the writer accepted the summary cost of the next index
@@ -73,7 +80,8 @@ struct OpenBook {
 
 class Workspace {
 public:
-  Workspace(LspServer &server, engine::EnvLookup environment);
+  /// Books are opened (their memory read from disk) on `pool`, never on the main strand.
+  Workspace(LspServer &server, asio::thread_pool &pool, engine::EnvLookup environment);
 
   OpenBook *bookOf(const std::string &uri);
   const OpenBook *bookOf(const std::string &uri) const;
@@ -88,7 +96,14 @@ public:
   /// Cancels every book's work (the server stops).
   void stop();
 
-  /// The session for an open document, opened on first use; the error is user-facing.
+  /// Runs `then` on the main strand once the document's book is open for its current settings
+  /// (at once when it is; after its opening on the pool when not; for a document that is not a story,
+  /// or not open, at once: session() then says why). Callers of session() go through this first.
+  void whenOpen(const std::string &uri, std::function<void()> then);
+  /// whenOpen for each of `uris`, then `then` once.
+  void whenOpen(std::vector<std::string> uris, std::function<void()> then);
+
+  /// The session of an open document's book, as whenOpen left it; the error is user-facing.
   Result<std::shared_ptr<engine::StorySession>> session(const std::string &uri);
   /// The session, only while this server holds the story's writer lock (tried again on each call);
   /// else the read-only reason.
@@ -112,8 +127,13 @@ private:
   /// Tries to become the story's one writer; false (read-only, said once to the writer) when another
   /// process holds its lock.
   bool claimWriter(OpenBook &book, const std::filesystem::path &stateDir);
+  /// The session may be used as it is for these settings (a running job keeps the one it started with).
+  static bool usable(const OpenBook &book, const Settings &settings);
+  /// Opens the book on the pool; the waiting callers run when it is done.
+  void open(std::shared_ptr<OpenBook> book, const std::string &uri);
 
   LspServer &server_;
+  asio::thread_pool &pool_;
   engine::EnvLookup environment_;
   std::map<std::string, std::shared_ptr<OpenBook>> docs_;  ///< by document URI
   std::map<std::string, std::shared_ptr<OpenBook>> books_; ///< by state folder (or URI: no file)

@@ -102,6 +102,11 @@ json LspTestClient::waitResponse(std::int64_t id) {
   return out;
 }
 
+bool LspTestClient::CallResult::answered() const {
+  std::lock_guard lock(client_.mutex_);
+  return client_.responses_.count(id_) > 0;
+}
+
 json LspTestClient::CallResult::takeResponse() { return client_.waitResponse(id_); }
 
 json LspTestClient::CallResult::take() {

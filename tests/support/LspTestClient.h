@@ -50,6 +50,8 @@ public:
     /// The raw response ({result} or {error}), or null after a timeout.
     json takeResponse();
     std::int64_t id() const { return id_; }
+    /// Whether the reply has come, without waiting (sync() first: the server then handled the request).
+    bool answered() const;
 
   private:
     friend class LspTestClient;
