@@ -61,7 +61,7 @@ std::vector<OptionSpec> memoryOptionSpecs() {
   std::vector<OptionSpec> specs = backendOptionSpecs();
   specs.push_back({"json", false, "print machine-readable JSON"});
   specs.push_back({"yes", false, "summarise without asking, whatever it costs"});
-  specs.push_back({"confirm-above", true, "ask before a paid model summarises more new paragraphs (default 50)", "N"});
+  specs.push_back({"confirm-above", true, "ask before a paid model summarises more new paragraphs (default 40)", "N"});
   specs.push_back({"confirm-local", false, "ask about a model on this machine too (it may take hours)"});
   return specs;
 }

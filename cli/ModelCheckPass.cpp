@@ -14,7 +14,7 @@ using namespace recurrent::engine;
 using namespace recurrent::engine::continuity;
 
 namespace {
-constexpr long kConfirmAbove = 50;
+constexpr long kConfirmAbove = static_cast<long>(engine::kDefaultConfirmAbove);
 
 std::string withCommas(long n) {
   std::string s = std::to_string(n);
@@ -28,7 +28,7 @@ std::vector<OptionSpec> modelPassOptionSpecs() {
   std::vector<OptionSpec> specs = backendOptionSpecs();
   specs.push_back({"no-model", false, "run only the offline checks, even with a model configured"});
   specs.push_back({"yes", false, "let a paid model check many paragraphs without asking"});
-  specs.push_back({"confirm-above", true, "ask before a paid model checks more paragraphs than this (default 50)", "N"});
+  specs.push_back({"confirm-above", true, "ask before a paid model checks more paragraphs than this (default 40)", "N"});
   return specs;
 }
 

@@ -3,7 +3,7 @@
 // Runs only when a model is configured (flags or environment, as for every command) and --no-model is not
 // given; the offline stand-in cannot judge continuity, so without a model the command stays offline and
 // instant. Cost safety as `recurrent index` does it: when a paid model would be sent more than
-// --confirm-above paragraphs (default 50) not already in the check cache, it prints the estimate and waits for
+// --confirm-above paragraphs (default 40) not already in the check cache, it prints the estimate and waits for
 // --yes or a typed y, else sends nothing. The results are cached in the story's state (model-checks.json) when
 // the book is a story; a folder that is not one keeps nothing (nothing becomes a story without the writer's
 // word). Ctrl-C stops the pass; what was checked stays cached.

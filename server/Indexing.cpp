@@ -63,7 +63,8 @@ void Services::runIndex(const std::string &uri) {
     }
     return;
   }
-  auto snapshot = workspace.snapshot(*st)->manuscriptPtr();
+  auto bookSnapshot = workspace.snapshot(*st);
+  auto snapshot = bookSnapshot->manuscriptPtr();
   // The first index of a session can take a while (a long book, or a model writing summaries):
   // show it, cancellable. Later ones follow small edits and stay quiet.
   std::shared_ptr<Progress> progress;
@@ -99,9 +100,10 @@ void Services::runIndex(const std::string &uri) {
     std::optional<SummaryEstimate> ask; ///< nothing was sent: the writer must agree first
   };
   background<Outcome>(
-      [session = *session, snapshot, token, onProgress, language, askAbove]() -> Outcome {
+      [session = *session, book = st->book, bookSnapshot, snapshot, token, onProgress, language,
+       askAbove]() -> Outcome {
         if (askAbove > 0) {
-          SummaryEstimate estimate = estimateSummaries(session->memory(), *snapshot);
+          SummaryEstimate estimate = book->estimateSummaries(*bookSnapshot);
           if (estimate.paragraphs > askAbove)
             return {okStatus(), estimate};
         }
@@ -144,7 +146,12 @@ void Services::runIndex(const std::string &uri) {
 std::size_t Services::costQuestionThreshold(const std::string &uri, const engine::StorySession &session) const {
   if (session.offline())
     return 0; // extractive summaries cost nothing
-  int above = server.settingsFor(uri).confirmSummariesAbove.value_or(kDefaultConfirmSummariesAbove);
+  const OpenBook *st = workspace.bookOf(uri);
+  // A model on this machine costs nothing but time: asked about only with recurrent.confirmLocal, as the
+  // CLI's --confirm-local.
+  if (!st || !st->book || (!st->book->paid() && !server.settingsFor(uri).confirmLocal.value_or(false)))
+    return 0;
+  int above = server.settingsFor(uri).confirmSummariesAbove.value_or(static_cast<int>(engine::kDefaultConfirmAbove));
   return above > 0 ? static_cast<std::size_t>(above) : 0;
 }
 

@@ -15,6 +15,7 @@
 #include "protocol/Lsp.h"
 #include "server/ReplyOnce.h"
 #include "server/StepWatch.h"
+#include "server/SummaryCost.h"
 #include "server/Workspace.h"
 
 #include <asio/post.hpp>
@@ -31,7 +32,6 @@ namespace recurrent::server {
 
 class LspServer;
 class Progress;
-struct SummaryEstimate;
 
 /// Only spaces, tabs and line ends.
 bool isBlank(std::string_view text);

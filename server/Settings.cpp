@@ -38,6 +38,7 @@ Settings parseSettings(const nlohmann::json &section, std::vector<std::string> &
   read(section, "language", s.language, warnings, &J::is_string, "a string");
   read(section, "streaming", s.streaming, warnings, &J::is_boolean, "a boolean");
   read(section, "autoAdopt", s.autoAdopt, warnings, &J::is_boolean, "a boolean");
+  read(section, "confirmLocal", s.confirmLocal, warnings, &J::is_boolean, "a boolean");
   read(section, "checkAfterStep", s.checkAfterStep, warnings, &J::is_boolean, "a boolean");
   read(section, "checkOnSave", s.checkOnSave, warnings, &J::is_boolean, "a boolean");
   read(section, "confirmSummariesAbove", s.confirmSummariesAbove, warnings, &J::is_number_integer, "an integer");

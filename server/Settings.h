@@ -28,6 +28,8 @@ struct Settings {
   std::optional<bool> autoAdopt;
   /// Indexing that would summarise more new paragraphs than this with a paid model asks first (0: never asks).
   std::optional<int> confirmSummariesAbove;
+  /// The cost question is asked for a model on this machine too (it may take hours), as the CLI's --confirm-local.
+  std::optional<bool> confirmLocal;
   /// When a committed step's text leaves the manuscript (the editor's undo): "ask" (default),
   /// "always" (undo the step in the memory too) or "never".
   std::optional<std::string> undoStepWithText;
@@ -44,8 +46,6 @@ struct Settings {
   /// The fields a story session is opened with (a change reopens it; autoAdopt and the threshold do not).
   bool sameSession(const Settings &other) const;
 };
-
-inline constexpr int kDefaultConfirmSummariesAbove = 40;
 
 /// Reads the `recurrent` section (an object, or null for "nothing set"). Fields of the wrong type
 /// are skipped; each becomes one line in `warnings` naming the field.

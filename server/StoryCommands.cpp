@@ -133,14 +133,15 @@ void StoryCommands::adoptOpened(const protocol::AdoptArgs &args, ReplyOnce reply
   auto session = s_.sessionOrReply(uri, "cannot adopt the manuscript", reply);
   if (!session)
     return;
-  auto snapshot = s_.workspace.snapshot(*st)->manuscriptPtr();
+  auto bookSnapshot = s_.workspace.snapshot(*st);
+  auto snapshot = bookSnapshot->manuscriptPtr();
   if (snapshot->paragraphs().empty()) {
     reply.error(requestFailed(kNothingToAdopt));
     return;
   }
   // Adopting a long book with a paid model: the writer agrees to the cost first.
   if (std::size_t askAbove = s_.costQuestionThreshold(uri, *session); askAbove > 0) {
-    SummaryEstimate estimate = estimateSummaries(session->memory(), *snapshot);
+    SummaryEstimate estimate = st->book->estimateSummaries(*bookSnapshot);
     if (estimate.paragraphs > askAbove) {
       st->jobs.hold(); // no second command, and no index, while the question is open
       s_.askBeforeSummarising(uri, *session, estimate, [this, uri, args, snapshot, estimate, reply](bool yes) mutable {

@@ -1,32 +1,8 @@
 #include "server/SummaryCost.h"
 
-#include "engine/story/TokenBudget.h"
 #include "server/LspServer.h"
 
-#include <unordered_set>
-
 namespace recurrent::server {
-namespace {
-
-// What one summary costs besides the paragraph: its share of the batch prompt's instructions and
-// of the answer (one sentence). Erring high, like estimateTokens.
-constexpr std::size_t kTokensPerSummary = 60;
-
-} // namespace
-
-SummaryEstimate estimateSummaries(const engine::LongTermMemory &memory, const engine::Manuscript &manuscript) {
-  std::unordered_set<engine::ParagraphHash> known;
-  for (const auto &entry : memory.entries())
-    known.insert(entry.hash);
-  SummaryEstimate e;
-  for (const auto &p : manuscript.paragraphs()) {
-    if (known.count(p.hash))
-      continue;
-    ++e.paragraphs;
-    e.tokens += static_cast<std::size_t>(engine::estimateTokens(manuscript.paragraphText(p))) + kTokensPerSummary;
-  }
-  return e;
-}
 
 void askBeforeSpending(LspServer &server, const std::string &message, const std::string &action,
                        std::function<void(bool)> answer) {

@@ -1,15 +1,12 @@
-// SummaryCost: what indexing would send to a paid model, and asking the writer before it (or a long
-// continuity check) spends it.
+// SummaryCost: asking the writer before indexing (or a long continuity check) spends a paid model's tokens.
 //
 // A big paste or adopting a long book summarises every new paragraph: with a paid model that is
 // money. Above a threshold (`recurrent.confirmSummariesAbove`), the server asks first with
 // `window/showMessageRequest` (the count and the estimated tokens); declining sends nothing.
-// Thread-safety: estimateSummaries is pure (the memory is internally synchronised); askToSummarise
-// runs on the main strand.
+// Thread-safety: askToSummarise runs on the main strand.
 #pragma once
 
-#include "engine/manuscript/Manuscript.h"
-#include "engine/memory/LongTermMemory.h"
+#include "engine/book/Book.h"
 
 #include <cstddef>
 #include <functional>
@@ -19,13 +16,7 @@ namespace recurrent::server {
 
 class LspServer;
 
-struct SummaryEstimate {
-  std::size_t paragraphs = 0; ///< paragraphs with no summary for their text yet
-  std::size_t tokens = 0;     ///< estimated prompt + answer tokens to summarise them
-};
-
-/// The paragraphs of `manuscript` the memory has no entry for (by text hash), and their cost.
-SummaryEstimate estimateSummaries(const engine::LongTermMemory &memory, const engine::Manuscript &manuscript);
+using engine::SummaryEstimate; // engine::Book::estimateSummaries: the CLI and the server count alike
 
 /// The accepting actions' titles (tests and clients match them).
 inline constexpr const char *kSummariseAction = "Summarise";

@@ -74,11 +74,6 @@ void Book::reloadBible() { text_.reloadBible(); }
 void Book::setBibleOverlay(const fs::path &file, std::string text) { text_.setBibleOverlay(file, std::move(text)); }
 void Book::clearBibleOverlay(const fs::path &file) { text_.clearBibleOverlay(file); }
 
-
-
-
-
-
 // --- Memory ---------------------------------------------------------------------------------
 
 SummaryEstimate Book::estimateSummaries(const BookSnapshot &snapshot) const {

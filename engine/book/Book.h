@@ -71,10 +71,14 @@ class BookFacts;
 class LongTermMemory;
 class MentionIndex;
 
+/// Summarising (or checking) more new paragraphs than this with a paid model asks first: the CLI's
+/// --confirm-above and the editor's recurrent.confirmSummariesAbove default to it.
+inline constexpr std::size_t kDefaultConfirmAbove = 40;
+
 struct BookOptions {
   SessionOptions session;
   /// Summarising more new paragraph texts than this with a paid model asks first.
-  std::size_t confirmAbove = 50;
+  std::size_t confirmAbove = kDefaultConfirmAbove;
   /// Ask about a model on this machine too (a local model summarising a book takes hours).
   bool confirmLocal = false;
 };
@@ -138,6 +142,8 @@ public:
   /// Saves the memory's caches that changed (LongTermMemory::flush()); the destructor does too.
   Status flushMemory();
   bool isStory() const;
+  /// The model is on a non-loopback server (engine::isPaidBackend): its calls cost money.
+  bool paid() const { return paid_; }
   SummaryEstimate estimateSummaries(const BookSnapshot &snapshot) const;
   Result<IndexReport> refreshMemory(const BookSnapshot &snapshot, const CancelToken &cancel,
                                     const MemoryIndexer::ProgressFn &progress = {});

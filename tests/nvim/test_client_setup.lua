@@ -9,7 +9,7 @@ h.test("defaults work with nothing configured", function()
   h.eq(true, opts.settings.streaming, "streaming")
   h.eq(false, opts.settings.autoAdopt, "no file becomes a story by being opened")
   h.eq(
-    { topK = 3, temperature = 0.7, contextTokens = 8192, streaming = true, autoAdopt = false, confirmSummariesAbove = 40 },
+    { topK = 3, temperature = 0.7, contextTokens = 8192, streaming = true, autoAdopt = false, confirmSummariesAbove = 40, confirmLocal = false },
     config.server_settings(opts),
     "server settings"
   )

@@ -173,6 +173,7 @@ TEST_CASE("continuity server: checking more paragraphs than confirmSummariesAbov
   LspTestClient client(storyClientOptions());
   client.settings = checkWhenAsked(model);
   client.settings["confirmSummariesAbove"] = 1;
+  client.settings["confirmLocal"] = true; // the fake model is on 127.0.0.1: asked about as a paid one
   std::string choice = "Summarise"; // adopting asks too
   json asked = json::array();
   client.onRequest("window/showMessageRequest", [&](const json &params) {

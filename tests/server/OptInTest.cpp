@@ -204,6 +204,7 @@ TEST_CASE("cost: summarising more paragraphs than the threshold asks first: no s
   LspTestClient client(storyClientOptions());
   client.settings = openAiSettings(model);
   client.settings["confirmSummariesAbove"] = 5;
+  client.settings["confirmLocal"] = true; // the fake model is on 127.0.0.1: asked about as a paid one
   std::atomic<bool> accept{false};
   std::atomic<int> asked{0};
   std::mutex mutex;
@@ -253,5 +254,34 @@ TEST_CASE("cost: summarising more paragraphs than the threshold asks first: no s
   settle(client);
   CHECK(chatRequests(model) == sent);
   client.takeNotifications("window/showMessage");
+  CHECK(client.stop() == 0);
+}
+
+TEST_CASE("cost: a model on this machine summarises without asking, unless confirmLocal (as the CLI's --confirm-local)") {
+  TempDir dir;
+  auto path = dir / "long.md";
+  std::string text = paragraphs(8);
+  REQUIRE(writeFileAtomically(path, text).ok());
+  std::string uri = protocol::pathToUri(path);
+  FakeLlmServer model; // on 127.0.0.1: costs time, not money
+  SchemaAnswers answers;
+  model.setHandler(answers.handler());
+
+  LspTestClient client(storyClientOptions());
+  client.settings = openAiSettings(model);
+  client.settings["confirmSummariesAbove"] = 5;
+  std::atomic<int> asked{0};
+  client.onRequest("window/showMessageRequest", [&](const json &) {
+    ++asked;
+    return json(nullptr);
+  });
+  client.initialize(kStoryCapabilities);
+  client.open(uri, text);
+  settle(client);
+
+  json adopted = runCommand(client, "recurrent.adopt", {{"uri", uri}}).take();
+  CHECK(adopted["paragraphs"] == 8);
+  CHECK(asked == 0);
+  CHECK(chatRequests(model) >= 2);
   CHECK(client.stop() == 0);
 }

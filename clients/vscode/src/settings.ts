@@ -22,6 +22,8 @@ export interface RecurrentSettings {
   autoAdopt: boolean;
   /** Summarising more new paragraphs than this with a paid model asks first (0: never asks). */
   confirmSummariesAbove: number;
+  /** The cost question is asked for a model on this machine too. */
+  confirmLocal: boolean;
   /** The story bible's share of each prompt, 0..1. */
   bibleShare: number;
   checkAfterStep: boolean;
@@ -45,6 +47,7 @@ export const kDefaults: RecurrentSettings = {
   undoStepWithText: 'ask',
   autoAdopt: false,
   confirmSummariesAbove: 40,
+  confirmLocal: false,
   bibleShare: 0.25,
   checkAfterStep: true,
   checkOnSave: false,
@@ -69,6 +72,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
   const undo = str('undoStepWithText', kDefaults.undoStepWithText);
   const autoAdopt = get('autoAdopt');
   const checkAfterStep = get('checkAfterStep');
+  const confirmLocal = get('confirmLocal');
   const checkOnSave = get('checkOnSave');
   return {
     provider: provider === 'openai' || provider === 'anthropic' || provider === 'offline' ? provider : 'auto',
@@ -84,6 +88,7 @@ export function readSettings(get: (key: string) => unknown): RecurrentSettings {
     undoStepWithText: undo === 'always' || undo === 'never' ? undo : 'ask',
     autoAdopt: typeof autoAdopt === 'boolean' ? autoAdopt : kDefaults.autoAdopt,
     confirmSummariesAbove: Math.max(0, Math.round(num('confirmSummariesAbove', kDefaults.confirmSummariesAbove))),
+    confirmLocal: typeof confirmLocal === 'boolean' ? confirmLocal : kDefaults.confirmLocal,
     bibleShare: Math.min(1, Math.max(0, num('bibleShare', kDefaults.bibleShare))),
     checkAfterStep: typeof checkAfterStep === 'boolean' ? checkAfterStep : kDefaults.checkAfterStep,
     checkOnSave: typeof checkOnSave === 'boolean' ? checkOnSave : kDefaults.checkOnSave,
@@ -107,6 +112,7 @@ export function serverConfiguration(s: RecurrentSettings): Record<string, unknow
     undoStepWithText: s.undoStepWithText,
     autoAdopt: s.autoAdopt,
     confirmSummariesAbove: s.confirmSummariesAbove,
+    confirmLocal: s.confirmLocal,
     bibleShare: s.bibleShare,
     checkAfterStep: s.checkAfterStep,
     checkOnSave: s.checkOnSave,

@@ -23,6 +23,7 @@ M.defaults = {
     streaming = true,
     autoAdopt = false, -- true: every file opened becomes a story (off: only :RecurrentAdopt, :RecurrentNewStory)
     confirmSummariesAbove = 40, -- ask before summarising more new paragraphs than this with a paid model (0: never)
+    confirmLocal = false, -- true: ask about a model on this machine too (a whole book can take hours)
   },
   -- The API key: a function returning it (e.g. reading a password manager), or nil to inherit
   -- RECURRENT_API_KEY / OPENAI_API_KEY from Neovim's environment. Never put the key itself in your config.
