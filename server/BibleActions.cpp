@@ -33,11 +33,14 @@ json entryAction(std::string title, json edit) {
   return {{"title", std::move(title)}, {"kind", kBibleActionKind}, {"edit", std::move(edit)}};
 }
 
-json commandAction(std::string title, const std::string &uri, const std::vector<std::string> &names) {
+json commandAction(std::string title, const std::string &uri, const std::vector<std::string> &names,
+                   const json &aliases = json::object()) {
+  json args = {{"uri", uri}, {"names", names}};
+  if (!aliases.empty())
+    args["aliases"] = aliases;
   return {{"title", title},
           {"kind", kBibleActionKind},
-          {"command", json(protocol::Command{std::move(title), kExtractBibleEntriesCommand,
-                                             json::array({{{"uri", uri}, {"names", names}}})})}};
+          {"command", json(protocol::Command{std::move(title), kExtractBibleEntriesCommand, json::array({args})})}};
 }
 
 /// The name the writer points at: the selection, or the capitalised word under the cursor (not a common
@@ -144,12 +147,15 @@ std::optional<json> extractAction(const ChapterView &view) {
   if (view.candidates->empty())
     return std::nullopt;
   std::vector<std::string> names;
+  json aliases = json::object();
   std::string listed;
   for (const auto &c : *view.candidates) {
     names.push_back(c.name);
+    if (!c.aliases.empty())
+      aliases[c.name] = c.aliases;
     listed += (listed.empty() ? "" : ", ") + c.name + " (" + std::to_string(c.count) + ")";
   }
-  return commandAction("Extract bible entries from this chapter: " + listed, view.uri, names);
+  return commandAction("Extract bible entries from this chapter: " + listed, view.uri, names, aliases);
 }
 
 } // namespace

@@ -1106,9 +1106,10 @@ std::vector<std::string> BibleFeatures::bibleNames(const std::string &uri) {
 void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
   Book *book = args.is_object() && args.contains("uri") && args["uri"].is_string() ? bookOf(args["uri"].get<std::string>())
                                                                                   : nullptr;
-  if (!book || (args.contains("names") && !args["names"].is_array())) {
+  if (!book || (args.contains("names") && !args["names"].is_array()) ||
+      (args.contains("aliases") && !args["aliases"].is_object())) {
     reply.error(invalidParams("invalid params: arguments[0]: " + std::string(kExtractBibleEntriesCommand) +
-                              " needs {uri, names?} of an open document"));
+                              " needs {uri, names?, aliases?} of an open document"));
     return;
   }
   const std::string uri = args["uri"].get<std::string>();
@@ -1117,17 +1118,29 @@ void BibleFeatures::runExtract(const json &args, ReplyOnce &reply) {
     return;
   }
   // Without names (a chapter too long to list them in the action's title), the chapter's candidates now.
+  // `aliases` (name -> [alias]): the lone first names the candidates folded in ("Mirelda" of "Mirelda Vosk").
   json given = args.contains("names") ? args["names"] : json::array();
+  json aliases = args.contains("aliases") ? args["aliases"] : json::object();
   if (!args.contains("names"))
     if (const Document *doc = server_.documents().find(uri)) {
       const std::string text = doc->manuscript.text();
       if (auto view = chapterView(uri, text))
-        for (const auto &c : nameCandidatesOf(*view))
+        for (const auto &c : nameCandidatesOf(*view)) {
           given.push_back(c.name);
+          if (!c.aliases.empty())
+            aliases[c.name] = c.aliases;
+        }
     }
+  const auto &bible = *book->text.bible();
   std::vector<NewEntry> entries;
-  for (auto &name : newNames(*book->text.bible(), given))
-    entries.push_back(NewEntry{std::move(name)});
+  for (auto &name : newNames(bible, given)) {
+    NewEntry entry{name};
+    if (auto it = aliases.find(name); it != aliases.end() && it->is_array())
+      for (const auto &a : *it)
+        if (a.is_string() && !engine::lines::trim(a.get<std::string>()).empty() && !bible.find(a.get<std::string>()))
+          entry.aliases.push_back(a.get<std::string>());
+    entries.push_back(std::move(entry));
+  }
   createEntries(uri, std::move(entries), reply);
 }
 

@@ -94,15 +94,38 @@ bool opensSentence(std::string_view text, std::size_t begin) {
   return before == '!' || before == '?' || before == 0x2026; // …
 }
 
+struct Seen {
+  NameCandidate candidate;
+  bool insideSentence = false;
+};
+
+/// "Mirelda" alone, where the chapter also says "Mirelda Vosk", is her first name: it becomes the longer
+/// name's alias and its uses count for her. Only a lone word that is a candidate itself (once inside a
+/// sentence) is folded, so a sentence's first word is never made an alias. When several longer names start
+/// with the word ("Anna" beside "Anna Pavlovna" and "Anna Mikhaylovna"), nothing says which one it means:
+/// it stays a candidate of its own and the writer decides, rather than have its count and alias land on the
+/// wrong person.
+void foldFirstNames(std::map<std::string, Seen> &seen) {
+  std::map<std::string, std::vector<std::string>, std::less<>> byFirstWord; // lone word -> longer names
+  for (const auto &[name, s] : seen)
+    if (auto space = name.find(' '); space != std::string::npos)
+      byFirstWord[name.substr(0, space)].push_back(name);
+  for (const auto &[word, longer] : byFirstWord) {
+    auto lone = seen.find(word);
+    if (longer.size() != 1 || lone == seen.end() || !lone->second.insideSentence)
+      continue;
+    auto &into = seen.at(longer.front()).candidate;
+    into.count += lone->second.candidate.count;
+    into.aliases.push_back(word);
+    seen.erase(lone);
+  }
+}
+
 } // namespace
 
 std::vector<NameCandidate> nameCandidates(std::string_view text, const continuity::NameDictionary *dictionary,
                                           const KnownName &known, std::size_t limit) {
   const auto skipped = skippedRanges(text);
-  struct Seen {
-    NameCandidate candidate;
-    bool insideSentence = false;
-  };
   std::map<std::string, Seen> seen;
   auto count = [&](std::string_view name, std::size_t at, bool insideSentence) {
     auto &s = seen[std::string(name)];
@@ -159,6 +182,7 @@ std::vector<NameCandidate> nameCandidates(std::string_view text, const continuit
       run.push_back({b, b + word.size(), word.size() < e - b});
   });
   flush();
+  foldFirstNames(seen);
   std::vector<NameCandidate> out;
   for (auto &[word, s] : seen)
     if (s.insideSentence)

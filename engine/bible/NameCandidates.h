@@ -5,7 +5,8 @@
 // lower case ("The", "Rose"), words in capitals ("ANA", a shout or a sign), one-letter words, titles
 // ("Mr"), Markdown headings (title case), comments (plans and facts) and front matter, and whatever the
 // caller already knows (the bible's names, aliases and mentions). Counted over every capitalised use,
-// sentence starts too. About 15 ms per megabyte of text.
+// sentence starts too. A lone first name that begins exactly one longer candidate ("Mirelda" beside
+// "Mirelda Vosk") is that candidate's alias, not a name of its own. About 15 ms per megabyte of text.
 //
 // Thread-safety: pure function; any thread.
 #pragma once
@@ -24,7 +25,9 @@ namespace recurrent::engine {
 struct NameCandidate {
   std::string name;
   std::uint32_t count = 0;
-  std::size_t first = 0; ///< byte offset of its first use
+  std::size_t first = 0; ///< byte offset of its first use by this name (not by an alias)
+  /// Lone first names folded into this name, their uses in `count` ("Mirelda" of "Mirelda Vosk").
+  std::vector<std::string> aliases;
 };
 
 /// Whether the word `text[begin, end)` is already the bible's.

@@ -14,6 +14,8 @@ const std::string kChapter = "# The Harbour Master\n\n"
                              "<!-- plan: Kestrel arrives -->\n\n"
                              "Mr. Darcy came. ANA was painted. Yesterday it rained on Mr. Darcy.\n";
 
+const auto kNone = [](std::string_view, std::size_t, std::size_t) { return false; };
+
 std::vector<std::pair<std::string, std::uint32_t>> names(const std::vector<NameCandidate> &candidates) {
   std::vector<std::pair<std::string, std::uint32_t>> out;
   for (const auto &c : candidates)
@@ -53,11 +55,41 @@ TEST_CASE("name candidates: capitalised words one space apart are one name, a ti
   auto none = [](std::string_view, std::size_t, std::size_t) { return false; };
   const std::string text = "Anna Pavlovna smiled. Then Anna Pavlovna's guests came, and Lady Catherine said so.\n\n"
                            "The Lady came in. Later Anna stood, and Lady Catherine came.\n";
-  auto found = names(nameCandidates(text, &dictionary, none, 10));
-  CHECK(found == std::vector<std::pair<std::string, std::uint32_t>>{
-                     {"Anna Pavlovna", 2}, {"Lady Catherine", 2}, {"Anna", 1}});
+  auto candidates = nameCandidates(text, &dictionary, none, 10);
+  // Anna alone is Anna Pavlovna's first name: her alias, counted with her.
+  CHECK(names(candidates) == std::vector<std::pair<std::string, std::uint32_t>>{{"Anna Pavlovna", 3}, {"Lady Catherine", 2}});
+  CHECK(candidates[0].aliases == std::vector<std::string>{"Anna"});
+  CHECK(text.substr(candidates[0].first, 13) == "Anna Pavlovna");
+  CHECK(candidates[1].aliases.empty());
   // A known word in the run: the others are counted alone (the bible knows Anna, not Pavlovna).
   auto anna = [](std::string_view word, std::size_t, std::size_t) { return word == "Anna"; };
   auto withAnna = names(nameCandidates(text, &dictionary, anna, 10));
   CHECK(withAnna == std::vector<std::pair<std::string, std::uint32_t>>{{"Pavlovna", 2}, {"Lady Catherine", 2}});
+}
+
+TEST_CASE("name candidates: a lone first name folds into the one longer name it starts, never into one of two") {
+  auto dictionary = continuity::NameDictionary::fromWords({"the", "then", "and", "later", "saw", "she"});
+  const std::string text = "The boat was Mirelda Vosk's. Later Mirelda waved, and Mirelda smiled.\n\n"
+                           "Mirelda sang. Then Tobin saw Mirelda Vosk again, and Tobin Hale waved.\n";
+  auto found = nameCandidates(text, &dictionary, kNone, 10);
+  // Mirelda: twice inside a sentence and once opening one, all three hers; Tobin is Tobin Hale's the same way.
+  CHECK(names(found) == std::vector<std::pair<std::string, std::uint32_t>>{{"Mirelda Vosk", 5}, {"Tobin Hale", 2}});
+  CHECK(found[0].aliases == std::vector<std::string>{"Mirelda"});
+  CHECK(found[1].aliases == std::vector<std::string>{"Tobin"});
+
+  // Two longer names start with Anna: which one a lone Anna means, the text does not say. She stays a
+  // candidate of her own, and neither longer name gets her as an alias or her count.
+  const std::string two = "Then Anna Pavlovna came, and Anna Mikhaylovna came, and Anna sat. Later Anna went.\n";
+  auto ambiguous = nameCandidates(two, &dictionary, kNone, 10);
+  CHECK(names(ambiguous) == std::vector<std::pair<std::string, std::uint32_t>>{
+                                {"Anna", 2}, {"Anna Pavlovna", 1}, {"Anna Mikhaylovna", 1}});
+  for (const auto &c : ambiguous)
+    CHECK(c.aliases.empty());
+
+  // A lone word only ever seen opening a sentence is no candidate, so it becomes no alias either; a word in
+  // the middle of the longer name is not its first name.
+  const std::string starts = "Then Mirelda Vosk came.\n\nMirelda laughed. Later Vosk went.\n";
+  auto onlyStarts = nameCandidates(starts, &dictionary, kNone, 10);
+  CHECK(names(onlyStarts) == std::vector<std::pair<std::string, std::uint32_t>>{{"Mirelda Vosk", 1}, {"Vosk", 1}});
+  CHECK(onlyStarts[0].aliases.empty());
 }
