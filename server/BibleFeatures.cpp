@@ -3,6 +3,7 @@
 
 #include "server/BibleActions.h"
 
+#include "protocol/Results.h"
 #include "protocol/Uri.h"
 #include "engine/manuscript/LineRules.h"
 #include "server/LineMap.h"
@@ -668,10 +669,10 @@ void BibleFeatures::onBibleAt(const BibleAtParams &params, ReplyOnce reply) {
     return;
   }
   engine::BookBible *bible = current(*book);
-  json entries = json::array();
-  json here = json::array();
+  protocol::BibleAtResult result;
+  result.folder = engine::bibleFolder(book->layout).string();
   if (!bible) {
-    reply({{"folder", engine::bibleFolder(book->layout).string()}, {"entries", entries}, {"here", here}});
+    reply(result);
     return;
   }
   // The point: a position in a chapter, else the end of the book.
@@ -686,32 +687,29 @@ void BibleFeatures::onBibleAt(const BibleAtParams &params, ReplyOnce reply) {
       std::set<std::size_t> named;
       for (const auto &m : bible->mentions().chapterMentions(chapter))
         if (m.begin >= from && m.end <= to && !m.excluded && named.insert(m.entry).second)
-          here.push_back(bible->bible().entries[m.entry].name);
+          result.here.push_back(bible->bible().entries[m.entry].name);
     }
   }
   for (std::size_t i = 0; i < bible->bible().entries.size(); ++i) {
     const auto &e = bible->bible().entries[i];
     auto state = bible->facts().at(bible->bible(), i, chapter, offset);
-    json details = json::array(), facts = json::array();
+    protocol::BibleEntryAt item;
+    item.name = e.name;
+    item.type = engine::bibleEntryTypeName(e.type);
+    item.aliases = e.aliases;
+    item.include = engine::bibleIncludeName(e.include);
+    item.description = state.description;
     for (const auto &d : state.details)
-      details.push_back({{"key", d.key}, {"value", d.value}});
+      item.details.push_back({d.key, d.value});
     for (const auto &f : state.facts)
-      facts.push_back({{"text", f.text}, {"file", bible->chapterFiles()[f.chapter].filename().string()},
-                       {"line", f.line}});
-    json item = {{"name", e.name},
-                 {"type", engine::bibleEntryTypeName(e.type)},
-                 {"aliases", e.aliases},
-                 {"include", engine::bibleIncludeName(e.include)},
-                 {"description", state.description},
-                 {"details", details},
-                 {"facts", facts},
-                 {"mentions", bible->mentions().mentionCount(i)},
-                 {"location", json(entryLocation(*book, i))}};
+      item.facts.push_back({f.text, bible->chapterFiles()[f.chapter].filename().string(), f.line});
+    item.mentions = bible->mentions().mentionCount(i);
+    item.location = entryLocation(*book, i);
     if (auto first = bible->mentions().firstAppearance(i))
-      item["first"] = json(mentionLocation(*book, *first));
-    entries.push_back(std::move(item));
+      item.first = mentionLocation(*book, *first);
+    result.entries.push_back(std::move(item));
   }
-  reply({{"folder", engine::bibleFolder(book->layout).string()}, {"entries", entries}, {"here", here}});
+  reply(result);
 }
 
 // --- Diagnostics -----------------------------------------------------------------------------
@@ -1154,7 +1152,7 @@ void BibleFeatures::createEntries(const std::string &uri, std::vector<NewEntry> 
     server_.notify("window/showMessage",
                    json(protocol::ShowMessageParams{protocol::MessageType::Info,
                                                     "recurrent: no name in this chapter is new to the bible"}));
-    reply(json{{"added", json::array()}, {"files", json::array()}});
+    reply(protocol::ExtractResult{});
     return;
   }
   std::vector<std::string> names;
@@ -1165,7 +1163,7 @@ void BibleFeatures::createEntries(const std::string &uri, std::vector<NewEntry> 
   }
   std::vector<fs::path> files;
   json edit = newEntriesEdit(engine::bibleFolder(book->layout), entries, files);
-  json uris = json::array();
+  std::vector<std::string> uris;
   for (const auto &f : files)
     uris.push_back(protocol::pathToUri(f));
   server_.call("workspace/applyEdit", {{"label", "Extract bible entries"}, {"edit", std::move(edit)}},
@@ -1185,7 +1183,7 @@ void BibleFeatures::createEntries(const std::string &uri, std::vector<NewEntry> 
                                 json(protocol::ShowMessageParams{protocol::MessageType::Info,
                                                                  addedMessage(names, described)}));
                  filesChanged(files);
-                 reply(json{{"added", names}, {"files", uris}});
+                 reply(protocol::ExtractResult{names, uris});
                });
 }
 

@@ -2,6 +2,7 @@
 
 #include "engine/manuscript/Wrapping.h"
 #include "protocol/LspEditing.h"
+#include "protocol/Results.h"
 #include "server/ContinuityCheck.h"
 #include "server/EditStream.h"
 #include "server/LspServer.h"
@@ -215,7 +216,7 @@ void ContinueFeature::run(const protocol::ContinueArgs &args, ReplyOnce reply) {
                   reply.error(commit.error());
                 } else {
                   s_.stepWatch.committed(uri, commit->step, paragraph);
-                  reply(json{{"step", commit->step}, {"words", commit->words}});
+                  reply(protocol::ContinueResult{commit->step, commit->words});
                 }
                 s_.endJob(uri);
                 if (commit)

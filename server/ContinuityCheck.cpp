@@ -1,5 +1,6 @@
 #include "server/ContinuityCheck.h"
 
+#include "protocol/Results.h"
 #include "protocol/Uri.h"
 #include "server/BibleFeatures.h"
 #include "server/LspServer.h"
@@ -150,8 +151,11 @@ void ContinuityCheck::start(OpenBook &st, const std::string &uri, std::shared_pt
   if (!engine::continuity::ModelChecker::usable(model.get())) {
     if (reply && wholeBook) { // the offline checks, of the closed chapters too
       std::size_t findings = s_.server.bible().findingsChanged(uri, true);
-      (*reply)(json{{"findings", findings}, {"paragraphs", paragraphs.size()}, {"fromCache", 0}, {"calls", 0},
-                    {"dropped", 0}, {"cancelled", false}, {"offline", true}});
+      protocol::CheckResult result;
+      result.findings = findings;
+      result.paragraphs = paragraphs.size();
+      result.offline = true;
+      (*reply)(result);
       return;
     }
     // After a step this is the usual case offline: the offline checks already run as the writer types.
@@ -215,12 +219,8 @@ void ContinuityCheck::start(OpenBook &st, const std::string &uri, std::shared_pt
                       (report->findings.size() == 1 ? "" : "s") + (report->cancelled ? " (cancelled)" : ""));
         s_.server.bible().findingsChanged(uri);
         if (*shared)
-          (**shared)(json{{"findings", report->findings.size()},
-                          {"paragraphs", report->paragraphs},
-                          {"fromCache", report->fromCache},
-                          {"calls", report->calls},
-                          {"dropped", report->dropped},
-                          {"cancelled", report->cancelled}});
+          (**shared)(protocol::CheckResult{report->findings.size(), report->paragraphs, report->fromCache,
+                                           report->calls, report->dropped, report->cancelled, std::nullopt});
       });
 }
 } // namespace recurrent::server

@@ -1,6 +1,7 @@
 #include "server/GhostText.h"
 
 #include "engine/manuscript/Wrapping.h"
+#include "protocol/Results.h"
 #include "server/LspServer.h"
 #include "server/StateWritable.h"
 
@@ -141,7 +142,7 @@ void GhostTextFeature::accept(const protocol::AcceptInlineArgs &args, ReplyOnce 
           return;
         }
         s_.stepWatch.committed(uri, commit->step, paragraph);
-        reply(json{{"step", commit->step}, {"words", commit->words}});
+        reply(protocol::ContinueResult{commit->step, commit->words});
         s_.sendStatus(uri, "idle");
         s_.scheduleIndex(uri);
       });

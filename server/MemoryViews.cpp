@@ -1,5 +1,6 @@
 #include "server/MemoryViews.h"
 
+#include "protocol/Results.h"
 #include "protocol/Uri.h"
 #include "server/BibleFeatures.h"
 #include "server/LspServer.h"
@@ -15,17 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// `{root, folder, chapters: [{uri, file, title, paragraphs, words}]}`: the book's shape for the
-/// writer (recurrent/storyState, recurrent/bookOutline).
-json bookJson(const engine::BookSnapshot &book) {
-  json chapters = json::array();
+/// The book's shape for the writer (recurrent/storyState, recurrent/bookOutline).
+protocol::BookView bookView(const engine::BookSnapshot &book) {
+  protocol::BookView view{book.layout().root().string(), book.layout().isFolder(), {}};
   for (const auto &c : book.chapters())
-    chapters.push_back({{"uri", protocol::pathToUri(c.file.path)},
-                        {"file", c.file.relative},
-                        {"title", c.title},
-                        {"paragraphs", c.paragraphCount},
-                        {"words", c.words}});
-  return {{"root", book.layout().root().string()}, {"folder", book.layout().isFolder()}, {"chapters", chapters}};
+    view.chapters.push_back({protocol::pathToUri(c.file.path), c.file.relative, c.title, c.paragraphCount, c.words, {}});
+  return view;
 }
 
 } // namespace
@@ -110,17 +106,13 @@ void MemoryViews::storyState(const UriParams &params, ReplyOnce reply) {
   }
   const auto &m = doc->manuscript;
   OpenBook *st = s_.workspace.bookOf(params.uri);
-  json counts{{"paragraphs", m.paragraphs().size()},
-              {"memoryEntries", 0},
-              {"words", m.totalWords()},
-              {"chapters", m.chapters().size()}};
-  const bool bibleFile = !st && isBibleFile(params.uri);
-  if ((st && !st->story) || bibleFile) {
+  protocol::StoryStateResult result;
+  result.counts = {m.paragraphs().size(), 0, m.totalWords(), m.chapters().size()};
+  result.bibleFile = !st && isBibleFile(params.uri);
+  if ((st && !st->story) || result.bibleFile) {
     // Not a story (yet, or ever: an entry file of the bible): the same shape, empty, so a status bar
     // can say "not a story".
-    reply(json{{"adopted", false}, {"step", 0}, {"plans", json::array()}, {"shortTermMemory", ""},
-               {"counts", counts}, {"busy", false}, {"indexing", false}, {"readOnly", false},
-               {"bibleFile", bibleFile}});
+    reply(result);
     return;
   }
   auto session = s_.workspace.session(params.uri);
@@ -130,35 +122,32 @@ void MemoryViews::storyState(const UriParams &params, ReplyOnce reply) {
   }
   const auto &s = **session;
   engine::StoryState state = s.state();
-  counts["memoryEntries"] = s.memoryEntries();
+  result.counts.memoryEntries = s.memoryEntries();
   // The book as of the last index (the open chapters' latest text is in it after the debounce).
   auto book = st->lastSnapshot ? st->lastSnapshot : s_.workspace.snapshot(*st);
-  if (st->layout.isFolder()) { // the memory is the book's: so are the counts beside it
-    counts["paragraphs"] = book->manuscript().paragraphs().size();
-    counts["words"] = book->totalWords();
-    counts["chapters"] = book->chapters().size();
-  }
-  json result{{"adopted", true},
-             {"title", state.title},
-             {"genre", state.genre},
-             {"language", state.language},
-             {"mode", engine::storyModeName(state.mode)},
-             {"step", state.step},
-             {"shortTermMemory", state.shortTermMemory},
-             {"rationale", state.rationale},
-             {"plans", state.plans},
-             {"outline", state.outline},
-             {"counts", counts},
-             {"provider", s_.workspace.providerOf(st->settings)},
-             {"model", s.modelDescription()},
-             {"offline", s.offline()},
-             {"busy", st && st->jobs.busy()},
-             {"indexing", st && st->jobs.indexing()},
-             {"readOnly", st && st->readOnly},
-             {"statePath", s.paths().dir.string()},
-             {"book", bookJson(*book)}};
-  if (st && st->readOnly)
-    result["readOnlyReason"] = st->readOnlyReason;
+  if (st->layout.isFolder()) // the memory is the book's: so are the counts beside it
+    result.counts = {book->manuscript().paragraphs().size(), result.counts.memoryEntries, book->totalWords(),
+                     book->chapters().size()};
+  result.adopted = true;
+  result.title = state.title;
+  result.genre = state.genre;
+  result.language = state.language;
+  result.mode = engine::storyModeName(state.mode);
+  result.step = state.step;
+  result.shortTermMemory = state.shortTermMemory;
+  result.rationale = state.rationale;
+  result.plans = state.plans;
+  result.outline = state.outline;
+  result.provider = s_.workspace.providerOf(st->settings);
+  result.model = s.modelDescription();
+  result.offline = s.offline();
+  result.busy = st->jobs.busy();
+  result.indexing = st->jobs.indexing();
+  result.readOnly = st->readOnly;
+  if (st->readOnly)
+    result.readOnlyReason = st->readOnlyReason;
+  result.statePath = s.paths().dir.string();
+  result.book = bookView(*book);
   reply(result);
 }
 
@@ -174,14 +163,14 @@ void MemoryViews::bookOutline(const UriParams &params, ReplyOnce reply) {
   }
   // Chapter summaries are extractive and cached by chapter text; the first outline of a long
   // book computes them all, so it runs on the pool.
-  s_.background<json>(
+  s_.background<protocol::BookView>(
       [book = st->book, snapshot = s_.workspace.snapshot(*st)] {
-        json outline = bookJson(*snapshot);
+        protocol::BookView outline = bookView(*snapshot);
         for (std::size_t i = 0; i < snapshot->chapters().size(); ++i)
-          outline["chapters"][i]["summary"] = book->chapterSummary(*snapshot, i);
+          outline.chapters[i].summary = book->chapterSummary(*snapshot, i);
         return outline;
       },
-      [reply](json outline) mutable { reply(std::move(outline)); });
+      [reply](const protocol::BookView &outline) mutable { reply(outline); });
 }
 
 void MemoryViews::lastPrompt(const UriParams &params, ReplyOnce reply) {
@@ -203,24 +192,23 @@ void MemoryViews::lastPrompt(const UriParams &params, ReplyOnce reply) {
     reply(json(nullptr));
     return;
   }
-  json messages = json::array();
+  protocol::LastPromptResult result;
+  result.task = call->task;
   for (const auto &m : call->messages)
-    messages.push_back({{"role", m.role}, {"content", m.content}});
-  json result{{"task", call->task},
-              {"messages", messages},
-              {"answer", call->answer},
-              {"error", call->error},
-              {"model", call->model},
-              {"promptTokens", call->promptTokens},
-              {"completionTokens", call->completionTokens},
-              {"attempts", call->attempts},
-              {"seconds", call->seconds},
-              {"time", call->time}};
+    result.messages.push_back({m.role, m.content});
+  result.answer = call->answer;
+  result.error = call->error;
+  result.model = call->model;
+  result.promptTokens = call->promptTokens;
+  result.completionTokens = call->completionTokens;
+  result.attempts = call->attempts;
+  result.seconds = call->seconds;
+  result.time = call->time;
   if (!call->reasoning.empty())
-    result["reasoning"] = call->reasoning;
+    result.reasoning = call->reasoning;
   if (call->budget) {
-    result["budget"] = budgetJson(*call->budget);
-    result["bible"] = bibleJson(*call->budget);
+    result.budget = budgetJson(*call->budget);
+    result.bible = promptBible(*call->budget);
   }
   reply(result);
 }

@@ -1,5 +1,6 @@
 #include "server/Plans.h"
 
+#include "protocol/Results.h"
 #include "protocol/Uri.h"
 #include "server/BibleFeatures.h"
 #include "server/LspServer.h"
@@ -136,7 +137,7 @@ void PlansFeature::suggest(const protocol::UriArgs &args, ReplyOnce reply) {
           reply.error(plans.error());
           return;
         }
-        reply(json{{"plans", *plans}});
+        reply(protocol::PlansResult{*plans});
       });
 }
 
@@ -151,7 +152,7 @@ void PlansFeature::setPlans(const protocol::SetPlansArgs &args, ReplyOnce reply)
                        if (!status)
                          reply.error(status.error());
                        else
-                         reply(json{{"plans", plans}});
+                         reply(protocol::PlansResult{plans});
                      });
 }
 
@@ -194,7 +195,7 @@ void PlansFeature::undoStep(const protocol::UndoStepArgs &args, ReplyOnce reply)
                                return;
                              }
                              s_.stepWatch.forget(uri);
-                             reply(json{{"step", *step}});
+                             reply(protocol::StepResult{*step});
                              s_.scheduleIndex(uri);
                            });
 }

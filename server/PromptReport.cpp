@@ -9,15 +9,15 @@ json budgetJson(const engine::BudgetReport &report) {
   return json::parse(engine::budgetReportJson(report));
 }
 
-json bibleJson(const engine::BudgetReport &report) {
-  json included = json::array(), leftOut = json::array();
+protocol::PromptBible promptBible(const engine::BudgetReport &report) {
+  protocol::PromptBible bible;
   for (const auto &i : report.included)
     if (i.kind == engine::SourceKind::BibleEntry)
-      included.push_back({{"name", i.label}, {"reason", i.reason}, {"tokens", i.tokens}});
+      bible.included.push_back({i.label, i.reason, i.tokens, std::nullopt});
   for (const auto &i : report.trimmed)
     if (i.kind == engine::SourceKind::BibleEntry && !i.truncated)
-      leftOut.push_back({{"name", i.label}, {"reason", i.reason}, {"why", i.cutReason}});
-  return {{"included", included}, {"leftOut", leftOut}};
+      bible.leftOut.push_back({i.label, i.reason, std::nullopt, i.cutReason});
+  return bible;
 }
 
 } // namespace recurrent::server

@@ -10,12 +10,11 @@
 #pragma once
 
 #include "engine/story/TokenBudget.h"
-
-#include <nlohmann/json.hpp>
+#include "protocol/Results.h"
 
 namespace recurrent::server {
 
-nlohmann::json budgetJson(const engine::BudgetReport &report);
-nlohmann::json bibleJson(const engine::BudgetReport &report);
+protocol::json budgetJson(const engine::BudgetReport &report);
+protocol::PromptBible promptBible(const engine::BudgetReport &report);
 
 } // namespace recurrent::server

@@ -1,5 +1,6 @@
 #include "server/Services.h"
 
+#include "protocol/Results.h"
 #include "protocol/Uri.h"
 #include "server/LspServer.h"
 #include "server/Progress.h"
@@ -102,20 +103,19 @@ void Services::endJob(const std::string &uri, bool reindex) {
 }
 
 void Services::sendStatus(const std::string &uri, const std::string &state, const std::string &message) {
-  json params{{"uri", uri}, {"state", state}};
+  protocol::StatusParams params{uri, state, {}, {}, {}, {}, {}};
   if (OpenBook *st = workspace.bookOf(uri); st && st->session) {
-    auto engineState = st->session->state();
-    params["provider"] = workspace.providerOf(st->settings);
-    params["model"] = st->session->modelDescription();
-    params["memoryEntries"] = st->session->memoryEntries();
-    params["step"] = engineState.step;
+    params.provider = workspace.providerOf(st->settings);
+    params.model = st->session->modelDescription();
+    params.memoryEntries = st->session->memoryEntries();
+    params.step = st->session->state().step;
   } else if (auto config = workspace.configFor(uri)) {
-    params["provider"] = config->provider;
-    params["model"] = config->describe(); // what a session would use, before there is one
+    params.provider = config->provider;
+    params.model = config->describe(); // what a session would use, before there is one
   }
   if (!message.empty())
-    params["message"] = message;
-  server.notify("recurrent/status", params);
+    params.message = message;
+  server.notify("recurrent/status", json(params));
 }
 
 void Services::showError(const std::string &what, const Error &error) {

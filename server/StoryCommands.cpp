@@ -1,5 +1,6 @@
 #include "server/StoryCommands.h"
 
+#include "protocol/Results.h"
 #include "protocol/Uri.h"
 #include "server/BibleFeatures.h"
 #include "server/EditStream.h"
@@ -99,7 +100,7 @@ void StoryCommands::writeOpening(const std::string &uri, const engine::InitInput
                                            status.error());
                                  reply.error(status.error());
                                } else {
-                                 reply(json{{"title", title}});
+                                 reply(protocol::NewStoryResult{title});
                                }
                                s_.endJob(uri, true);
                              });
@@ -201,7 +202,7 @@ void StoryCommands::startAdopt(const protocol::AdoptArgs &args, std::shared_ptr<
           reply.error(status.error());
           return;
         }
-        reply(json{{"paragraphs", snapshot->paragraphs().size()}, {"plans", session->state().plans}});
+        reply(protocol::AdoptResult{snapshot->paragraphs().size(), session->state().plans});
       });
 }
 
@@ -278,6 +279,6 @@ void StoryCommands::newChapter(const protocol::NewChapterArgs &args, ReplyOnce r
   if (s_.server.clientCapabilities().showDocument)
     s_.server.call("window/showDocument", {{"uri", chapterUri}, {"takeFocus", true}},
                  [](std::optional<json>, std::optional<protocol::ResponseError>) {});
-  reply(json{{"uri", chapterUri}, {"file", st->layout.relativePath(*made)}});
+  reply(protocol::NewChapterResult{chapterUri, st->layout.relativePath(*made)});
 }
 } // namespace recurrent::server
