@@ -510,7 +510,7 @@ await check('Recurrent: Make This Folder a Book joins the chapters; the Book vie
   await page.locator('.tab.active').filter({ hasText: '01-arrival.md' }).waitFor({ timeout: 15_000 });
 });
 
-await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view lists it with its mentions and jumps to the first; its code lens peeks the references', async () => {
+await check('Recurrent: Add Bible Entry creates the entry (the Story view and the status bar say what it is); the Story Bible view lists it with its mentions and jumps to the first; its code lens peeks the references', async () => {
   await openFile('01-arrival.md', 'Mara kept the lighthouse');
   await runCommand('Recurrent: Add Bible Entry');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -532,6 +532,8 @@ await check('Recurrent: Add Bible Entry creates the entry; the Story Bible view 
   const storyPane = await focusStoryView();
   await waitFor(async () => /entry of the story bible/.test(await storyPane.innerText()), 15_000, "the Story view's words for a bible entry");
   if (/Adopt/.test(await storyPane.innerText())) throw new Error('the Story view offers to adopt the bible entry');
+  const entryStatus = page.locator('.statusbar-item').filter({ hasText: 'bible entry' });
+  await waitFor(async () => (await entryStatus.count()) > 0, 15_000, 'the status bar saying a bible entry is in front');
   await runCommand('Explorer: Focus on Story Bible View');
   await shot('12-story-bible.png');
   const mara = rows.filter({ hasText: /Mara\s*2 mentions/ }).first();

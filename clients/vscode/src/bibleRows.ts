@@ -2,7 +2,6 @@
 // Entry" creates.
 //
 // Pure functions (no `vscode` import) so they run under node:test.
-import * as path from 'node:path';
 import { plural } from './bookOutline';
 import type { BibleAt, Range } from './protocol';
 
@@ -64,13 +63,6 @@ export function entrySlug(name: string): string {
 /** The text of a new entry file: the type in front matter, the name as its first heading. */
 export function entryFileText(name: string, type: string): string {
   return `---\ntype: ${type}\n---\n\n# ${name.trim()}\n\n`;
-}
-
-/** Whether `file` lies in `folder` (both file-system paths), e.g. an entry file in the bible folder. */
-export function isInsideFolder(file: string, folder: string): boolean {
-  if (!folder) return false;
-  const rel = path.relative(folder, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function groupLabel(type: string): string {

@@ -23,7 +23,7 @@ import { hasOpenTab, StreamedEdits } from './streamedEdits';
 import { continueArguments, type PlanAction, planItems } from './plans';
 import { MemoryFileSystem, kMemoryScheme, kViewScheme, ViewProvider } from './memoryDocs';
 import { BibleTree } from './bibleTree';
-import { entryFileText, entrySlug, isInsideFolder, kBibleTypes } from './bibleRows';
+import { entryFileText, entrySlug, kBibleTypes } from './bibleRows';
 import { BookTree } from './bookTree';
 import { StoryTree } from './storyTree';
 import { type BibleAt, kBibleAt, type BookOutline, kBookOutline, kLastPrompt, kStatus, kStoryState, type LastPrompt, type StatusParams, type StoryState } from './protocol';
@@ -52,8 +52,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = vscode.window.createStatusBarItem('recurrent.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'Recurrent';
   status.command = 'recurrent.ui.choosePlan';
-  const showStatus = (s: StatusParams | undefined): void => {
-    const v = statusView(s);
+  const showStatus = (s: StatusParams | undefined, bibleEntry = false): void => {
+    const v = statusView(s, bibleEntry);
     status.text = v.text;
     status.tooltip = v.tooltip;
     status.show();
@@ -351,8 +351,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         ...(s.provider !== undefined ? { provider: s.provider } : {}),
         ...(s.model !== undefined ? { model: s.model } : {}),
         ...(s.counts?.memoryEntries !== undefined ? { memoryEntries: s.counts.memoryEntries } : {}),
-      });
-      await showStory(e.document.uri, s);
+      }, s.bibleFile === true);
+      await showStory(s);
     } catch (err) {
       output.debug(`storyState: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -362,23 +362,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   async function refreshStory(): Promise<void> {
     const e = vscode.window.activeTextEditor;
     if (!e || e.document.uri.scheme !== 'file' || lc.state !== State.Running) return;
-    await showStory(e.document.uri, await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() }).catch(() => undefined));
+    await showStory(await lc.sendRequest<StoryState>(kStoryState, { uri: e.document.uri.toString() }).catch(() => undefined));
   }
 
   /** The Story view shows `state`; its welcome offers Adopt to a manuscript only, a bible entry gets its own text. */
-  let storyShown = 0;
-  async function showStory(uri: vscode.Uri, state: StoryState | undefined): Promise<void> {
-    const seq = ++storyShown;
-    const entry = state?.adopted === false && (await isBibleEntry(uri));
-    if (seq !== storyShown) return; // a later state is on its way: an older one must not overwrite it
-    await vscode.commands.executeCommand('setContext', 'recurrent.bibleEntryInFront', entry);
+  async function showStory(state: StoryState | undefined): Promise<void> {
     story.show(state);
-  }
-
-  /** Whether the file is an entry of a story bible: the book's notes, not a manuscript to adopt. */
-  async function isBibleEntry(uri: vscode.Uri): Promise<boolean> {
-    const at = await lc.sendRequest<BibleAt>(kBibleAt, { uri: uri.toString() }).catch(() => undefined);
-    return at !== undefined && isInsideFolder(uri.fsPath, at.folder);
+    await vscode.commands.executeCommand('setContext', 'recurrent.bibleEntryInFront', state?.bibleFile === true);
   }
 
   async function continueWith(editor: vscode.TextEditor, action: PlanAction | undefined, text: string): Promise<void> {
@@ -525,9 +515,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const uri = doc.uri.toString();
     const offered = context.workspaceState.get<string[]>(kOffered) ?? [];
     if (offered.includes(uri) || lc.state !== State.Running) return;
-    const s = await lc.sendRequest<StoryState & { adopted?: boolean }>(kStoryState, { uri }).catch(() => undefined);
+    const s = await lc.sendRequest<StoryState>(kStoryState, { uri }).catch(() => undefined);
     if (!s || s.adopted !== false) return;
-    if ((await isBibleEntry(doc.uri)) || jobs.has(uri)) return; // a job already makes it a story (Make Book)
+    if (s.bibleFile || jobs.has(uri)) return; // a bible entry is the book's notes; a job already makes it a story (Make Book)
     await context.workspaceState.update(kOffered, [...offered, uri]);
     const empty = doc.getText().trim() === '';
     const name = path.basename(doc.uri.fsPath);

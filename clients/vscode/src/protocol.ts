@@ -27,6 +27,11 @@ export interface StoryState {
   model?: string;
   offline?: boolean;
   busy?: boolean;
+  indexing?: boolean;
+  readOnly?: boolean;
+  readOnlyReason?: string;
+  /** An entry file of a story bible: the book's notes, never offered for adoption. */
+  bibleFile?: boolean;
   statePath?: string;
   book?: BookOutline;
 }
@@ -46,6 +51,7 @@ export interface StatusParams {
   provider?: string;
   model?: string;
   memoryEntries?: number;
+  step?: number;
   message?: string;
 }
 

@@ -8,8 +8,16 @@ export interface StatusView {
   tooltip: string;
 }
 
-/** `$(sync~spin)` while the server writes or indexes, the provider/model and memory size otherwise. */
-export function statusView(s: StatusParams | undefined): StatusView {
+/**
+ * `$(sync~spin)` while the server writes or indexes, the provider/model and memory size otherwise; for an entry
+ * of the story bible in front (`bibleEntry`), what it is instead.
+ */
+export function statusView(s: StatusParams | undefined, bibleEntry = false): StatusView {
+  if (bibleEntry)
+    return {
+      text: '$(book) Recurrent · bible entry',
+      tooltip: "Recurrent: an entry of the story bible, the book's notes: the model reads it when the story needs it.",
+    };
   if (!s) return { text: '$(book) Recurrent', tooltip: 'Recurrent: starting…' };
   const who = [s.provider || 'offline', s.model].filter(Boolean).join(' · ');
   const memory = s.memoryEntries !== undefined ? ` · ${s.memoryEntries} mem` : '';

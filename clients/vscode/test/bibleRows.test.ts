@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bibleGroups, entryFileText, entrySlug, isInsideFolder } from '../src/bibleRows';
+import { bibleGroups, entryFileText, entrySlug } from '../src/bibleRows';
 import type { BibleEntry } from '../src/protocol';
 
 const at = (line: number) => ({ start: { line, character: 2 }, end: { line, character: 6 } });
@@ -56,13 +56,6 @@ test('a new entry file is named after the entry and starts with its type and hea
   assert.equal(entrySlug('林黛玉'), '林黛玉');
   assert.equal(entrySlug('?!'), 'entry');
   assert.equal(entryFileText(' Mara Vell ', 'character'), '---\ntype: character\n---\n\n# Mara Vell\n\n');
-});
-
-test('an entry file lies in the bible folder; a chapter beside it does not', () => {
-  assert.equal(isInsideFolder('/novel/bible/mara.md', '/novel/bible'), true);
-  assert.equal(isInsideFolder('/novel/01-arrival.md', '/novel/bible'), false);
-  assert.equal(isInsideFolder('/novel/bible-notes.md', '/novel/bible'), false);
-  assert.equal(isInsideFolder('/novel/story.md', ''), false);
 });
 
 test('the Story Bible view, its actions and its welcome link are contributed', () => {

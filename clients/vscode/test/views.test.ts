@@ -78,6 +78,7 @@ test('the status bar shows provider, model, memory and busy state', () => {
   assert.equal(updating.text, '$(sync~spin) offline · updating');
   assert.match(updating.tooltip, /updating memory and plans/);
   assert.match(statusView(undefined).tooltip, /starting/);
+  assert.equal(statusView({ state: 'idle' }, true).text, '$(book) Recurrent · bible entry');
 });
 
 test('server log lines keep their level in the output channel', () => {
